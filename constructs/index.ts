@@ -1,0 +1,4 @@
+export * from './shared/web-app';
+export * from './shared/validation';
+export * from './shared/alarms';
+export * from './single-instance';

@@ -1,0 +1,235 @@
+import { Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type { Asset } from 'aws-cdk-lib/aws-s3-assets';
+import type { IConstruct } from 'constructs';
+
+/** Node.js major run on the instances (Amazon Linux 2023 package `nodejs<major>`). */
+export const INSTANCE_NODE_MAJOR = 24;
+/** PostgreSQL major installed on single-instance hosts (Amazon Linux 2023 package `postgresql<major>-server`). */
+export const INSTANCE_POSTGRES_MAJOR = 16;
+/** Caddy release that terminates TLS on single-instance hosts. */
+export const CADDY_VERSION = '2.10.2';
+/** CloudWatch agent namespace for memory and disk metrics. */
+export const AGENT_NAMESPACE = 'CWAgent';
+/** Where the data volume is mounted: PostgreSQL's home, so its data dir lives on the volume. */
+export const DATA_MOUNT = '/var/lib/pgsql';
+
+/** Inputs of {@link serverUserData}. */
+export interface ServerBootstrapOptions {
+  /** The zipped server bundle. */
+  readonly bundle: Asset;
+  /** File name of the bundle inside the zip. */
+  readonly bundleFile: string;
+  /** Port the app listens on. */
+  readonly port: number;
+  /** Address the app binds to. */
+  readonly host: string;
+  readonly healthCheckPath: string;
+  /** Extra environment of the app. */
+  readonly environment: Record<string, string>;
+  readonly appLogGroup: logs.ILogGroup;
+  readonly systemLogGroup: logs.ILogGroup;
+  /** Instance architecture, for the Caddy download. */
+  readonly arm64: boolean;
+  /** A PostgreSQL server on this host, its data on this EBS volume (attached by the script itself). */
+  readonly localPostgres?: { readonly volumeId: string };
+  /** Caddy terminates TLS for this domain with a Let's Encrypt certificate and proxies to the app. */
+  readonly tls?: { readonly domainName: string; readonly email?: string };
+}
+
+/** Quote a value for a POSIX shell; tokens stay in place and are resolved by CloudFormation. */
+function sh(value: string): string {
+  return `'${value.replace(/'/g, `'"'"'`)}'`;
+}
+
+/**
+ * User data for a host that runs the web app under systemd, with the CloudWatch agent
+ * shipping memory/disk metrics and logs. The shell part runs on every boot
+ * (cloud-init `scripts-user: always`) and every step is idempotent, so a changed
+ * bundle reaches the instance through CloudFormation's stop/start update of
+ * user data, without replacing the instance.
+ */
+export function serverUserData(scope: IConstruct, o: ServerBootstrapOptions): ec2.UserData {
+  const stack = Stack.of(scope);
+  const script = ec2.UserData.forLinux({ shebang: '#!/bin/bash' });
+  const agentConfig = stack.toJsonString({
+    agent: { metrics_collection_interval: 60, run_as_user: 'root' },
+    metrics: {
+      namespace: AGENT_NAMESPACE,
+      append_dimensions: { InstanceId: '${aws:InstanceId}' },
+      metrics_collected: {
+        mem: { measurement: ['mem_used_percent'] },
+        disk: { measurement: ['used_percent'], resources: o.localPostgres ? ['/', DATA_MOUNT] : ['/'], drop_device: true, ignore_file_system_types: ['tmpfs', 'devtmpfs', 'overlay'] },
+      },
+    },
+    logs: {
+      logs_collected: {
+        files: {
+          collect_list: [
+            { file_path: '/var/log/webapp/app.log', log_group_name: o.appLogGroup.logGroupName, log_stream_name: '{instance_id}' },
+            { file_path: '/var/log/messages', log_group_name: o.systemLogGroup.logGroupName, log_stream_name: '{instance_id}/messages' },
+            { file_path: '/var/log/web-tiers-bootstrap.log', log_group_name: o.systemLogGroup.logGroupName, log_stream_name: '{instance_id}/bootstrap' },
+          ],
+        },
+      },
+    },
+  });
+
+  const env: Record<string, string> = {
+    ...o.environment,
+    NODE_ENV: 'production',
+    PORT: String(o.port),
+    HOST: o.host,
+    HEALTH_CHECK_PATH: o.healthCheckPath,
+  };
+  if (o.localPostgres) env.DATABASE_URL = 'postgresql://webapp@localhost/webapp?host=/run/postgresql';
+  const envFile = Object.entries(env).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join('\n');
+  const packages = [`nodejs${INSTANCE_NODE_MAJOR}`, 'amazon-cloudwatch-agent', 'rsyslog', 'unzip'];
+  if (o.localPostgres) packages.push(`postgresql${INSTANCE_POSTGRES_MAJOR}-server`);
+
+  script.addCommands(
+    'set -euo pipefail',
+    'exec >>/var/log/web-tiers-bootstrap.log 2>&1',
+    'echo "== web-tiers bootstrap $(date -Is)"',
+    'TOKEN=$(curl -sf -X PUT http://169.254.169.254/latest/api/token -H "X-aws-ec2-metadata-token-ttl-seconds: 600")',
+    'imds() { curl -sf -H "X-aws-ec2-metadata-token: $TOKEN" "http://169.254.169.254/latest/meta-data/$1"; }',
+    'INSTANCE_ID=$(imds instance-id); REGION=$(imds placement/region)',
+    `dnf install -y ${packages.join(' ')}`,
+    'systemctl enable --now rsyslog',
+    'mkdir -p /var/log/webapp',
+    `cat >/opt/aws/amazon-cloudwatch-agent/etc/web-tiers.json <<'AGENT'\n${agentConfig}\nAGENT`,
+    '/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c file:/opt/aws/amazon-cloudwatch-agent/etc/web-tiers.json',
+  );
+
+  if (o.localPostgres) {
+    script.addCommands(
+      `VOLUME_ID=${sh(o.localPostgres.volumeId)}`,
+      'DEVICE=/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_${VOLUME_ID/-/}',
+      // The volume outlives instances: after a replacement it is still attached to the old
+      // instance until CloudFormation removes that one, so keep asking for up to 20 minutes.
+      // Never fall back to the root disk: without the volume, PostgreSQL does not start.
+      'for i in $(seq 1 120); do',
+      '  [ -e "$DEVICE" ] && break',
+      '  aws ec2 attach-volume --region "$REGION" --volume-id "$VOLUME_ID" --instance-id "$INSTANCE_ID" --device /dev/sdf >/dev/null 2>&1 || true',
+      '  sleep 10',
+      'done',
+      '[ -e "$DEVICE" ] || { echo "data volume $VOLUME_ID did not attach"; exit 1; }',
+      'blkid "$DEVICE" >/dev/null || mkfs.xfs "$DEVICE"',
+      'UUID=$(blkid -s UUID -o value "$DEVICE")',
+      `mkdir -p ${DATA_MOUNT}`,
+      `grep -q "$UUID" /etc/fstab || echo "UUID=$UUID ${DATA_MOUNT} xfs defaults,nofail 0 2" >>/etc/fstab`,
+      `mountpoint -q ${DATA_MOUNT} || mount ${DATA_MOUNT}`,
+      `chown postgres:postgres ${DATA_MOUNT} && chmod 700 ${DATA_MOUNT} && restorecon -R ${DATA_MOUNT} || true`,
+      `[ -f ${DATA_MOUNT}/data/PG_VERSION ] || postgresql-setup --initdb`,
+      'systemctl enable --now postgresql',
+      'id webapp >/dev/null 2>&1 || useradd --system --home-dir /opt/webapp --shell /sbin/nologin webapp',
+      `sudo -u postgres psql -tAc "SELECT 1 FROM pg_roles WHERE rolname='webapp'" | grep -q 1 || sudo -u postgres createuser webapp`,
+      `sudo -u postgres psql -tAc "SELECT 1 FROM pg_database WHERE datname='webapp'" | grep -q 1 || sudo -u postgres createdb -O webapp webapp`,
+    );
+  }
+
+  script.addCommands(
+    'id webapp >/dev/null 2>&1 || useradd --system --home-dir /opt/webapp --shell /sbin/nologin webapp',
+    `aws s3 cp --region "$REGION" ${sh(o.bundle.s3ObjectUrl)} /tmp/webapp.zip`,
+    'rm -rf /opt/webapp.next && mkdir -p /opt/webapp.next && unzip -q /tmp/webapp.zip -d /opt/webapp.next && rm -f /tmp/webapp.zip',
+    'rm -rf /opt/webapp.prev && { [ ! -d /opt/webapp ] || mv /opt/webapp /opt/webapp.prev; } && mv /opt/webapp.next /opt/webapp',
+    `install -m 0640 -o root -g webapp /dev/null /etc/webapp.env && cat >/etc/webapp.env <<'ENV'\n${envFile}\nENV`,
+    'chown webapp:webapp /var/log/webapp',
+    `cat >/etc/systemd/system/webapp.service <<'UNIT'
+[Unit]
+Description=web app (cdk-web-tiers)
+After=network-online.target${o.localPostgres ? ' postgresql.service' : ''}
+Wants=network-online.target
+[Service]
+User=webapp
+EnvironmentFile=/etc/webapp.env
+ExecStart=/usr/bin/node-${INSTANCE_NODE_MAJOR} --enable-source-maps /opt/webapp/${o.bundleFile}
+Restart=always
+RestartSec=2
+KillSignal=SIGTERM
+TimeoutStopSec=40
+AmbientCapabilities=CAP_NET_BIND_SERVICE
+NoNewPrivileges=yes
+ProtectSystem=strict
+ProtectHome=yes
+PrivateTmp=yes
+ReadWritePaths=/var/log/webapp
+StandardOutput=append:/var/log/webapp/app.log
+StandardError=append:/var/log/webapp/app.log
+[Install]
+WantedBy=multi-user.target
+UNIT`,
+    'systemctl daemon-reload',
+    'systemctl enable webapp',
+    'systemctl restart webapp',
+  );
+
+  if (o.tls) {
+    const arch = o.arm64 ? 'arm64' : 'amd64';
+    const release = `https://github.com/caddyserver/caddy/releases/download/v${CADDY_VERSION}`;
+    const tarball = `caddy_${CADDY_VERSION}_linux_${arch}.tar.gz`;
+    const global = o.tls.email ? `{\n  email ${o.tls.email}\n}\n` : '';
+    script.addCommands(
+      `if [ "$(/usr/local/bin/caddy version 2>/dev/null | cut -d' ' -f1)" != "v${CADDY_VERSION}" ]; then`,
+      `  curl -sfL -o /tmp/${tarball} ${release}/${tarball}`,
+      `  curl -sfL -o /tmp/caddy-checksums.txt ${release}/caddy_${CADDY_VERSION}_checksums.txt`,
+      `  (cd /tmp && grep " ${tarball}$" caddy-checksums.txt | sha512sum -c -)`,
+      `  tar -xzf /tmp/${tarball} -C /usr/local/bin caddy && rm -f /tmp/${tarball} /tmp/caddy-checksums.txt`,
+      'fi',
+      'id caddy >/dev/null 2>&1 || useradd --system --home-dir /var/lib/caddy --create-home --shell /sbin/nologin caddy',
+      `mkdir -p /etc/caddy && cat >/etc/caddy/Caddyfile <<'CADDY'\n${global}${o.tls.domainName} {\n  encode zstd gzip\n  reverse_proxy ${o.host}:${o.port}\n}\nCADDY`,
+      `cat >/etc/systemd/system/caddy.service <<'UNIT'
+[Unit]
+Description=Caddy (TLS for the web app)
+After=network-online.target webapp.service
+Wants=network-online.target
+[Service]
+User=caddy
+Environment=XDG_DATA_HOME=/var/lib/caddy XDG_CONFIG_HOME=/var/lib/caddy
+ExecStart=/usr/local/bin/caddy run --config /etc/caddy/Caddyfile
+ExecReload=/usr/local/bin/caddy reload --config /etc/caddy/Caddyfile
+Restart=always
+AmbientCapabilities=CAP_NET_BIND_SERVICE
+NoNewPrivileges=yes
+[Install]
+WantedBy=multi-user.target
+UNIT`,
+      'systemctl daemon-reload && systemctl enable caddy && systemctl restart caddy',
+    );
+  }
+
+  script.addCommands(
+    `for i in $(seq 1 60); do curl -sf -o /dev/null http://127.0.0.1:${o.port}${o.healthCheckPath} && break; sleep 2; done`,
+    `curl -sf http://127.0.0.1:${o.port}${o.healthCheckPath} && echo "== app healthy" || echo "== app not healthy yet"`,
+  );
+
+  const userData = new ec2.MultipartUserData();
+  // Run the shell part on every boot, not only the first: CloudFormation applies a
+  // user-data change by stopping and starting the instance.
+  userData.addPart(ec2.MultipartBody.fromRawBody({
+    contentType: 'text/cloud-config; charset="utf-8"',
+    body: 'cloud_final_modules:\n- [scripts-user, always]\n',
+  }));
+  userData.addUserDataPart(script, ec2.MultipartBody.SHELL_SCRIPT, true);
+  return userData;
+}
+
+/**
+ * Least-privilege grants for the bootstrap: read exactly the bundle object, write
+ * to the two log groups, put metrics in the agent's namespace only.
+ */
+export function grantServerBootstrap(role: iam.IRole, o: ServerBootstrapOptions): void {
+  role.addToPrincipalPolicy(new iam.PolicyStatement({
+    actions: ['s3:GetObject'],
+    resources: [o.bundle.bucket.arnForObjects(o.bundle.s3ObjectKey)],
+  }));
+  o.appLogGroup.grant(role, 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams');
+  o.systemLogGroup.grant(role, 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams');
+  role.addToPrincipalPolicy(new iam.PolicyStatement({
+    actions: ['cloudwatch:PutMetricData'],
+    resources: ['*'],
+    conditions: { StringEquals: { 'cloudwatch:namespace': AGENT_NAMESPACE } },
+  }));
+}

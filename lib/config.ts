@@ -1,0 +1,108 @@
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { WebTiersValidationError } from '../constructs/shared/validation';
+
+/** The hosting tiers an environment can run on. */
+export type TierName = 'single-instance';
+
+export const TIERS: readonly TierName[] = ['single-instance'];
+
+/** What happens to stateful data (volumes, databases, buckets) when the stack lets go of it. */
+export type DataRetention = 'destroy' | 'snapshot' | 'retain';
+
+/** One deployment environment. */
+export interface EnvironmentConfig {
+  /** The hosting tier. Moving up the ladder is a change of this line. */
+  readonly tier: TierName;
+  /**
+   * AWS account, region and availability zones. Give all three or none: without them
+   * the stack is environment-agnostic and synthesizes offline.
+   */
+  readonly account?: string;
+  readonly region?: string;
+  readonly availabilityZones?: string[];
+  /** EC2 instance type for the server tiers, e.g. 't4g.small'. */
+  readonly instanceType?: string;
+  /** Size of the single-instance data volume in GiB. */
+  readonly dataVolumeGiB?: number;
+  /** Retention of stateful data, logs and backups. */
+  readonly retention: {
+    readonly data: DataRetention;
+    readonly logs: RetentionDays;
+    /** Daily snapshots / automated backups kept, in days. */
+    readonly backupDays: number;
+  };
+  /** The domain users reach the app on, and the certificate where the tier uses ACM. */
+  readonly domain?: {
+    readonly name: string;
+    readonly certificateArn?: string;
+    /** Route 53 zone in which to create the record. */
+    readonly hostedZoneId?: string;
+    readonly hostedZoneName?: string;
+  };
+  /** Email subscribed to the alarm topic. */
+  readonly alarmEmail?: string;
+}
+
+/** The environments this repo deploys. */
+export const ENVIRONMENTS: Readonly<Record<string, EnvironmentConfig>> = {
+  dev: {
+    tier: 'single-instance',
+    instanceType: 't4g.small',
+    dataVolumeGiB: 10,
+    retention: { data: 'destroy', logs: RetentionDays.ONE_WEEK, backupDays: 3 },
+  },
+  staging: {
+    tier: 'single-instance',
+    instanceType: 't4g.small',
+    dataVolumeGiB: 20,
+    retention: { data: 'snapshot', logs: RetentionDays.ONE_MONTH, backupDays: 7 },
+  },
+  prod: {
+    tier: 'single-instance',
+    instanceType: 't4g.medium',
+    dataVolumeGiB: 50,
+    retention: { data: 'retain', logs: RetentionDays.SIX_MONTHS, backupDays: 30 },
+  },
+};
+
+/**
+ * The environments to synthesize: all of them, or the one named by `-c env=NAME`.
+ */
+export function selectEnvironments(only: string | undefined, envs: Readonly<Record<string, EnvironmentConfig>> = ENVIRONMENTS): string[] {
+  const known = Object.keys(envs);
+  if (only === undefined || only === '') return known;
+  if (!known.includes(only)) {
+    throw new WebTiersValidationError(undefined, 'env', `unknown environment '${only}'; known environments: ${known.join(', ')}`);
+  }
+  return [only];
+}
+
+/** Checks a config before any construct sees it. */
+export function checkEnvironmentConfig(name: string, c: EnvironmentConfig): void {
+  const prop = (p: string) => `environments.${name}.${p}`;
+  if (!TIERS.includes(c.tier)) {
+    throw new WebTiersValidationError(undefined, prop('tier'), `got '${c.tier}'; accepted: ${TIERS.join(', ')}`);
+  }
+  const placed = [c.account, c.region, c.availabilityZones].filter((v) => v !== undefined).length;
+  if (placed !== 0 && placed !== 3) {
+    throw new WebTiersValidationError(undefined, prop('account'),
+      'give account, region and availabilityZones together (synthesis never looks them up), or none of them');
+  }
+  if (c.account !== undefined && !/^\d{12}$/.test(c.account)) {
+    throw new WebTiersValidationError(undefined, prop('account'), `got '${c.account}'; accepted: a 12-digit AWS account id`);
+  }
+  if (c.region !== undefined && !/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/.test(c.region)) {
+    throw new WebTiersValidationError(undefined, prop('region'), `got '${c.region}'; accepted: a region such as 'eu-west-1'`);
+  }
+  for (const az of c.availabilityZones ?? []) {
+    if (!az.startsWith(c.region ?? '') || !/^[a-z0-9-]+[a-z]$/.test(az)) {
+      throw new WebTiersValidationError(undefined, prop('availabilityZones'), `got '${az}'; accepted: zones of region '${c.region}', such as '${c.region}a'`);
+    }
+  }
+  if (!['destroy', 'snapshot', 'retain'].includes(c.retention.data)) {
+    throw new WebTiersValidationError(undefined, prop('retention.data'), `got '${c.retention.data}'; accepted: destroy, snapshot, retain`);
+  }
+  if (c.retention.data === 'destroy' && name !== 'dev' && !name.startsWith('dev-')) {
+    throw new WebTiersValidationError(undefined, prop('retention.data'), "'destroy' loses data on stack deletion; accepted outside dev: snapshot, retain");
+  }
+}

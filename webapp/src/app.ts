@@ -1,0 +1,79 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { PgStore } from './pg-store';
+import { LIMITS, type GuestbookStore } from './store';
+import { page } from './page';
+
+class BadRequest extends Error {}
+
+function field(body: Record<string, unknown>, name: 'name' | 'message'): string {
+  const value = body[name];
+  if (typeof value !== 'string' || value.trim() === '') throw new BadRequest(`'${name}' is required and must be a non-empty string`);
+  const trimmed = value.trim();
+  if (trimmed.length > LIMITS[name]) throw new BadRequest(`'${name}' must be at most ${LIMITS[name]} characters`);
+  return trimmed;
+}
+
+/**
+ * The guestbook: a page, a JSON API and a health route over any {@link GuestbookStore}.
+ * `store` is a function so the module can load before configuration is checked.
+ */
+export function createApp(store: () => GuestbookStore): Hono {
+  const app = new Hono();
+
+  app.onError((err, c) => {
+    if (err instanceof BadRequest) return c.json({ error: err.message }, 400);
+    console.error(JSON.stringify({ level: 'error', msg: 'unhandled error', path: c.req.path, error: err.message }));
+    return c.json({ error: 'internal error' }, 500);
+  });
+  app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404));
+
+  app.get('/', (c) => c.html(page()));
+
+  app.get('/health', async (c) => {
+    try {
+      const s = store();
+      await s.ping();
+      return c.json({ status: 'ok', store: s.kind });
+    } catch (err) {
+      return c.json({ status: 'unavailable', error: (err as Error).message }, 503);
+    }
+  });
+
+  app.get('/api/entries', async (c) => {
+    const raw = c.req.query('limit') ?? '20';
+    const limit = Number(raw);
+    if (!Number.isInteger(limit) || limit < 1 || limit > LIMITS.list) {
+      throw new BadRequest(`'limit' must be an integer from 1 to ${LIMITS.list}`);
+    }
+    return c.json({ entries: await store().list(limit) });
+  });
+
+  app.post('/api/entries',
+    bodyLimit({ maxSize: LIMITS.bodyBytes, onError: (c) => c.json({ error: `body larger than ${LIMITS.bodyBytes} bytes` }, 413) }),
+    async (c) => {
+      if (!(c.req.header('content-type') ?? '').toLowerCase().startsWith('application/json')) {
+        throw new BadRequest("the body must be JSON (content-type 'application/json')");
+      }
+      let body: unknown;
+      try {
+        body = await c.req.json();
+      } catch {
+        throw new BadRequest('the body is not valid JSON');
+      }
+      if (!body || typeof body !== 'object' || Array.isArray(body)) throw new BadRequest('the body must be a JSON object');
+      const entry = await store().add(field(body as Record<string, unknown>, 'name'), field(body as Record<string, unknown>, 'message'));
+      return c.json({ entry }, 201);
+    });
+
+  return app;
+}
+
+/** The store the environment configures: `DATABASE_URL` selects PostgreSQL. */
+export function storeFromEnv(env: NodeJS.ProcessEnv = process.env): GuestbookStore {
+  if (env.DATABASE_URL) return new PgStore({ connectionString: env.DATABASE_URL });
+  throw new Error('no store configured: set DATABASE_URL (npm run dev starts an embedded PostgreSQL)');
+}
+
+let configured: GuestbookStore | undefined;
+export default createApp(() => (configured ??= storeFromEnv()));
