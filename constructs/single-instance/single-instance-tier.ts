@@ -105,6 +105,17 @@ export interface SingleInstanceTierProps {
 }
 
 const RESERVED_ENV = ['PORT', 'HOST', 'HEALTH_CHECK_PATH', 'DATABASE_URL', 'NODE_ENV'];
+/**
+ * The latest Amazon Linux 2023 image with the distribution's default kernel, resolved at deploy
+ * time from AWS's public SSM parameter (no lookup at synth).
+ */
+export function amazonLinux2023(arm64: boolean): ec2.IMachineImage {
+  return ec2.MachineImage.fromSsmParameter(
+    `/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-${arm64 ? 'arm64' : 'x86_64'}`,
+    { os: ec2.OperatingSystemType.LINUX },
+  );
+}
+
 const DEFAULT_INSTANCE_TYPE = 't4g.small';
 const DEFAULT_DATA_GIB = 20;
 const ROOT_VOLUME_GIB = 16;
@@ -175,7 +186,7 @@ export class SingleInstanceTier extends Construct implements ec2.IConnectable {
     if (props.https) this.securityGroup.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS');
     this.connections = this.securityGroup.connections;
     Validations.of(this.securityGroup).acknowledge({
-      id: 'AwsSolutions-EC23',
+      id: 'AwsSolutions::AwsSolutions-EC23',
       reason: 'A public web server: only the HTTP port (and HTTPS when configured) is open to the internet; no SSH.',
     });
 
@@ -215,11 +226,11 @@ export class SingleInstanceTier extends Construct implements ec2.IConnectable {
     grantServerBootstrap(role, bootstrap);
     Validations.of(role).acknowledge(
       {
-        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]',
+        id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]',
         reason: 'Session Manager replaces SSH; AWS maintains this policy as the minimum the SSM agent needs.',
       },
       {
-        id: 'AwsSolutions-IAM5[Resource::*]',
+        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
         reason: 'cloudwatch:PutMetricData has no resource-level permissions; the statement is limited to the CWAgent namespace by condition.',
       },
     );
@@ -228,9 +239,7 @@ export class SingleInstanceTier extends Construct implements ec2.IConnectable {
       vpc: this.vpc,
       vpcSubnets: { subnets: [subnet] },
       instanceType,
-      machineImage: props.machineImage ?? ec2.MachineImage.latestAmazonLinux2023({
-        cpuType: arm64 ? ec2.AmazonLinuxCpuType.ARM_64 : ec2.AmazonLinuxCpuType.X86_64,
-      }),
+      machineImage: props.machineImage ?? amazonLinux2023(arm64),
       securityGroup: this.securityGroup,
       role,
       userData: serverUserData(this, bootstrap),
@@ -242,7 +251,7 @@ export class SingleInstanceTier extends Construct implements ec2.IConnectable {
       }],
     });
     Validations.of(this.instance).acknowledge({
-      id: 'AwsSolutions-EC29',
+      id: 'AwsSolutions::AwsSolutions-EC29',
       reason: 'Data lives on a separate retained, snapshotted volume; termination protection would block CloudFormation from replacing the instance on an image update.',
     });
 
@@ -293,7 +302,7 @@ export class SingleInstanceTier extends Construct implements ec2.IConnectable {
       managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSDataLifecycleManagerServiceRole')],
     });
     Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSDataLifecycleManagerServiceRole]',
+      id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSDataLifecycleManagerServiceRole]',
       reason: 'The service-role policy AWS publishes for Data Lifecycle Manager; it follows the DLM API as it changes.',
     });
     new dlm.CfnLifecyclePolicy(this, 'DailySnapshots', {

@@ -1,0 +1,46 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import type { Template } from 'aws-cdk-lib/assertions';
+import { sampleWebApp } from '../lib/app';
+
+/** cdk.json's context (feature flags): test apps behave like `cdk synth`. */
+export const PROJECT_CONTEXT: Record<string, unknown> =
+  JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'cdk.json'), 'utf8')).context;
+
+export function testApp(context: Record<string, unknown> = {}): App {
+  return new App({ context: { ...PROJECT_CONTEXT, ...context } });
+}
+
+export function testStack(context: Record<string, unknown> = {}): Stack {
+  return new Stack(testApp(context), 'Test');
+}
+
+export const webApp = sampleWebApp();
+
+/** The text of the first (or only) instance's user data, tokens shown as `{Ref:X}` / `{GetAtt:X.Y}`. */
+export function userDataText(template: Template): string {
+  const resources = template.toJSON().Resources as Record<string, { Type: string; Properties: any }>;
+  const holder = Object.values(resources).find((r) =>
+    (r.Type === 'AWS::EC2::Instance' && r.Properties.UserData) ||
+    (r.Type === 'AWS::EC2::LaunchTemplate' && r.Properties.LaunchTemplateData?.UserData));
+  if (!holder) throw new Error('no user data in template');
+  const userData = holder.Properties.UserData ?? holder.Properties.LaunchTemplateData.UserData;
+  return flatten(userData['Fn::Base64']);
+}
+
+function flatten(value: any): string {
+  if (typeof value === 'string') return value;
+  if (value['Fn::Base64']) return flatten(value['Fn::Base64']);
+  if (value['Fn::Sub']) return String(value['Fn::Sub']);
+  if (value['Fn::Join']) return (value['Fn::Join'][1] as any[]).map(flatten).join(value['Fn::Join'][0]);
+  if (value.Ref) return `{Ref:${value.Ref}}`;
+  if (value['Fn::GetAtt']) return `{GetAtt:${value['Fn::GetAtt'].join('.')}}`;
+  if (value['Fn::Select']) return `{Select:${JSON.stringify(value['Fn::Select'])}}`;
+  return JSON.stringify(value);
+}
+
+/** Logical ids of the resources of a type. */
+export function logicalIds(template: Template, type: string): string[] {
+  return Object.keys(template.findResources(type));
+}

@@ -1,0 +1,215 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as http from 'node:http';
+import * as path from 'node:path';
+import { WebApp, type WebAppBundle } from '../constructs';
+import { webApp } from './helpers';
+import { albEvent, restV1Event, httpV2Event } from './fixtures/lambda-events';
+
+const echoApp = WebApp.fromEntry(path.join(__dirname, 'fixtures', 'echo-app.ts'));
+
+interface Started { child: ChildProcess; match: RegExpExecArray; output: () => string; exited: Promise<number | null> }
+interface StartedServer extends Started { port: number }
+
+/** Starts a process and waits for a line of its output to match `ready`. */
+function startProcess(args: string[], env: Record<string, string>, ready: RegExp): Promise<Started> {
+  const child = spawn(process.execPath, args, { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`process did not get ready: ${out}`)), 30_000);
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = ready.exec(out);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ child, match, output: () => out, exited });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`process exited with ${code}: ${out}`));
+    });
+  });
+}
+
+/** Runs a server bundle with `node`, as systemd does on the instance, on a free loopback port. */
+async function startBundle(bundle: WebAppBundle, env: Record<string, string> = {}): Promise<StartedServer> {
+  const started = await startProcess(['--enable-source-maps', path.join(bundle.directory, bundle.file)],
+    { PORT: '0', HOST: '127.0.0.1', ...env }, /"msg":"listening"[^\n]*"port":(\d+)/);
+  return { ...started, port: Number(started.match[1]) };
+}
+
+/** The embedded PostgreSQL (PGlite) in a process of its own. */
+function startDatabase(): Promise<Started> {
+  return startProcess(['--import', 'tsx', path.join(__dirname, '..', 'webapp', 'db-server.ts')], {}, /"url":"([^"]+)"/);
+}
+
+/** One HTTP/1.1 request on its own connection. */
+function request(port: number, method: string, pathname: string, body?: string, headers: Record<string, string> = {}) {
+  return new Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }>((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, method, path: pathname, headers, agent: false }, (res) => {
+      let text = '';
+      res.on('data', (c) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const json = { 'content-type': 'application/json' };
+
+describe('sample app through the server bundle, on embedded PostgreSQL', () => {
+  let db: Started;
+  let server: StartedServer;
+
+  beforeAll(async () => {
+    db = await startDatabase();
+    server = await startBundle(webApp.serverBundle(), { DATABASE_URL: db.match[1] });
+  });
+  afterAll(async () => {
+    server?.child.kill('SIGTERM');
+    await server?.exited;
+    db?.child.kill('SIGTERM');
+    await db?.exited;
+  });
+
+  test('the page', async () => {
+    const res = await request(server.port, 'GET', '/');
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/text\/html/);
+    expect(res.text).toContain('<h1>Guestbook</h1>');
+  });
+
+  test('health proves the database', async () => {
+    const res = await request(server.port, 'GET', '/health');
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.text)).toEqual({ status: 'ok', store: 'postgres' });
+  });
+
+  test('add and list entries, newest first, with the SQL that runs in production', async () => {
+    for (const name of ['Ada', 'Grace']) {
+      const res = await request(server.port, 'POST', '/api/entries', JSON.stringify({ name, message: `hello from ${name}` }), json);
+      expect(res.status).toBe(201);
+      expect(JSON.parse(res.text).entry).toMatchObject({ name, message: `hello from ${name}`, id: expect.any(Number) });
+    }
+    const list = JSON.parse((await request(server.port, 'GET', '/api/entries?limit=2')).text);
+    expect(list.entries.map((e: { name: string }) => e.name)).toEqual(['Grace', 'Ada']);
+    expect(new Date(list.entries[0].createdAt).getTime()).toBeGreaterThan(Date.now() - 60_000);
+  });
+
+  test.each([
+    ['bad JSON', '{"name":', json, /not valid JSON/],
+    ['not an object', '["a"]', json, /JSON object/],
+    ['missing name', '{"message":"hi"}', json, /'name' is required/],
+    ['blank message', '{"name":"a","message":"   "}', json, /'message' is required/],
+    ['over-long name', JSON.stringify({ name: 'x'.repeat(81), message: 'hi' }), json, /'name' must be at most 80/],
+    ['over-long message', JSON.stringify({ name: 'a', message: 'x'.repeat(501) }), json, /'message' must be at most 500/],
+    ['not JSON at all', 'name=a', { 'content-type': 'application/x-www-form-urlencoded' }, /must be JSON/],
+  ])('POST with %s → 400 with a JSON error', async (_name, body, headers, message) => {
+    const res = await request(server.port, 'POST', '/api/entries', body, headers);
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.text).error).toMatch(message);
+  });
+
+  test('limits: bad list limit → 400, oversized body → 413, unknown route → 404', async () => {
+    expect((await request(server.port, 'GET', '/api/entries?limit=0')).status).toBe(400);
+    expect((await request(server.port, 'GET', '/api/entries?limit=abc')).status).toBe(400);
+    const big = JSON.stringify({ name: 'a', message: 'x'.repeat(20_000) });
+    expect((await request(server.port, 'POST', '/api/entries', big, json)).status).toBe(413);
+    const missing = await request(server.port, 'GET', '/nope');
+    expect(missing.status).toBe(404);
+    expect(JSON.parse(missing.text).error).toMatch(/no route for GET \/nope/);
+  });
+});
+
+test('without a database the health route says so with 503', async () => {
+  const server = await startBundle(webApp.serverBundle());
+  try {
+    const res = await request(server.port, 'GET', '/health');
+    expect(res.status).toBe(503);
+    expect(JSON.parse(res.text).error).toMatch(/DATABASE_URL/);
+  } finally {
+    server.child.kill('SIGTERM');
+    await server.exited;
+  }
+});
+
+describe('graceful drain on SIGTERM', () => {
+  test('an in-flight request completes, new connections are refused, the process exits 0', async () => {
+    const server = await startBundle(echoApp.serverBundle());
+    const inFlight = request(server.port, 'GET', '/slow?ms=800');
+    await new Promise((r) => setTimeout(r, 200));
+    const signalledAt = Date.now();
+    server.child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 100));
+    await expect(request(server.port, 'GET', '/health')).rejects.toThrow(/ECONNREFUSED/);
+    const res = await inFlight;
+    expect(res.status).toBe(200);
+    expect(res.text).toBe('slow done');
+    expect(res.headers.connection).toBe('close');
+    expect(await server.exited).toBe(0);
+    expect(Date.now() - signalledAt).toBeLessThan(5_000);
+    expect(server.output()).toMatch(/"msg":"draining","signal":"SIGTERM"[\s\S]*"msg":"drained"/);
+  });
+
+  test('exit is bounded by DRAIN_TIMEOUT_MS, with a non-zero code when a request was cut', async () => {
+    const server = await startBundle(echoApp.serverBundle(), { DRAIN_TIMEOUT_MS: '300' });
+    const inFlight = request(server.port, 'GET', '/slow?ms=10000').catch((e: Error) => e);
+    await new Promise((r) => setTimeout(r, 200));
+    const signalledAt = Date.now();
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(1);
+    expect(Date.now() - signalledAt).toBeLessThan(3_000);
+    expect(String(await inFlight)).toMatch(/socket hang up|ECONNRESET/);
+  });
+
+  test('an app module without fetch fails at start with the contract in the message', async () => {
+    const bad = WebApp.fromEntry(path.join(__dirname, 'fixtures', 'not-an-app.ts'));
+    await expect(startBundle(bad.serverBundle())).rejects.toThrow(/default export with fetch\(request\)/);
+  });
+});
+
+describe('lambda bundle: one handler for REST v1, HTTP API v2 and ALB events', () => {
+  // The real bundle, loaded the way the Lambda runtime loads it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { handler } = require(path.join(echoApp.lambdaBundle().directory, 'index.js')) as {
+    handler: (event: unknown, context?: unknown) => Promise<any>;
+  };
+  const body = Buffer.from([0, 1, 2, 200, 255]);
+
+  test('HTTP API v2: query, cookies, binary body; cookies come back in `cookies`', async () => {
+    const res = await handler(httpV2Event({ method: 'PUT', path: '/items/7', query: 'a=1&a=2&b=x', cookies: ['s=abc', 't=def'], body, headers: { 'x-multi': 'one' } }));
+    expect(res.statusCode).toBe(200);
+    const seen = JSON.parse(res.body);
+    expect(seen).toMatchObject({ method: 'PUT', path: '/items/7', cookie: 's=abc; t=def', multi: 'one', bodyBase64: body.toString('base64') });
+    expect(seen.query).toEqual([['a', '1'], ['a', '2'], ['b', 'x']]);
+    expect(res.cookies).toEqual(['a=1; Path=/', 'b=2; Path=/; HttpOnly']);
+  });
+
+  test('REST v1: multi-value headers and query, base64 body; set-cookie as multi-value header', async () => {
+    const res = await handler(restV1Event({ method: 'POST', path: '/items', query: { a: ['1', '2'] }, headers: { 'x-multi': ['one', 'two'], cookie: ['s=abc'] }, body }));
+    expect(res.statusCode).toBe(200);
+    const seen = JSON.parse(res.body);
+    expect(seen).toMatchObject({ method: 'POST', path: '/items', cookie: 's=abc', multi: 'one, two', bodyBase64: body.toString('base64') });
+    expect(seen.query).toEqual([['a', '1'], ['a', '2']]);
+    expect(res.multiValueHeaders['set-cookie']).toEqual(['a=1; Path=/', 'b=2; Path=/; HttpOnly']);
+  });
+
+  test('ALB with multi-value headers enabled', async () => {
+    const res = await handler(albEvent({ method: 'DELETE', path: '/items/9', query: { q: ['x y'] }, headers: { 'x-multi': ['one', 'two'], cookie: ['s=abc'] }, body }));
+    expect(res.statusCode).toBe(200);
+    const seen = JSON.parse(res.body);
+    expect(seen).toMatchObject({ method: 'DELETE', path: '/items/9', cookie: 's=abc', multi: 'one, two', bodyBase64: body.toString('base64') });
+    expect(seen.query).toEqual([['q', 'x y']]);
+    expect(res.multiValueHeaders['set-cookie']).toEqual(['a=1; Path=/', 'b=2; Path=/; HttpOnly']);
+  });
+
+  test('binary responses are base64-encoded', async () => {
+    const res = await handler(httpV2Event({ method: 'GET', path: '/binary' }));
+    expect(res.isBase64Encoded).toBe(true);
+    expect(Buffer.from(res.body, 'base64')).toEqual(Buffer.from([0, 1, 2, 254, 255]));
+  });
+});
