@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 
@@ -13,6 +14,7 @@ export interface EmbeddedPostgres {
  * @param dataDir a folder to keep data in between runs; in memory when omitted
  */
 export async function startEmbeddedPostgres(dataDir?: string, port = 0): Promise<EmbeddedPostgres> {
+  if (dataDir) fs.mkdirSync(dataDir, { recursive: true });
   const db = await PGlite.create(dataDir ? { dataDir } : {});
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port, maxConnections: 10 });
   await server.start();
