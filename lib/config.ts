@@ -1,10 +1,12 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { ScaleOn } from '../constructs/auto-scaling/scale-on';
+import { Egress } from '../constructs/shared/network';
 import { WebTiersValidationError } from '../constructs/shared/validation';
 
 /** The hosting tiers an environment can run on. */
-export type TierName = 'single-instance';
+export type TierName = 'single-instance' | 'load-balanced' | 'auto-scaling';
 
-export const TIERS: readonly TierName[] = ['single-instance'];
+export const TIERS: readonly TierName[] = ['single-instance', 'load-balanced', 'auto-scaling'];
 
 /** What happens to stateful data (volumes, databases, buckets) when the stack lets go of it. */
 export type DataRetention = 'destroy' | 'snapshot' | 'retain';
@@ -22,6 +24,21 @@ export interface EnvironmentConfig {
   readonly availabilityZones?: string[];
   /** EC2 instance type for the server tiers, e.g. 't4g.small'. */
   readonly instanceType?: string;
+  /**
+   * Instances: load-balanced runs `min` of them, auto-scaling scales from `min` to `max`
+   * (`desired` sets the current size); single-instance runs one.
+   */
+  readonly capacity?: { readonly min: number; readonly max: number; readonly desired?: number };
+  /** Auto-scaling policies. */
+  readonly scaleOn?: ScaleOn[];
+  /** Egress of the app subnets on the load-balanced tiers. */
+  readonly egress?: Egress;
+  /** The RDS database of the load-balanced tiers. */
+  readonly database?: {
+    readonly instanceType?: string;
+    readonly multiAz?: boolean;
+    readonly rotation?: boolean;
+  };
   /** Size of the single-instance data volume in GiB. */
   readonly dataVolumeGiB?: number;
   /** Retention of stateful data, logs and backups. */
@@ -34,6 +51,7 @@ export interface EnvironmentConfig {
   /** The domain users reach the app on, and the certificate where the tier uses ACM. */
   readonly domain?: {
     readonly name: string;
+    /** ACM certificate for the load balancer (the single-instance tier gets its own from Let's Encrypt). */
     readonly certificateArn?: string;
     /** Route 53 zone in which to create the record. */
     readonly hostedZoneId?: string;
@@ -49,18 +67,27 @@ export const ENVIRONMENTS: Readonly<Record<string, EnvironmentConfig>> = {
     tier: 'single-instance',
     instanceType: 't4g.small',
     dataVolumeGiB: 10,
+    capacity: { min: 1, max: 2 },
+    egress: Egress.NAT_INSTANCE,
     retention: { data: 'destroy', logs: RetentionDays.ONE_WEEK, backupDays: 3 },
   },
   staging: {
-    tier: 'single-instance',
+    tier: 'load-balanced',
     instanceType: 't4g.small',
     dataVolumeGiB: 20,
+    capacity: { min: 2, max: 4 },
+    egress: Egress.NAT_GATEWAY,
+    database: { instanceType: 't4g.micro' },
     retention: { data: 'snapshot', logs: RetentionDays.ONE_MONTH, backupDays: 7 },
   },
   prod: {
-    tier: 'single-instance',
+    tier: 'auto-scaling',
     instanceType: 't4g.medium',
     dataVolumeGiB: 50,
+    capacity: { min: 2, max: 6 },
+    scaleOn: [ScaleOn.cpu(60), ScaleOn.memory(85)],
+    egress: Egress.NAT_GATEWAY_PER_AZ,
+    database: { instanceType: 't4g.medium', multiAz: true, rotation: true },
     retention: { data: 'retain', logs: RetentionDays.SIX_MONTHS, backupDays: 30 },
   },
 };

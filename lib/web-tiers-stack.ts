@@ -1,9 +1,16 @@
 import { CfnOutput, RemovalPolicy, Size, Stack, type StackProps } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as route53Targets from 'aws-cdk-lib/aws-route53-targets';
 import type { Construct } from 'constructs';
-import { SingleInstanceTier } from '../constructs/single-instance';
+import { AutoScalingTier } from '../constructs/auto-scaling';
+import { LoadBalancedTier } from '../constructs/load-balanced';
+import { Database } from '../constructs/shared/database';
+import { Network } from '../constructs/shared/network';
+import type { ServerFleetProps } from '../constructs/shared/server-fleet';
 import type { WebApp } from '../constructs/shared/web-app';
+import { SingleInstanceTier } from '../constructs/single-instance';
 import { checkEnvironmentConfig, type DataRetention, type EnvironmentConfig } from './config';
 
 export interface WebTiersStackProps extends StackProps {
@@ -35,6 +42,7 @@ export class WebTiersStack extends Stack {
     this.zones = config.availabilityZones;
 
     const removalPolicy = REMOVAL[config.retention.data];
+    const instanceType = config.instanceType ? new ec2.InstanceType(config.instanceType) : undefined;
     const hostedZone = config.domain?.hostedZoneId
       ? route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', {
         hostedZoneId: config.domain.hostedZoneId,
@@ -42,24 +50,67 @@ export class WebTiersStack extends Stack {
       })
       : undefined;
 
-    switch (config.tier) {
-      case 'single-instance': {
-        const tier = new SingleInstanceTier(this, 'Web', {
-          app: props.app,
-          instanceType: config.instanceType ? new ec2.InstanceType(config.instanceType) : undefined,
-          dataVolumeSize: config.dataVolumeGiB !== undefined ? Size.gibibytes(config.dataVolumeGiB) : undefined,
-          snapshotRetention: config.retention.backupDays,
-          removalPolicy,
-          logRetention: config.retention.logs,
-          https: config.domain && { domainName: config.domain.name, hostedZone },
-          alarms: { email: config.alarmEmail },
-        });
-        new CfnOutput(this, 'Url', { value: tier.url, description: 'Where the app answers' });
-        new CfnOutput(this, 'ElasticIp', { value: tier.elasticIp.ref, description: 'Point DNS here' });
-        new CfnOutput(this, 'InstanceId', { value: tier.instance.instanceId, description: 'aws ssm start-session --target <this>' });
-        break;
-      }
+    if (config.tier === 'single-instance') {
+      const tier = new SingleInstanceTier(this, 'Web', {
+        app: props.app,
+        instanceType,
+        dataVolumeSize: config.dataVolumeGiB !== undefined ? Size.gibibytes(config.dataVolumeGiB) : undefined,
+        snapshotRetention: config.retention.backupDays,
+        removalPolicy,
+        logRetention: config.retention.logs,
+        https: config.domain && { domainName: config.domain.name, hostedZone },
+        alarms: { email: config.alarmEmail },
+      });
+      new CfnOutput(this, 'Url', { value: tier.url, description: 'Where the app answers' });
+      new CfnOutput(this, 'ElasticIp', { value: tier.elasticIp.ref, description: 'Point DNS here' });
+      new CfnOutput(this, 'InstanceId', { value: tier.instance.instanceId, description: 'aws ssm start-session --target <this>' });
+      return;
     }
+
+    // The load-balanced tiers share the network, the database and every other setting.
+    const network = new Network(this, 'Network', {
+      egress: config.egress,
+      maxAzs: config.availabilityZones ? Math.min(3, config.availabilityZones.length) : undefined,
+      flowLogRetention: config.retention.logs,
+      removalPolicy,
+    });
+    const database = new Database(this, 'Database', {
+      network,
+      instanceType: config.database?.instanceType ? new ec2.InstanceType(config.database.instanceType) : undefined,
+      multiAz: config.database?.multiAz,
+      rotation: config.database?.rotation,
+      backupRetentionDays: Math.min(35, config.retention.backupDays),
+      removalPolicy,
+      logRetention: config.retention.logs,
+    });
+    const fleet: ServerFleetProps = {
+      app: props.app,
+      network,
+      database,
+      instanceType,
+      loadBalancer: {
+        certificate: config.domain?.certificateArn ? acm.Certificate.fromCertificateArn(this, 'Certificate', config.domain.certificateArn) : undefined,
+      },
+      removalPolicy,
+      logRetention: config.retention.logs,
+      alarms: { email: config.alarmEmail },
+    };
+    const tier = config.tier === 'load-balanced'
+      ? new LoadBalancedTier(this, 'Web', { ...fleet, instanceCount: config.capacity?.min })
+      : new AutoScalingTier(this, 'Web', { ...fleet, capacity: config.capacity, scaleOn: config.scaleOn });
+
+    let url = tier.url;
+    if (config.domain && hostedZone) {
+      new route53.ARecord(this, 'DnsRecord', {
+        zone: hostedZone,
+        recordName: config.domain.name,
+        target: route53.RecordTarget.fromAlias(new route53Targets.LoadBalancerTarget(tier.loadBalancer)),
+      });
+      url = `${config.domain.certificateArn ? 'https' : 'http'}://${config.domain.name}`;
+    }
+    new CfnOutput(this, 'Url', { value: url, description: 'Where the app answers' });
+    new CfnOutput(this, 'LoadBalancerDns', { value: tier.loadBalancer.loadBalancerDnsName, description: 'Point DNS here (alias)' });
+    new CfnOutput(this, 'DatabaseSecretArn', { value: database.secret.secretArn, description: 'Connection JSON of the database' });
   }
 
   /** The configured zones when the environment names them, so synthesis never looks them up. */

@@ -1,7 +1,7 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { addEnvironmentStacks } from '../lib/app';
-import { ENVIRONMENTS, selectEnvironments, type EnvironmentConfig } from '../lib/config';
+import { ENVIRONMENTS, TIERS, selectEnvironments, type EnvironmentConfig, type TierName } from '../lib/config';
 import { addNagChecks } from '../lib/nag';
 import { testApp, webApp } from './helpers';
 
@@ -35,23 +35,49 @@ describe('the repo app', () => {
     expect(() => selectEnvironments('qa')).toThrow(/dev, staging, prod/);
   });
 
+  test('per-environment templates (for review in pull requests)', () => {
+    const app = testApp();
+    for (const stack of addEnvironmentStacks(app, ENVIRONMENTS, webApp)) {
+      expect(Template.fromStack(stack).toJSON()).toMatchSnapshot(stack.stackName);
+    }
+  });
+
   test('data is destroyed only in dev; other stacks are termination-protected and keep it', () => {
     const app = testApp();
     const [dev, staging, prod] = addEnvironmentStacks(app, ENVIRONMENTS, webApp);
     Template.fromStack(dev).hasResource('AWS::EC2::Volume', { DeletionPolicy: 'Delete' });
-    Template.fromStack(staging).hasResource('AWS::EC2::Volume', { DeletionPolicy: 'Snapshot' });
-    Template.fromStack(prod).hasResource('AWS::EC2::Volume', { DeletionPolicy: 'Retain' });
+    Template.fromStack(staging).hasResource('AWS::RDS::DBInstance', { DeletionPolicy: 'Snapshot', Properties: Match.objectLike({ DeletionProtection: true }) });
+    Template.fromStack(prod).hasResource('AWS::RDS::DBInstance', { DeletionPolicy: 'Retain', Properties: Match.objectLike({ DeletionProtection: true }) });
     expect([dev, staging, prod].map((s) => s.terminationProtection)).toEqual([false, true, true]);
   });
 
-  test('config flows into the tier: instance size, volume, snapshots, log retention, outputs', () => {
+  test('config flows into the tier: sizes, capacity, scaling, egress, database, retention, outputs', () => {
     const [prod] = addEnvironmentStacks(testApp({ env: 'prod' }), ENVIRONMENTS, webApp);
     const template = Template.fromStack(prod);
-    template.hasResourceProperties('AWS::EC2::Instance', { InstanceType: 't4g.medium' });
-    template.hasResourceProperties('AWS::EC2::Volume', { Size: 50 });
-    template.hasResourceProperties('AWS::DLM::LifecyclePolicy', { PolicyDetails: { Schedules: [Match.objectLike({ RetainRule: { Count: 30 } })] } });
+    template.hasResourceProperties('AWS::EC2::LaunchTemplate', { LaunchTemplateData: Match.objectLike({ InstanceType: 't4g.medium' }) });
+    template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', { MinSize: '2', MaxSize: '6' });
+    template.resourceCountIs('AWS::AutoScaling::ScalingPolicy', 2);
+    template.resourceCountIs('AWS::EC2::NatGateway', 2);
+    template.hasResourceProperties('AWS::RDS::DBInstance', { MultiAZ: true, DBInstanceClass: 'db.t4g.medium', BackupRetentionPeriod: 30 });
+    template.resourceCountIs('AWS::SecretsManager::RotationSchedule', 1);
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 180 });
-    expect(Object.keys(template.toJSON().Outputs)).toEqual(expect.arrayContaining(['Url', 'ElasticIp', 'InstanceId']));
+    expect(Object.keys(template.toJSON().Outputs)).toEqual(expect.arrayContaining(['Url', 'LoadBalancerDns', 'DatabaseSecretArn']));
+    const [staging] = addEnvironmentStacks(testApp({ env: 'staging' }), ENVIRONMENTS, webApp);
+    Template.fromStack(staging).resourceCountIs('AWS::EC2::Instance', 2);
+  });
+
+  test('moving an environment between tiers 1, 2 and 3 is a change of the tier line only', () => {
+    const expected: Record<TierName, (t: Template) => void> = {
+      'single-instance': (t) => { t.resourceCountIs('AWS::EC2::Instance', 1); t.resourceCountIs('AWS::EC2::Volume', 1); t.resourceCountIs('AWS::RDS::DBInstance', 0); },
+      'load-balanced': (t) => { t.resourceCountIs('AWS::EC2::Instance', 2); t.resourceCountIs('AWS::RDS::DBInstance', 1); t.resourceCountIs('AWS::AutoScaling::AutoScalingGroup', 0); },
+      'auto-scaling': (t) => { t.resourceCountIs('AWS::AutoScaling::AutoScalingGroup', 1); t.resourceCountIs('AWS::RDS::DBInstance', 1); t.resourceCountIs('AWS::EC2::Instance', 0); },
+    };
+    for (const tier of TIERS) {
+      const [stack] = addEnvironmentStacks(testApp(), { prod: { ...ENVIRONMENTS.prod, tier } }, webApp);
+      const template = Template.fromStack(stack);
+      expected[tier](template);
+      expect(template.toJSON().Outputs.Url).toBeDefined();
+    }
   });
 
   describe('config validation names the setting', () => {
@@ -62,7 +88,7 @@ describe('the repo app', () => {
       ['bad region', { account: '123456789012', region: 'moon-1', availabilityZones: ['moon-1a'] }, /environments\.x\.region: got 'moon-1'/],
       ['zone of another region', { account: '123456789012', region: 'eu-west-1', availabilityZones: ['us-east-1a'] }, /environments\.x\.availabilityZones: got 'us-east-1a'/],
       ['destroy outside dev', { retention: { data: 'destroy', logs: RetentionDays.ONE_WEEK, backupDays: 7 } }, /environments\.x\.retention\.data: 'destroy' loses data/],
-      ['unknown tier', { tier: 'mainframe' as never }, /environments\.x\.tier: got 'mainframe'; accepted: single-instance/],
+      ['unknown tier', { tier: 'mainframe' as never }, /environments\.x\.tier: got 'mainframe'; accepted: single-instance, load-balanced, auto-scaling/],
     ])('%s', (_name, override, message) => {
       expect(() => addEnvironmentStacks(testApp(), { x: { ...base, ...override } }, webApp)).toThrow(message);
     });

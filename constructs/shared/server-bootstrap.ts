@@ -3,7 +3,9 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Asset } from 'aws-cdk-lib/aws-s3-assets';
-import type { IConstruct } from 'constructs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Validations } from 'aws-cdk-lib';
+import type { Construct, IConstruct } from 'constructs';
 
 /** Node.js major run on the instances (Amazon Linux 2023 package `nodejs<major>`). */
 export const INSTANCE_NODE_MAJOR = 24;
@@ -37,6 +39,27 @@ export interface ServerBootstrapOptions {
   readonly localPostgres?: { readonly volumeId: string };
   /** Caddy terminates TLS for this domain with a Let's Encrypt certificate and proxies to the app. */
   readonly tls?: { readonly domainName: string; readonly email?: string };
+  /** A PostgreSQL elsewhere: `DATABASE_URL` is rendered from this secret at boot and every 5 minutes. */
+  readonly databaseSecret?: secretsmanager.ISecret;
+  /**
+   * Report the boot's outcome to CloudFormation (creation and rolling-update signals), for the
+   * resource named by the host's own `aws:cloudformation:logical-id` tag: the instance, or the
+   * Auto Scaling group that launched it.
+   */
+  readonly signal?: boolean;
+  /** The hosts are in an Auto Scaling group: metrics also carry (and aggregate by) AutoScalingGroupName. */
+  readonly autoScaling?: boolean;
+}
+
+/**
+ * The latest Amazon Linux 2023 image with the distribution's default kernel, resolved at deploy
+ * time from AWS's public SSM parameter (no lookup at synth).
+ */
+export function amazonLinux2023(arm64: boolean): ec2.IMachineImage {
+  return ec2.MachineImage.fromSsmParameter(
+    `/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-${arm64 ? 'arm64' : 'x86_64'}`,
+    { os: ec2.OperatingSystemType.LINUX },
+  );
 }
 
 /** Quote a value for a POSIX shell; tokens stay in place and are resolved by CloudFormation. */
@@ -58,7 +81,10 @@ export function serverUserData(scope: IConstruct, o: ServerBootstrapOptions): ec
     agent: { metrics_collection_interval: 60, run_as_user: 'root' },
     metrics: {
       namespace: AGENT_NAMESPACE,
-      append_dimensions: { InstanceId: '${aws:InstanceId}' },
+      append_dimensions: o.autoScaling
+        ? { InstanceId: '${aws:InstanceId}', AutoScalingGroupName: '${aws:AutoScalingGroupName}' }
+        : { InstanceId: '${aws:InstanceId}' },
+      ...(o.autoScaling ? { aggregation_dimensions: [['AutoScalingGroupName']] } : {}),
       metrics_collected: {
         mem: { measurement: ['mem_used_percent'] },
         disk: { measurement: ['used_percent'], resources: o.localPostgres ? ['/', DATA_MOUNT] : ['/'], drop_device: true, ignore_file_system_types: ['tmpfs', 'devtmpfs', 'overlay'] },
@@ -88,6 +114,7 @@ export function serverUserData(scope: IConstruct, o: ServerBootstrapOptions): ec
   const envFile = Object.entries(env).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join('\n');
   const packages = [`nodejs${INSTANCE_NODE_MAJOR}`, 'amazon-cloudwatch-agent', 'rsyslog', 'unzip'];
   if (o.localPostgres) packages.push(`postgresql${INSTANCE_POSTGRES_MAJOR}-server`);
+  if (o.signal) packages.push('aws-cfn-bootstrap');
 
   script.addCommands(
     'set -euo pipefail',
@@ -130,6 +157,10 @@ export function serverUserData(scope: IConstruct, o: ServerBootstrapOptions): ec
     );
   }
 
+  if (o.databaseSecret) {
+    script.addCommands(...databaseEnvCommands(o.databaseSecret.secretArn));
+  }
+
   script.addCommands(
     'id webapp >/dev/null 2>&1 || useradd --system --home-dir /opt/webapp --shell /sbin/nologin webapp',
     `aws s3 cp --region "$REGION" ${sh(o.bundle.s3ObjectUrl)} /tmp/webapp.zip`,
@@ -145,6 +176,7 @@ Wants=network-online.target
 [Service]
 User=webapp
 EnvironmentFile=/etc/webapp.env
+EnvironmentFile=-/etc/webapp/db.env
 ExecStart=/usr/bin/node-${INSTANCE_NODE_MAJOR} --enable-source-maps /opt/webapp/${o.bundleFile}
 Restart=always
 RestartSec=2
@@ -201,9 +233,17 @@ UNIT`,
   }
 
   script.addCommands(
-    `for i in $(seq 1 60); do curl -sf -o /dev/null http://127.0.0.1:${o.port}${o.healthCheckPath} && break; sleep 2; done`,
-    `curl -sf http://127.0.0.1:${o.port}${o.healthCheckPath} && echo "== app healthy" || echo "== app not healthy yet"`,
+    `for i in $(seq 1 90); do curl -sf -o /dev/null http://127.0.0.1:${o.port}${o.healthCheckPath} && break; sleep 2; done`,
+    `if curl -sf http://127.0.0.1:${o.port}${o.healthCheckPath}; then HEALTHY=0; echo "== app healthy"; else HEALTHY=1; echo "== app not healthy"; fi`,
   );
+  if (o.signal) {
+    // Tells CloudFormation whether this host proved healthy: a failed deploy rolls back.
+    // On later boots nothing waits for a signal, so its error is ignored.
+    script.addCommands(
+      'tag() { aws ec2 describe-tags --region "$REGION" --filters "Name=resource-id,Values=$INSTANCE_ID" "Name=key,Values=$1" --query "Tags[0].Value" --output text; }',
+      '/opt/aws/bin/cfn-signal -e "$HEALTHY" --stack "$(tag aws:cloudformation:stack-name)" --resource "$(tag aws:cloudformation:logical-id)" --region "$REGION" || true',
+    );
+  }
 
   const userData = new ec2.MultipartUserData();
   // Run the shell part on every boot, not only the first: CloudFormation applies a
@@ -214,6 +254,85 @@ UNIT`,
   }));
   userData.addUserDataPart(script, ec2.MultipartBody.SHELL_SCRIPT, true);
   return userData;
+}
+
+/**
+ * Writes /etc/webapp/db.env with DATABASE_URL from the secret, and a timer that re-renders it
+ * every 5 minutes and restarts the app (which drains first) only when it changed, so a
+ * rotated password is picked up. TLS is verified against the RDS CA bundle when it can be
+ * downloaded; without internet egress the connection is still encrypted, unverified.
+ */
+function databaseEnvCommands(secretArn: string): string[] {
+  return [
+    'install -d -m 0750 -o root -g root /etc/webapp',
+    `cat >/usr/local/sbin/webapp-db-env <<'SCRIPT'
+#!/bin/bash
+set -euo pipefail
+REGION=$(cat /etc/webapp/region)
+if [ ! -s /etc/webapp/rds-ca.pem ]; then
+  curl -sf --max-time 20 -o /etc/webapp/rds-ca.pem.new https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem && mv /etc/webapp/rds-ca.pem.new /etc/webapp/rds-ca.pem || rm -f /etc/webapp/rds-ca.pem.new
+fi
+if [ -s /etc/webapp/rds-ca.pem ]; then SSLMODE=verify-full; else SSLMODE=no-verify; fi
+SECRET_JSON=$(aws secretsmanager get-secret-value --region "$REGION" --secret-id "$(cat /etc/webapp/secret-arn)" --query SecretString --output text)
+URL=$(SECRET_JSON="$SECRET_JSON" SSLMODE="$SSLMODE" /usr/bin/node-${INSTANCE_NODE_MAJOR} -e '
+  const s = JSON.parse(process.env.SECRET_JSON); const e = encodeURIComponent;
+  process.stdout.write(\`postgresql://\${e(s.username)}:\${e(s.password)}@\${s.host}:\${s.port}/\${e(s.dbname || "postgres")}?sslmode=\${process.env.SSLMODE}\`);')
+NEW=$(printf 'DATABASE_URL=%s\n' "$URL"; [ "$SSLMODE" = verify-full ] && printf 'NODE_EXTRA_CA_CERTS=/etc/webapp/rds-ca.pem\n' || true)
+if [ "$NEW" != "$(cat /etc/webapp/db.env 2>/dev/null)" ]; then
+  install -m 0640 -o root -g webapp /dev/null /etc/webapp/db.env.new
+  printf '%s\n' "$NEW" >/etc/webapp/db.env.new && mv /etc/webapp/db.env.new /etc/webapp/db.env
+  [ "\${1:-}" = --restart ] && systemctl try-restart webapp || true
+fi
+SCRIPT`,
+    'chmod 0700 /usr/local/sbin/webapp-db-env',
+    'echo "$REGION" >/etc/webapp/region',
+    `echo ${sh(secretArn)} >/etc/webapp/secret-arn`,
+    'id webapp >/dev/null 2>&1 || useradd --system --home-dir /opt/webapp --shell /sbin/nologin webapp',
+    'chgrp webapp /etc/webapp',
+    '/usr/local/sbin/webapp-db-env',
+    `cat >/etc/systemd/system/webapp-db-env.service <<'UNIT'
+[Unit]
+Description=Refresh the web app's database credentials
+[Service]
+Type=oneshot
+ExecStart=/usr/local/sbin/webapp-db-env --restart
+UNIT`,
+    `cat >/etc/systemd/system/webapp-db-env.timer <<'UNIT'
+[Unit]
+Description=Refresh the web app's database credentials every 5 minutes
+[Timer]
+OnBootSec=5min
+OnUnitActiveSec=5min
+RandomizedDelaySec=60
+[Install]
+WantedBy=timers.target
+UNIT`,
+    'systemctl daemon-reload && systemctl enable --now webapp-db-env.timer',
+  ];
+}
+
+/**
+ * The instance role of a server tier: Session Manager instead of SSH, and the bootstrap's
+ * least-privilege grants. Acknowledges the two findings inherent to it.
+ */
+export function createServerRole(scope: Construct, id: string, o: ServerBootstrapOptions): iam.Role {
+  const role = new iam.Role(scope, id, {
+    assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
+    description: `Instance role of ${scope.node.path}`,
+    managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore')],
+  });
+  grantServerBootstrap(role, o);
+  Validations.of(role).acknowledge(
+    {
+      id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]',
+      reason: 'Session Manager replaces SSH; AWS maintains this policy as the minimum the SSM agent needs.',
+    },
+    {
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      reason: 'cloudwatch:PutMetricData and ec2:DescribeTags have no resource-level permissions; PutMetricData is limited to the CWAgent namespace by condition, DescribeTags only reads tags.',
+    },
+  );
+  return role;
 }
 
 /**
@@ -232,4 +351,11 @@ export function grantServerBootstrap(role: iam.IRole, o: ServerBootstrapOptions)
     resources: ['*'],
     conditions: { StringEquals: { 'cloudwatch:namespace': AGENT_NAMESPACE } },
   }));
+  // The agent reads the aws:autoscaling:groupName tag for the group's dimension; the signal
+  // step reads the host's CloudFormation tags.
+  if (o.autoScaling || o.signal) role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ec2:DescribeTags'], resources: ['*'] }));
+  if (o.signal) {
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['cloudformation:SignalResource'], resources: [Stack.of(role).stackId] }));
+  }
+  o.databaseSecret?.grantRead(role);
 }

@@ -11,7 +11,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { alarmTopic, notify, type AlarmOptions } from '../shared/alarms';
 import { publicOnlyVpc } from '../shared/network';
-import { AGENT_NAMESPACE, DATA_MOUNT, grantServerBootstrap, serverUserData, type ServerBootstrapOptions } from '../shared/server-bootstrap';
+import { AGENT_NAMESPACE, DATA_MOUNT, amazonLinux2023, createServerRole, serverUserData, type ServerBootstrapOptions } from '../shared/server-bootstrap';
 import {
   WebTiersValidationError, checkDomainName, checkEnvironment, checkInstanceType, checkIntegerRange, checkSizeGiB, withoutSnapshot,
 } from '../shared/validation';
@@ -105,17 +105,6 @@ export interface SingleInstanceTierProps {
 }
 
 const RESERVED_ENV = ['PORT', 'HOST', 'HEALTH_CHECK_PATH', 'DATABASE_URL', 'NODE_ENV'];
-/**
- * The latest Amazon Linux 2023 image with the distribution's default kernel, resolved at deploy
- * time from AWS's public SSM parameter (no lookup at synth).
- */
-export function amazonLinux2023(arm64: boolean): ec2.IMachineImage {
-  return ec2.MachineImage.fromSsmParameter(
-    `/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-${arm64 ? 'arm64' : 'x86_64'}`,
-    { os: ec2.OperatingSystemType.LINUX },
-  );
-}
-
 const DEFAULT_INSTANCE_TYPE = 't4g.small';
 const DEFAULT_DATA_GIB = 20;
 const ROOT_VOLUME_GIB = 16;
@@ -217,23 +206,8 @@ export class SingleInstanceTier extends Construct implements ec2.IConnectable {
       tls: props.https && { domainName: props.https.domainName, email: props.https.email },
     };
 
-    const role = new iam.Role(this, 'InstanceRole', {
-      assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
-      description: `Instance role of ${this.node.path}`,
-      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore')],
-    });
+    const role = createServerRole(this, 'InstanceRole', bootstrap);
     this.role = role;
-    grantServerBootstrap(role, bootstrap);
-    Validations.of(role).acknowledge(
-      {
-        id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]',
-        reason: 'Session Manager replaces SSH; AWS maintains this policy as the minimum the SSM agent needs.',
-      },
-      {
-        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-        reason: 'cloudwatch:PutMetricData has no resource-level permissions; the statement is limited to the CWAgent namespace by condition.',
-      },
-    );
 
     this.instance = new ec2.Instance(this, 'Instance', {
       vpc: this.vpc,

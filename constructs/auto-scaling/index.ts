@@ -1,0 +1,2 @@
+export * from './auto-scaling-tier';
+export * from './scale-on';

@@ -1,0 +1,228 @@
+import { Duration, RemovalPolicy, Size, Stack, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as rds from 'aws-cdk-lib/aws-rds';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import type { Network } from './network';
+import { WebTiersValidationError, checkInstanceType, checkIntegerRange, checkSizeGiB, withoutSnapshot } from './validation';
+
+/**
+ * A PostgreSQL database the server tiers can use: reachable through `connections`,
+ * credentials in a Secrets Manager secret holding `host`, `port`, `username`,
+ * `password` and `dbname` (the shape RDS attachments write).
+ */
+export interface IAppDatabase extends ec2.IConnectable {
+  /** The VPC the database is in. */
+  readonly vpc: ec2.IVpc;
+  /** The secret with the connection JSON. */
+  readonly secret: secretsmanager.ISecret;
+  /** The database port. */
+  readonly port: number;
+  /** Lets `client` connect: network access on the port and read access to the secret. */
+  allowFrom(client: ec2.IConnectable, grantee: iam.IGrantable): void;
+}
+
+/** Attributes of an existing database, for {@link Database.fromAttributes}. */
+export interface AppDatabaseAttributes {
+  readonly vpc: ec2.IVpc;
+  /** A security group of the database, to which the tier's ingress rule is added. */
+  readonly securityGroup: ec2.ISecurityGroup;
+  readonly secret: secretsmanager.ISecret;
+  /** @default 5432 */
+  readonly port?: number;
+}
+
+/** Props of {@link Database}. */
+export interface DatabaseProps {
+  /** The network; the database goes in its data subnets. */
+  readonly network: Network;
+  /**
+   * Instance class.
+   * @default t4g.micro
+   */
+  readonly instanceType?: ec2.InstanceType;
+  /**
+   * Initial storage, 20–65536 GiB; storage grows automatically up to 4× this.
+   * @default Size.gibibytes(20)
+   */
+  readonly allocatedStorage?: Size;
+  /**
+   * A standby in a second AZ with automatic failover.
+   * @default false
+   */
+  readonly multiAz?: boolean;
+  /**
+   * Days of automated backups (point-in-time restore), 1–35.
+   * @default 7
+   */
+  readonly backupRetentionDays?: number;
+  /**
+   * What happens to the database when it leaves the stack. Anything but `DESTROY` also turns on
+   * deletion protection.
+   * @default RemovalPolicy.SNAPSHOT
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Rotate the password every 30 days. The hosts pick up the new password within minutes.
+   * @default false
+   */
+  readonly rotation?: boolean;
+  /**
+   * Retention of the exported PostgreSQL log.
+   * @default logs.RetentionDays.THREE_MONTHS
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/** The PostgreSQL major the database runs. */
+export const POSTGRES_VERSION = rds.PostgresEngineVersion.VER_18;
+const DATABASE_NAME = 'webapp';
+
+/**
+ * RDS PostgreSQL in the network's isolated data subnets: generated credentials in
+ * Secrets Manager, storage encrypted, SSL forced by the parameter group, automated
+ * backups, deletion protection and a final snapshot unless removal is `DESTROY`, and a
+ * security group that admits only the tiers given access with {@link allowFrom}.
+ */
+export class Database extends Construct implements IAppDatabase {
+  /** An existing database. */
+  public static fromAttributes(scope: Construct, id: string, attrs: AppDatabaseAttributes): IAppDatabase {
+    return new ExistingDatabase(scope, id, attrs);
+  }
+
+  public readonly vpc: ec2.IVpc;
+  public readonly instance: rds.DatabaseInstance;
+  public readonly secret: secretsmanager.ISecret;
+  public readonly connections: ec2.Connections;
+  public readonly port = 5432;
+
+  constructor(scope: Construct, id: string, props: DatabaseProps) {
+    super(scope, id);
+    checkInstanceType(this, 'instanceType', props.instanceType);
+    checkSizeGiB(this, 'allocatedStorage', props.allocatedStorage, 20, 65536);
+    checkIntegerRange(this, 'backupRetentionDays', props.backupRetentionDays, 1, 35, 'days');
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.SNAPSHOT;
+    const storage = props.allocatedStorage?.toGibibytes() ?? 20;
+    this.vpc = props.network.vpc;
+
+    const engine = rds.DatabaseInstanceEngine.postgres({ version: POSTGRES_VERSION });
+    const parameterGroup = new rds.ParameterGroup(this, 'Parameters', {
+      engine,
+      description: 'cdk-web-tiers: TLS required for every connection',
+      parameters: { 'rds.force_ssl': '1' },
+    });
+    const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: this.vpc,
+      description: `${this.node.path}: PostgreSQL from the app tier only`,
+      allowAllOutbound: false,
+    });
+
+    this.instance = new rds.DatabaseInstance(this, 'Instance', {
+      engine,
+      instanceType: props.instanceType ?? new ec2.InstanceType('t4g.micro'),
+      vpc: this.vpc,
+      vpcSubnets: props.network.dataSubnets,
+      securityGroups: [securityGroup],
+      credentials: rds.Credentials.fromGeneratedSecret('webapp'),
+      databaseName: DATABASE_NAME,
+      parameterGroup,
+      port: this.port,
+      allocatedStorage: storage,
+      maxAllocatedStorage: Math.min(storage * 4, 65536),
+      storageType: rds.StorageType.GP3,
+      storageEncrypted: true,
+      multiAz: props.multiAz ?? false,
+      backupRetention: Duration.days(props.backupRetentionDays ?? 7),
+      deletionProtection: removalPolicy !== RemovalPolicy.DESTROY,
+      removalPolicy,
+      autoMinorVersionUpgrade: true,
+      cloudwatchLogsExports: ['postgresql'],
+      cloudwatchLogsRetention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+      enablePerformanceInsights: true,
+      caCertificate: rds.CaCertificate.RDS_CA_RSA2048_G1,
+    });
+    this.secret = this.instance.secret!;
+    this.connections = this.instance.connections;
+    // instance.secret is the attachment; the generated secret itself must outlive a kept database.
+    const generated = this.instance.node.findChild('Secret') as secretsmanager.Secret;
+    generated.applyRemovalPolicy(withoutSnapshot(removalPolicy));
+
+    if (props.rotation) {
+      this.instance.addRotationSingleUser({ automaticallyAfter: Duration.days(30), vpcSubnets: props.network.appSubnets });
+    } else {
+      Validations.of(generated).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-SMG4',
+        reason: 'Rotation is opt-in (Database rotation: true); without it the generated password stays in Secrets Manager and is never in the template.',
+      });
+    }
+    const acks = [
+      { id: 'AwsSolutions::AwsSolutions-RDS11', reason: 'The default port is fine: the security group admits only the app tier, and a different port adds no protection.' },
+    ];
+    if (!props.multiAz) {
+      acks.push({ id: 'AwsSolutions::AwsSolutions-RDS3', reason: 'Multi-AZ is off by configuration (set multiAz: true for production); backups allow point-in-time restore.' });
+    }
+    if (removalPolicy === RemovalPolicy.DESTROY) {
+      acks.push({ id: 'AwsSolutions::AwsSolutions-RDS10', reason: 'Deletion protection is off only when the removal policy is DESTROY, i.e. in development.' });
+    }
+    Validations.of(this.instance).acknowledge(...acks);
+    acknowledgeLogRetentionFunction(this);
+  }
+
+  public allowFrom(client: ec2.IConnectable, grantee: iam.IGrantable): void {
+    this.connections.allowDefaultPortFrom(client, 'PostgreSQL from the app tier');
+    this.secret.grantRead(grantee);
+  }
+}
+
+class ExistingDatabase extends Construct implements IAppDatabase {
+  public readonly vpc: ec2.IVpc;
+  public readonly secret: secretsmanager.ISecret;
+  public readonly port: number;
+  public readonly connections: ec2.Connections;
+
+  constructor(scope: Construct, id: string, attrs: AppDatabaseAttributes) {
+    super(scope, id);
+    checkIntegerRange(this, 'port', attrs.port, 1, 65535);
+    this.vpc = attrs.vpc;
+    this.secret = attrs.secret;
+    this.port = attrs.port ?? 5432;
+    this.connections = new ec2.Connections({ securityGroups: [attrs.securityGroup], defaultPort: ec2.Port.tcp(this.port) });
+  }
+
+  public allowFrom(client: ec2.IConnectable, grantee: iam.IGrantable): void {
+    this.connections.allowDefaultPortFrom(client, 'PostgreSQL from the app tier');
+    this.secret.grantRead(grantee);
+  }
+}
+
+/** Id aws-cdk-lib gives its stack-wide log-retention function. */
+const LOG_RETENTION_FUNCTION = 'LogRetentionaae0aa3c5b4d4f87b02d85b201efdd8a';
+
+/**
+ * The exported PostgreSQL log group is created by RDS, so its retention is set by aws-cdk-lib's
+ * log-retention function (one per stack). Its findings are inherent to that function.
+ */
+function acknowledgeLogRetentionFunction(scope: Construct): void {
+  const fn = Stack.of(scope).node.tryFindChild(LOG_RETENTION_FUNCTION);
+  if (!fn) return;
+  Validations.of(fn).acknowledge(
+    {
+      id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason: "aws-cdk-lib's log-retention function writes its own logs with the AWS-managed basic execution policy.",
+    },
+    {
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      reason: "aws-cdk-lib's log-retention function sets retention on log groups that RDS creates, whose names it cannot know in advance.",
+    },
+  );
+}
+
+/** Checks that a database and a network fit together. */
+export function checkDatabaseNetwork(scope: Construct, database: IAppDatabase | undefined, network: Network): void {
+  if (database && database.vpc !== network.vpc && database.vpc.vpcId !== network.vpc.vpcId) {
+    throw new WebTiersValidationError(scope, 'database',
+      "is in a different VPC from 'network'; accepted: a database in the network's VPC (pass the same Network to both)");
+  }
+}

@@ -1,0 +1,230 @@
+import { Aws, CfnCondition, CfnMapping, Duration, Fn, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import { RegionInfo } from 'aws-cdk-lib/region-info';
+import { Construct } from 'constructs';
+import { notify } from './alarms';
+import type { Network } from './network';
+import { WebTiersValidationError, checkIntegerRange } from './validation';
+
+/** Load balancer settings shared by the load-balanced tiers. */
+export interface LoadBalancerOptions {
+  /**
+   * An ACM certificate for HTTPS on 443; HTTP on 80 then redirects to HTTPS.
+   * @default - HTTP only
+   */
+  readonly certificate?: acm.ICertificate;
+  /**
+   * How long a deregistering instance keeps its in-flight requests, 0–3600 s. Short keeps
+   * deploys fast; the app's own drain on SIGTERM bounds what is needed.
+   * @default Duration.seconds(30)
+   */
+  readonly deregistrationDelay?: Duration;
+  /**
+   * Days the access logs are kept, 1–3650.
+   * @default 90
+   */
+  readonly accessLogDays?: number;
+}
+
+/** Inputs of {@link WebLoadBalancer}. */
+export interface WebLoadBalancerProps extends LoadBalancerOptions {
+  readonly network: Network;
+  /** Port the app listens on. */
+  readonly targetPort: number;
+  readonly healthCheckPath: string;
+  readonly alarmTopic: sns.ITopic;
+  /** Removal of the access-log bucket (`SNAPSHOT` counts as `RETAIN`). */
+  readonly removalPolicy: RemovalPolicy;
+}
+
+const CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:[a-z]{2}(-[a-z]+)+-\d:\d{12}:certificate\/[0-9a-f-]{36}$/;
+
+/** Checks the shared load balancer options. */
+export function checkLoadBalancerOptions(scope: Construct, o: LoadBalancerOptions = {}): void {
+  const arn = o.certificate?.certificateArn;
+  if (arn !== undefined && !Token.isUnresolved(arn) && !CERTIFICATE_ARN.test(arn)) {
+    throw new WebTiersValidationError(scope, 'loadBalancer.certificate',
+      `got '${arn}'; accepted: an ACM certificate ARN 'arn:aws:acm:<region>:<account>:certificate/<uuid>'`);
+  }
+  const delay = o.deregistrationDelay?.toSeconds();
+  checkIntegerRange(scope, 'loadBalancer.deregistrationDelay', delay, 0, 3600, 'seconds');
+  checkIntegerRange(scope, 'loadBalancer.accessLogDays', o.accessLogDays, 1, 3650, 'days');
+}
+
+/**
+ * An internet-facing ALB for the server tiers: HTTPS with a certificate (HTTP redirects),
+ * invalid header fields dropped, access logs to an encrypted bucket, a target group whose
+ * health check calls the app's health route, and alarms on 5xx rate, p99 latency and
+ * unhealthy hosts.
+ */
+export class WebLoadBalancer extends Construct {
+  public readonly loadBalancer: elbv2.ApplicationLoadBalancer;
+  public readonly targetGroup: elbv2.ApplicationTargetGroup;
+  public readonly accessLogBucket: s3.Bucket;
+  public readonly alarms: cloudwatch.Alarm[];
+  public readonly url: string;
+
+  constructor(scope: Construct, id: string, props: WebLoadBalancerProps) {
+    super(scope, id);
+    const { network } = props;
+
+    this.accessLogBucket = new s3.Bucket(this, 'AccessLogs', {
+      encryption: s3.BucketEncryption.S3_MANAGED, // ALB log delivery supports SSE-S3 only
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [{ expiration: Duration.days(props.accessLogDays ?? 90) }],
+      removalPolicy: props.removalPolicy === RemovalPolicy.DESTROY ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.accessLogBucket).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-S1',
+      reason: 'This bucket holds the load balancer access logs; logging access to the log bucket itself would only log the log delivery.',
+    });
+
+    this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LB', {
+      vpc: network.vpc,
+      vpcSubnets: network.publicSubnets,
+      internetFacing: true,
+      dropInvalidHeaderFields: true,
+      idleTimeout: Duration.seconds(60),
+    });
+    this.logAccessLogs();
+
+    this.targetGroup = new elbv2.ApplicationTargetGroup(this, 'Targets', {
+      vpc: network.vpc,
+      port: props.targetPort,
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      targetType: elbv2.TargetType.INSTANCE,
+      deregistrationDelay: props.deregistrationDelay ?? Duration.seconds(30),
+      healthCheck: {
+        path: props.healthCheckPath,
+        healthyHttpCodes: '200',
+        interval: Duration.seconds(15),
+        timeout: Duration.seconds(5),
+        healthyThresholdCount: 2,
+        unhealthyThresholdCount: 3,
+      },
+    });
+
+    if (props.certificate) {
+      this.loadBalancer.addListener('Https', {
+        port: 443,
+        protocol: elbv2.ApplicationProtocol.HTTPS,
+        certificates: [props.certificate],
+        sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
+        defaultTargetGroups: [this.targetGroup],
+      });
+      this.loadBalancer.addRedirect({ sourcePort: 80, targetPort: 443 });
+      this.url = `https://${this.loadBalancer.loadBalancerDnsName}`;
+    } else {
+      this.loadBalancer.addListener('Http', { port: 80, protocol: elbv2.ApplicationProtocol.HTTP, defaultTargetGroups: [this.targetGroup] });
+      this.url = `http://${this.loadBalancer.loadBalancerDnsName}`;
+    }
+    for (const sg of this.loadBalancer.connections.securityGroups) {
+      Validations.of(sg).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-EC23',
+        reason: 'An internet-facing load balancer: only its listener ports (80, and 443 with a certificate) are open to the world.',
+      });
+    }
+    this.alarms = this.createAlarms(props.alarmTopic);
+  }
+
+  /**
+   * Access logs without knowing the region at synth time (aws-cdk-lib's `logAccessLogs` needs
+   * it): regions older than August 2022 deliver as a regional ELB account, newer ones as the
+   * log-delivery service principal; the bucket policy admits whichever applies.
+   */
+  private logAccessLogs(): void {
+    const bucket = this.accessLogBucket;
+    const lb = this.loadBalancer;
+    lb.setAttribute('access_logs.s3.enabled', 'true');
+    lb.setAttribute('access_logs.s3.bucket', bucket.bucketName);
+    bucket.addToResourcePolicy(new iam.PolicyStatement({
+      actions: ['s3:PutObject'],
+      principals: [logDeliveryPrincipal(this)],
+      resources: [bucket.arnForObjects(`AWSLogs/${Aws.ACCOUNT_ID}/*`)],
+    }));
+    lb.node.addDependency(bucket);
+  }
+
+  private createAlarms(topic: sns.ITopic): cloudwatch.Alarm[] {
+    const period = Duration.minutes(1);
+    const m = this.loadBalancer.metrics;
+    const errorRate = new cloudwatch.MathExpression({
+      expression: 'IF(requests > 0, 100 * (FILL(target5xx, 0) + FILL(lb5xx, 0)) / requests, 0)',
+      usingMetrics: {
+        requests: m.requestCount({ period, statistic: 'Sum' }),
+        target5xx: m.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { period, statistic: 'Sum' }),
+        lb5xx: m.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, { period, statistic: 'Sum' }),
+      },
+      label: '5xx responses (%)',
+      period,
+    });
+    const alarms = [
+      new cloudwatch.Alarm(this, 'ErrorRateAlarm', {
+        alarmDescription: 'More than 5% of requests answered with a 5xx in 3 of the last 5 minutes.',
+        metric: errorRate, threshold: 5, evaluationPeriods: 5, datapointsToAlarm: 3,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+      new cloudwatch.Alarm(this, 'LatencyAlarm', {
+        alarmDescription: 'p99 target response time above 2 seconds for 5 minutes.',
+        metric: this.targetGroup.metrics.targetResponseTime({ period, statistic: 'p99' }),
+        threshold: 2, evaluationPeriods: 5,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+      new cloudwatch.Alarm(this, 'UnhealthyHostsAlarm', {
+        alarmDescription: 'At least one target failed its health checks for 3 minutes.',
+        metric: this.targetGroup.metrics.unhealthyHostCount({ period, statistic: 'Maximum' }),
+        threshold: 1, evaluationPeriods: 3,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    ];
+    return alarms.map((a) => notify(a, topic));
+  }
+}
+
+const LOG_DELIVERY_SERVICE = 'logdelivery.elasticloadbalancing.amazonaws.com';
+
+class LogDeliveryPrincipal extends iam.PrincipalBase {
+  constructor(private readonly json: { [key: string]: string[] }) {
+    super();
+  }
+  public get policyFragment(): iam.PrincipalPolicyFragment {
+    return new iam.PrincipalPolicyFragment(this.json);
+  }
+  public dedupeString(): string | undefined {
+    return undefined;
+  }
+  public toString(): string {
+    return 'LogDeliveryPrincipal';
+  }
+}
+
+/** Who delivers ALB access logs in the stack's region, resolved at deploy time when the region is unknown. */
+function logDeliveryPrincipal(scope: Construct): iam.IPrincipal {
+  const stack = Stack.of(scope);
+  if (!Token.isUnresolved(stack.region)) {
+    const account = RegionInfo.get(stack.region).elbv2Account;
+    return account ? new iam.AccountPrincipal(account) : new iam.ServicePrincipal(LOG_DELIVERY_SERVICE);
+  }
+  const mapId = 'WebTiersElbLogDelivery';
+  const mapping = (stack.node.tryFindChild(mapId) as CfnMapping | undefined) ?? new CfnMapping(stack, mapId, {
+    mapping: Object.fromEntries(RegionInfo.regions.map((r) => [r.name, { account: r.elbv2Account ?? 'none' }])),
+  });
+  const account = mapping.findInMap(Aws.REGION, 'account');
+  const conditionId = 'WebTiersElbLogDeliveryByAccount';
+  const byAccount = (stack.node.tryFindChild(conditionId) as CfnCondition | undefined) ?? new CfnCondition(stack, conditionId, {
+    expression: Fn.conditionNot(Fn.conditionEquals(account, 'none')),
+  });
+  return new LogDeliveryPrincipal({
+    // Outside the regions with an ELB account, the own account root stands in (it already has access).
+    AWS: [Fn.conditionIf(byAccount.logicalId, `arn:${Aws.PARTITION}:iam::${account}:root`, `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:root`).toString()],
+    Service: [LOG_DELIVERY_SERVICE],
+  });
+}

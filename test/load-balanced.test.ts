@@ -1,0 +1,336 @@
+import { RemovalPolicy, Size, Stack, Duration } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import {
+  Database, Egress, LoadBalancedTier, Network, SINGLE_INSTANCE_FLEET_WARNING, type LoadBalancedTierProps,
+} from '../constructs';
+import { addNagChecks } from '../lib/nag';
+import { testApp, testStack, userDataText, webApp } from './helpers';
+
+const CERT = 'arn:aws:acm:eu-west-1:123456789012:certificate/0c1d2e3f-4a5b-6c7d-8e9f-0a1b2c3d4e5f';
+
+function synth(props: Partial<LoadBalancedTierProps> = {}, stack = testStack()) {
+  const tier = new LoadBalancedTier(stack, 'Web', { app: webApp, ...props });
+  return { stack, tier, template: Template.fromStack(stack) };
+}
+
+function withCertificate(stack: Stack) {
+  return acm.Certificate.fromCertificateArn(stack, 'Cert', CERT);
+}
+
+const byDefault = synth();
+const full = (() => {
+  const stack = testStack();
+  const network = new Network(stack, 'Net', { egress: Egress.NAT_GATEWAY_PER_AZ, maxAzs: 3 });
+  const database = new Database(stack, 'Db', { network, multiAz: true, instanceType: new ec2.InstanceType('m7g.large'), rotation: true, backupRetentionDays: 14, allocatedStorage: Size.gibibytes(100) });
+  return synth({
+    network, database, instanceCount: 3, instanceType: new ec2.InstanceType('c7g.large'),
+    loadBalancer: { certificate: withCertificate(stack), deregistrationDelay: Duration.seconds(10), accessLogDays: 30 },
+    removalPolicy: RemovalPolicy.RETAIN, alarms: { email: 'ops@example.com' }, environment: { GREETING: 'hi' },
+  }, stack);
+})();
+
+const resources = (t: Template, type: string) => Object.entries(t.findResources(type));
+const ingressRules = (t: Template) => resources(t, 'AWS::EC2::SecurityGroupIngress').map(([, r]) => r.Properties);
+
+describe('snapshots', () => {
+  test('default', () => expect(byDefault.template.toJSON()).toMatchSnapshot());
+  test('fully configured', () => expect(full.template.toJSON()).toMatchSnapshot());
+});
+
+describe('Network', () => {
+  const build = (props: ConstructorParameters<typeof Network>[2]) => {
+    const stack = testStack();
+    const network = new Network(stack, 'Net', props);
+    return { network, template: Template.fromStack(stack) };
+  };
+  const subnets = (t: Template) => Object.fromEntries(resources(t, 'AWS::EC2::Subnet').map(([id, r]) => [id, r.Properties.CidrBlock]));
+  const routeTables = (t: Template) => resources(t, 'AWS::EC2::RouteTable').map(([id]) => id).sort();
+
+  test('default: 2 AZs of public, app and data subnets, one NAT gateway, S3 gateway endpoint, flow logs', () => {
+    const { template } = build({});
+    template.resourceCountIs('AWS::EC2::Subnet', 6);
+    template.resourceCountIs('AWS::EC2::NatGateway', 1);
+    template.hasResourceProperties('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Gateway', ServiceName: Match.objectLike({ 'Fn::Join': Match.anyValue() }) });
+    template.resourceCountIs('AWS::EC2::FlowLog', 1);
+    expect(Object.values(subnets(template))).toEqual(expect.arrayContaining(['10.0.0.0/24', '10.0.1.0/24']));
+  });
+
+  test.each([
+    [Egress.NONE, 0, 0, 8],
+    [Egress.NAT_INSTANCE, 0, 1, 0],
+    [Egress.NAT_GATEWAY, 1, 0, 0],
+    [Egress.NAT_GATEWAY_PER_AZ, 2, 0, 0],
+  ])('%s: %i NAT gateways, %i NAT instances, %i interface endpoints', (egress, gateways, instances, endpoints) => {
+    const { template } = build({ egress });
+    template.resourceCountIs('AWS::EC2::NatGateway', gateways);
+    template.resourceCountIs('AWS::EC2::Instance', instances);
+    expect(resources(template, 'AWS::EC2::VPCEndpoint').filter(([, r]) => r.Properties.VpcEndpointType === 'Interface')).toHaveLength(endpoints);
+  });
+
+  test('switching presets keeps every subnet and route table (no replacement), changing only routes and NAT', () => {
+    const presets = Object.values(Egress).map((egress) => build({ egress }).template);
+    const [first, ...rest] = presets;
+    for (const other of rest) {
+      expect(subnets(other)).toEqual(subnets(first));
+      expect(routeTables(other)).toEqual(routeTables(first));
+    }
+    // The app subnets' default route keeps its logical id between NAT kinds: updated in place.
+    const defaultRoute = (t: Template) => resources(t, 'AWS::EC2::Route')
+      .filter(([id]) => id.includes('AppSubnet1')).map(([id]) => id);
+    expect(defaultRoute(presets[1])).toEqual(defaultRoute(presets[2]));
+    expect(defaultRoute(presets[2])).toEqual(defaultRoute(presets[3]));
+    expect(defaultRoute(presets[0])).toEqual([]);
+  });
+
+  test('the NAT instance root volume is encrypted', () => {
+    const { template } = build({ egress: Egress.NAT_INSTANCE });
+    template.hasResourceProperties('AWS::EC2::Instance', { BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: Match.objectLike({ Encrypted: true }) }] });
+  });
+
+  test('without egress, endpoints admit HTTPS from inside the VPC only', () => {
+    const { template } = build({ egress: Egress.NONE });
+    for (const [, sg] of resources(template, 'AWS::EC2::SecurityGroup')) {
+      for (const rule of sg.Properties.SecurityGroupIngress ?? []) expect(rule).toMatchObject({ CidrIp: '10.0.0.0/16', FromPort: 443 });
+    }
+  });
+
+  test('an existing VPC is used as it is', () => {
+    const stack = testStack();
+    const vpc = new ec2.Vpc(stack, 'Mine', { maxAzs: 2 });
+    const network = new Network(stack, 'Net', { vpc });
+    expect(network.vpc).toBe(vpc);
+    expect(network.appSubnets).toEqual({ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS });
+    expect(() => new Network(stack, 'Bad', { vpc, egress: Egress.NONE })).toThrow(/invalid egress: does not apply to an existing vpc/);
+  });
+
+  test.each([1, 4])('maxAzs %i is rejected', (maxAzs) => {
+    expect(() => build({ maxAzs })).toThrow(/invalid maxAzs: got \d; accepted: an integer from 2 to 3/);
+  });
+});
+
+describe('Database', () => {
+  const { template } = byDefault;
+
+  test('RDS PostgreSQL 18, encrypted gp3, in the data subnets, with backups and a final snapshot', () => {
+    template.hasResource('AWS::RDS::DBInstance', {
+      DeletionPolicy: 'Snapshot',
+      Properties: Match.objectLike({
+        Engine: 'postgres', EngineVersion: Match.stringLikeRegexp('^18'), StorageEncrypted: true, StorageType: 'gp3',
+        MultiAZ: false, BackupRetentionPeriod: 7, DeletionProtection: true, DBName: 'webapp', EnableCloudwatchLogsExports: ['postgresql'],
+      }),
+    });
+    const [[, group]] = resources(template, 'AWS::RDS::DBSubnetGroup');
+    expect(JSON.stringify(group.Properties.SubnetIds)).toMatch(/DataSubnet1.*DataSubnet2/);
+  });
+
+  test('SSL is forced by the parameter group', () => {
+    template.hasResourceProperties('AWS::RDS::DBParameterGroup', { Family: 'postgres18', Parameters: { 'rds.force_ssl': '1' } });
+  });
+
+  test('credentials are generated into Secrets Manager, never in the template', () => {
+    template.hasResourceProperties('AWS::SecretsManager::Secret', { GenerateSecretString: Match.objectLike({ SecretStringTemplate: '{"username":"webapp"}' }) });
+    expect(JSON.stringify(template.toJSON())).not.toMatch(/MasterUserPassword":"[^{]/);
+  });
+
+  test('multi-AZ, size, backups and rotation follow props', () => {
+    full.template.hasResourceProperties('AWS::RDS::DBInstance', { MultiAZ: true, DBInstanceClass: 'db.m7g.large', BackupRetentionPeriod: 14, AllocatedStorage: '100', MaxAllocatedStorage: 400 });
+    full.template.resourceCountIs('AWS::SecretsManager::RotationSchedule', 1);
+    template.resourceCountIs('AWS::SecretsManager::RotationSchedule', 0);
+  });
+
+  test('DESTROY turns deletion protection off; anything else keeps the data', () => {
+    const { template: dev } = synth({ removalPolicy: RemovalPolicy.DESTROY });
+    dev.hasResource('AWS::RDS::DBInstance', { DeletionPolicy: 'Delete', Properties: Match.objectLike({ DeletionProtection: false }) });
+    const { template: kept } = synth({ removalPolicy: RemovalPolicy.RETAIN });
+    kept.hasResource('AWS::RDS::DBInstance', { DeletionPolicy: 'Retain', Properties: Match.objectLike({ DeletionProtection: true }) });
+    kept.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Retain' });
+    dev.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Delete' });
+  });
+
+  test.each<[string, () => void, RegExp]>([
+    ['backups of 0 days', () => new Database(testStack(), 'Db', { network: new Network(testStack(), 'N'), backupRetentionDays: 0 }), /invalid backupRetentionDays: got 0; accepted: an integer from 1 to 35 days/],
+    ['storage below 20 GiB', () => { const s = testStack(); new Database(s, 'Db', { network: new Network(s, 'N'), allocatedStorage: Size.gibibytes(10) }); }, /invalid allocatedStorage: got 10/],
+  ])('%s', (_name, build, message) => expect(build).toThrow(message));
+});
+
+describe('security groups: ALB → instances → database, nothing else', () => {
+  const { template, tier } = byDefault;
+  const groupId = (id: string) => ({ 'Fn::GetAtt': [id, 'GroupId'] });
+  const idOf = (t: Template, prefix: string) => resources(t, 'AWS::EC2::SecurityGroup').find(([id]) => id.startsWith(prefix))![0];
+
+  test('the load balancer admits the world on its listener port only', () => {
+    const [, lbSg] = resources(template, 'AWS::EC2::SecurityGroup').find(([id]) => id.startsWith('WebLoadBalancerLBSecurityGroup'))!;
+    expect(lbSg.Properties.SecurityGroupIngress).toEqual([expect.objectContaining({ CidrIp: '0.0.0.0/0', FromPort: 80, ToPort: 80 })]);
+  });
+
+  test('instances admit the app port from the load balancer only; the database its port from the instances only', () => {
+    const instanceSg = idOf(template, 'WebInstanceSecurityGroup');
+    const lbSg = idOf(template, 'WebLoadBalancerLBSecurityGroup');
+    const dbSg = idOf(template, 'WebDatabaseSecurityGroup');
+    expect(ingressRules(template)).toEqual(expect.arrayContaining([
+      expect.objectContaining({ GroupId: groupId(instanceSg), SourceSecurityGroupId: groupId(lbSg), FromPort: 8080 }),
+      expect.objectContaining({ GroupId: groupId(dbSg), SourceSecurityGroupId: groupId(instanceSg) }),
+    ]));
+    expect(ingressRules(template)).toHaveLength(2);
+    const [, instance] = resources(template, 'AWS::EC2::SecurityGroup').find(([id]) => id === instanceSg)!;
+    expect(instance.Properties.SecurityGroupIngress).toBeUndefined();
+    expect(tier.connections.securityGroups[0]).toBe(tier.securityGroup);
+  });
+
+  test('instances reach out on HTTPS and to the database, nothing else', () => {
+    const [, instance] = resources(template, 'AWS::EC2::SecurityGroup').find(([id]) => id.startsWith('WebInstanceSecurityGroup'))!;
+    expect(instance.Properties.SecurityGroupEgress).toEqual([expect.objectContaining({ CidrIp: '0.0.0.0/0', FromPort: 443, ToPort: 443 })]);
+  });
+});
+
+describe('instances', () => {
+  const { template } = byDefault;
+
+  test('two instances in different app subnets, IMDSv2, encrypted, no key pair', () => {
+    const instances = resources(template, 'AWS::EC2::Instance').map(([, r]) => r.Properties);
+    expect(instances).toHaveLength(2);
+    expect(new Set(instances.map((p) => p.SubnetId.Ref)).size).toBe(2);
+    for (const p of instances) {
+      expect(p.SubnetId.Ref).toMatch(/AppSubnet/);
+      expect(p.KeyName).toBeUndefined();
+      expect(p.BlockDeviceMappings[0].Ebs.Encrypted).toBe(true);
+    }
+    for (const [, lt] of resources(template, 'AWS::EC2::LaunchTemplate')) {
+      expect(lt.Properties.LaunchTemplateData.MetadataOptions.HttpTokens).toBe('required');
+    }
+  });
+
+  test('each waits for its health signal, and they are created or replaced one after another', () => {
+    const instances = resources(template, 'AWS::EC2::Instance');
+    for (const [, r] of instances) expect(r.CreationPolicy).toEqual({ ResourceSignal: { Timeout: 'PT15M' } });
+    const [[firstId], [, second]] = instances;
+    expect(second.DependsOn).toContain(firstId);
+  });
+
+  test('a change of user data replaces the instances (their logical id carries its hash)', () => {
+    const other = synth({ environment: { CHANGED: '1' } }).template;
+    const ids = (t: Template) => resources(t, 'AWS::EC2::Instance').map(([id]) => id);
+    expect(ids(other)).not.toEqual(ids(template));
+  });
+
+  test('the bootstrap renders DATABASE_URL from the secret, verifies TLS when it can, and signals when healthy', () => {
+    const text = userDataText(template);
+    expect(text).toMatch(/echo '\{Ref:WebDatabaseInstanceSecretAttachment[0-9A-F]+\}' >\/etc\/webapp\/secret-arn/);
+    expect(text).toContain('sslmode=${process.env.SSLMODE}');
+    expect(text).toContain('NODE_EXTRA_CA_CERTS=/etc/webapp/rds-ca.pem');
+    expect(text).toContain('OnUnitActiveSec=5min');
+    expect(text).toContain('EnvironmentFile=-/etc/webapp/db.env');
+    expect(text).toMatch(/PORT="8080"\nHOST="0.0.0.0"/);
+    expect(text).toMatch(/cfn-signal -e "\$HEALTHY" --stack "\$\(tag aws:cloudformation:stack-name\)" --resource "\$\(tag aws:cloudformation:logical-id\)"/);
+    expect(text).not.toContain('postgresql16-server');
+  });
+
+  test('the role reads the database secret and signals only its own stack', () => {
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: Match.arrayWith([
+        Match.objectLike({ Action: 'cloudformation:SignalResource', Resource: { Ref: 'AWS::StackId' } }),
+        Match.objectLike({ Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], Resource: { Ref: Match.stringLikeRegexp('SecretAttachment') } }),
+      ]) },
+    });
+  });
+});
+
+describe('load balancer', () => {
+  const { template } = byDefault;
+
+  test('drops invalid headers and logs access to an encrypted, TLS-only bucket', () => {
+    const [[, lb]] = resources(template, 'AWS::ElasticLoadBalancingV2::LoadBalancer');
+    const attrs = Object.fromEntries((lb.Properties.LoadBalancerAttributes as Array<{ Key: string; Value: unknown }>).map((a) => [a.Key, a.Value]));
+    expect(attrs).toMatchObject({ 'routing.http.drop_invalid_header_fields.enabled': 'true', 'access_logs.s3.enabled': 'true' });
+    expect(JSON.stringify(attrs['access_logs.s3.bucket'])).toMatch(/^\{"Ref":"WebLoadBalancerAccessLogs[0-9A-F]+"\}$/);
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+    });
+    const policy = JSON.stringify(resources(template, 'AWS::S3::BucketPolicy')[0][1].Properties.PolicyDocument);
+    expect(policy).toContain('"aws:SecureTransport":"false"');
+    expect(policy).toContain('logdelivery.elasticloadbalancing.amazonaws.com');
+    expect(policy).toContain('WebTiersElbLogDelivery');
+  });
+
+  test('health check on the app health route; deregistration delay 30 s by default, as given otherwise', () => {
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+      HealthCheckPath: '/health', Port: 8080, Matcher: { HttpCode: '200' },
+      TargetGroupAttributes: Match.arrayWith([{ Key: 'deregistration_delay.timeout_seconds', Value: '30' }]),
+      Targets: [{ Id: Match.anyValue(), Port: 8080 }, { Id: Match.anyValue(), Port: 8080 }],
+    });
+    full.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+      TargetGroupAttributes: Match.arrayWith([{ Key: 'deregistration_delay.timeout_seconds', Value: '10' }]),
+    });
+  });
+
+  test('HTTP only without a certificate; with one, HTTPS on 443 and HTTP redirects', () => {
+    template.resourcePropertiesCountIs('AWS::ElasticLoadBalancingV2::Listener', { Port: 80, Protocol: 'HTTP' }, 1);
+    expect(byDefault.tier.url).toMatch(/^http:\/\//);
+    full.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Port: 443, Protocol: 'HTTPS', Certificates: [{ CertificateArn: CERT }], SslPolicy: Match.stringLikeRegexp('TLS13'),
+    });
+    full.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Port: 80, DefaultActions: [Match.objectLike({ Type: 'redirect', RedirectConfig: Match.objectLike({ Port: '443', Protocol: 'HTTPS' }) })],
+    });
+    expect(full.tier.url).toMatch(/^https:\/\//);
+  });
+
+  test('alarms on 5xx rate, p99 latency and unhealthy hosts notify the topic', () => {
+    expect(byDefault.tier.alarms).toHaveLength(3);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Metrics: Match.arrayWith([Match.objectLike({ Expression: Match.stringLikeRegexp('target5xx') })]), Threshold: 5 });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'TargetResponseTime', ExtendedStatistic: 'p99', Threshold: 2 });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'UnHealthyHostCount', AlarmActions: [{ Ref: Match.stringLikeRegexp('WebAlarmTopic') }] });
+    full.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
+  });
+});
+
+describe('validation', () => {
+  test.each<[string, (s: Stack) => Partial<LoadBalancedTierProps>, RegExp]>([
+    ['no instances', () => ({ instanceCount: 0 }), /invalid instanceCount: got 0; accepted: an integer from 1 to 20/],
+    ['too many instances', () => ({ instanceCount: 21 }), /invalid instanceCount: got 21/],
+    ['bad instance type', () => ({ instanceType: new ec2.InstanceType('large') }), /invalid instanceType: got 'large'/],
+    ['bad certificate ARN', (s) => ({ loadBalancer: { certificate: acm.Certificate.fromCertificateArn(s, 'C', 'arn:aws:iam::123456789012:server-certificate/x') } }), /invalid loadBalancer\.certificate: got 'arn:aws:iam/],
+    ['long deregistration delay', () => ({ loadBalancer: { deregistrationDelay: Duration.hours(2) } }), /invalid loadBalancer\.deregistrationDelay: got 7200; accepted: an integer from 0 to 3600 seconds/],
+    ['reserved variable', () => ({ environment: { DATABASE_URL: 'x' } }), /invalid environment: variable 'DATABASE_URL' is set by the tier/],
+    ['a database in another VPC', (s) => {
+      const other = new ec2.Vpc(s, 'Other');
+      return { database: Database.fromAttributes(s, 'Db', { vpc: other, securityGroup: new ec2.SecurityGroup(s, 'Sg', { vpc: other }), secret: new secretsmanager.Secret(s, 'S') }) };
+    }, /invalid database: is in a different VPC from 'network'/],
+    ['a network in one zone', (s) => ({ network: new Network(s, 'One', { vpc: new ec2.Vpc(s, 'Small', { maxAzs: 1 }) }) }), /invalid network: spans 1 availability zone; accepted: app subnets in at least 2 zones/],
+  ])('%s', (_name, props, message) => {
+    const stack = testStack();
+    expect(() => synth(props(stack), stack)).toThrow(message);
+  });
+
+  test('an existing database in the same VPC is accepted, and admits the tier', () => {
+    const stack = testStack();
+    const network = new Network(stack, 'Net');
+    const sg = new ec2.SecurityGroup(stack, 'DbSg', { vpc: network.vpc });
+    const database = Database.fromAttributes(stack, 'Db', { vpc: network.vpc, securityGroup: sg, secret: new secretsmanager.Secret(stack, 'S'), port: 5433 });
+    const { template } = synth({ network, database }, stack);
+    template.resourceCountIs('AWS::RDS::DBInstance', 0);
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', { FromPort: 5433, GroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('DbSg'), 'GroupId'] } });
+  });
+
+  test('one instance works but warns of the single point of failure', () => {
+    const { stack } = synth({ instanceCount: 1 });
+    Annotations.fromStack(stack).hasWarning('/Test/Web', Match.stringLikeRegexp('single point of failure'));
+    expect(SINGLE_INSTANCE_FLEET_WARNING).toMatch(/^cdk-web-tiers:/);
+  });
+});
+
+describe('cdk-nag AwsSolutions', () => {
+  test.each(Object.values(Egress))('no unacknowledged finding with egress %s and HTTPS', (egress) => {
+    const app = testApp();
+    const stack = new Stack(app, 'Nag');
+    new LoadBalancedTier(stack, 'Web', {
+      app: webApp, network: new Network(stack, 'Net', { egress }), loadBalancer: { certificate: withCertificate(stack) }, removalPolicy: RemovalPolicy.DESTROY,
+    });
+    addNagChecks(app);
+    expect(() => app.synth()).not.toThrow();
+  });
+});
