@@ -329,7 +329,9 @@ export function createServerRole(scope: Construct, id: string, o: ServerBootstra
     },
     {
       id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-      reason: 'cloudwatch:PutMetricData and ec2:DescribeTags have no resource-level permissions; PutMetricData is limited to the CWAgent namespace by condition, DescribeTags only reads tags.',
+      reason: o.autoScaling || o.signal
+        ? 'cloudwatch:PutMetricData and ec2:DescribeTags have no resource-level permissions; PutMetricData is limited to the CWAgent namespace by condition, DescribeTags only reads tags.'
+        : 'cloudwatch:PutMetricData has no resource-level permissions; the statement is limited to the CWAgent namespace by condition.',
     },
   );
   return role;
