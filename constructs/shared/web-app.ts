@@ -25,6 +25,7 @@ export interface WebAppOptions {
 
   /**
    * Compile-time constants, as esbuild's `define` (values are JavaScript expressions).
+   * `process.env.WEB_TIERS_TARGET` is always defined, as `"server"` or `"lambda"`.
    * @default - none
    */
   readonly define?: { [name: string]: string };
@@ -131,7 +132,8 @@ function build(entry: string, target: Target, external: string[], define: Record
       sourcesContent: false,
       legalComments: 'external',
       external,
-      define: { 'process.env.NODE_ENV': '"production"', ...define },
+      // WEB_TIERS_TARGET lets an app leave the other target's code out of the bundle.
+      define: { 'process.env.NODE_ENV': '"production"', ...define, 'process.env.WEB_TIERS_TARGET': JSON.stringify(target) },
       absWorkingDir: root,
       logLevel: 'silent',
       write: false,

@@ -1,6 +1,5 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { PgStore } from './pg-store';
 import { LIMITS, type GuestbookStore } from './store';
 import { page } from './page';
 
@@ -18,7 +17,7 @@ function field(body: Record<string, unknown>, name: 'name' | 'message'): string 
  * The guestbook: a page, a JSON API and a health route over any {@link GuestbookStore}.
  * `store` is a function so the module can load before configuration is checked.
  */
-export function createApp(store: () => GuestbookStore): Hono {
+export function createApp(store: () => Promise<GuestbookStore>): Hono {
   const app = new Hono();
 
   app.onError((err, c) => {
@@ -32,7 +31,7 @@ export function createApp(store: () => GuestbookStore): Hono {
 
   app.get('/health', async (c) => {
     try {
-      const s = store();
+      const s = await store();
       await s.ping();
       return c.json({ status: 'ok', store: s.kind });
     } catch (err) {
@@ -46,7 +45,7 @@ export function createApp(store: () => GuestbookStore): Hono {
     if (!Number.isInteger(limit) || limit < 1 || limit > LIMITS.list) {
       throw new BadRequest(`'limit' must be an integer from 1 to ${LIMITS.list}`);
     }
-    return c.json({ entries: await store().list(limit) });
+    return c.json({ entries: await (await store()).list(limit) });
   });
 
   app.post('/api/entries',
@@ -62,18 +61,33 @@ export function createApp(store: () => GuestbookStore): Hono {
         throw new BadRequest('the body is not valid JSON');
       }
       if (!body || typeof body !== 'object' || Array.isArray(body)) throw new BadRequest('the body must be a JSON object');
-      const entry = await store().add(field(body as Record<string, unknown>, 'name'), field(body as Record<string, unknown>, 'message'));
+      const entry = await (await store()).add(field(body as Record<string, unknown>, 'name'), field(body as Record<string, unknown>, 'message'));
       return c.json({ entry }, 201);
     });
 
   return app;
 }
 
-/** The store the environment configures: `DATABASE_URL` selects PostgreSQL. */
-export function storeFromEnv(env: NodeJS.ProcessEnv = process.env): GuestbookStore {
-  if (env.DATABASE_URL) return new PgStore({ connectionString: env.DATABASE_URL });
-  throw new Error('no store configured: set DATABASE_URL (npm run dev starts an embedded PostgreSQL)');
+/**
+ * The store the environment configures: `DATABASE_URL` selects PostgreSQL (the server tiers),
+ * `TABLE_NAME` selects DynamoDB (the serverless tiers). Drivers load on first use, and
+ * `WEB_TIERS_TARGET` (a constant in each bundle) leaves the other target's driver out of the bundle:
+ * pg in a Lambda bundle, the AWS SDK in a server bundle.
+ */
+export async function storeFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<GuestbookStore> {
+  if (process.env.WEB_TIERS_TARGET !== 'lambda' && env.DATABASE_URL) {
+    const { PgStore } = require('./pg-store') as typeof import('./pg-store');
+    return new PgStore({ connectionString: env.DATABASE_URL });
+  }
+  if (process.env.WEB_TIERS_TARGET !== 'server' && env.TABLE_NAME) {
+    const { DynamoStore } = require('./dynamo-store') as typeof import('./dynamo-store');
+    return new DynamoStore(env.TABLE_NAME);
+  }
+  throw new Error('no store configured: set DATABASE_URL (PostgreSQL) or TABLE_NAME (DynamoDB); npm run dev starts an embedded PostgreSQL');
 }
 
-let configured: GuestbookStore | undefined;
-export default createApp(() => (configured ??= storeFromEnv()));
+let configured: Promise<GuestbookStore> | undefined;
+export default createApp(() => (configured ??= storeFromEnv().catch((err) => {
+  configured = undefined;
+  throw err;
+})));
