@@ -8,3 +8,7 @@ export * from './shared/server-fleet';
 export * from './single-instance';
 export * from './load-balanced';
 export * from './auto-scaling';
+export * from './shared/app-function';
+export * from './shared/data-table';
+export * from './serverless';
+export * from './managed-serverless';

@@ -17,5 +17,7 @@ export function addEnvironmentStacks(
   app: App, environments: Readonly<Record<string, EnvironmentConfig>> = ENVIRONMENTS, webApp: WebApp = sampleWebApp(),
 ): WebTiersStack[] {
   return selectEnvironments(app.node.tryGetContext('env'), environments).map((name) =>
-    new WebTiersStack(app, `WebTiers-${name}`, { environmentName: name, config: environments[name], app: webApp }));
+    new WebTiersStack(app, `WebTiers-${name}`, {
+      environmentName: name, config: environments[name], app: webApp, assets: path.join(__dirname, '..', 'webapp', 'assets'),
+    }));
 }

@@ -4,9 +4,9 @@ import { Egress } from '../constructs/shared/network';
 import { WebTiersValidationError } from '../constructs/shared/validation';
 
 /** The hosting tiers an environment can run on. */
-export type TierName = 'single-instance' | 'load-balanced' | 'auto-scaling';
+export type TierName = 'single-instance' | 'load-balanced' | 'auto-scaling' | 'serverless' | 'managed-serverless';
 
-export const TIERS: readonly TierName[] = ['single-instance', 'load-balanced', 'auto-scaling'];
+export const TIERS: readonly TierName[] = ['single-instance', 'load-balanced', 'auto-scaling', 'serverless', 'managed-serverless'];
 
 /** What happens to stateful data (volumes, databases, buckets) when the stack lets go of it. */
 export type DataRetention = 'destroy' | 'snapshot' | 'retain';
@@ -33,6 +33,8 @@ export interface EnvironmentConfig {
   readonly scaleOn?: ScaleOn[];
   /** Egress of the app subnets on the load-balanced tiers. */
   readonly egress?: Egress;
+  /** The function of the serverless tiers. */
+  readonly lambda?: { readonly memorySize?: number; readonly provisionedConcurrency?: number };
   /** The RDS database of the load-balanced tiers. */
   readonly database?: {
     readonly instanceType?: string;
@@ -51,7 +53,10 @@ export interface EnvironmentConfig {
   /** The domain users reach the app on, and the certificate where the tier uses ACM. */
   readonly domain?: {
     readonly name: string;
-    /** ACM certificate for the load balancer (the single-instance tier gets its own from Let's Encrypt). */
+    /**
+     * ACM certificate: in the stack's region for the load balancer or API, in us-east-1 for the
+     * managed-serverless tier (the single-instance tier gets its own from Let's Encrypt).
+     */
     readonly certificateArn?: string;
     /** Route 53 zone in which to create the record. */
     readonly hostedZoneId?: string;

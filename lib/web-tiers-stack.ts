@@ -5,6 +5,9 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as route53Targets from 'aws-cdk-lib/aws-route53-targets';
 import type { Construct } from 'constructs';
 import { AutoScalingTier } from '../constructs/auto-scaling';
+import { ManagedServerlessTier } from '../constructs/managed-serverless';
+import { ServerlessTier } from '../constructs/serverless';
+import { ServerlessDeployment } from '../constructs/shared/app-function';
 import { LoadBalancedTier } from '../constructs/load-balanced';
 import { Database } from '../constructs/shared/database';
 import { Network } from '../constructs/shared/network';
@@ -18,6 +21,8 @@ export interface WebTiersStackProps extends StackProps {
   readonly environmentName: string;
   readonly config: EnvironmentConfig;
   readonly app: WebApp;
+  /** Static files served by the managed-serverless tier under /assets/. */
+  readonly assets?: string;
 }
 
 const REMOVAL: Record<DataRetention, RemovalPolicy> = {
@@ -64,6 +69,31 @@ export class WebTiersStack extends Stack {
       new CfnOutput(this, 'Url', { value: tier.url, description: 'Where the app answers' });
       new CfnOutput(this, 'ElasticIp', { value: tier.elasticIp.ref, description: 'Point DNS here' });
       new CfnOutput(this, 'InstanceId', { value: tier.instance.instanceId, description: 'aws ssm start-session --target <this>' });
+      return;
+    }
+
+    if (config.tier === 'serverless' || config.tier === 'managed-serverless') {
+      const certificate = config.domain?.certificateArn ? acm.Certificate.fromCertificateArn(this, 'Certificate', config.domain.certificateArn) : undefined;
+      const common = {
+        app: props.app,
+        function: config.lambda,
+        deployment: removalPolicy === RemovalPolicy.DESTROY ? ServerlessDeployment.allAtOnce() : ServerlessDeployment.canary(10, 5),
+        removalPolicy,
+        logRetention: config.retention.logs,
+        alarms: { email: config.alarmEmail },
+      };
+      const tier = config.tier === 'serverless'
+        ? new ServerlessTier(this, 'Web', {
+          ...common,
+          domain: config.domain && certificate ? { domainName: config.domain.name, certificate, hostedZone } : undefined,
+        })
+        : new ManagedServerlessTier(this, 'Web', {
+          ...common,
+          assets: props.assets,
+          domain: config.domain && hostedZone ? { domainName: config.domain.name, hostedZone, certificate } : undefined,
+        });
+      new CfnOutput(this, 'Url', { value: tier.url, description: 'Where the app answers' });
+      new CfnOutput(this, 'TableName', { value: tier.table.tableName, description: 'The app data' });
       return;
     }
 

@@ -5,7 +5,7 @@ import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { AutoScalingTier, Egress, Network, ScaleOn, type AutoScalingTierProps } from '../constructs';
 import { addNagChecks } from '../lib/nag';
-import { testApp, testStack, userDataText, webApp } from './helpers';
+import { testApp, testStack, userDataText, webApp, snapshotOf } from './helpers';
 
 function synth(props: Partial<AutoScalingTierProps> = {}, stack = testStack()) {
   const tier = new AutoScalingTier(stack, 'Web', { app: webApp, ...props });
@@ -33,8 +33,8 @@ const full = (() => {
 const group = (t: Template) => Object.values(t.findResources('AWS::AutoScaling::AutoScalingGroup'))[0];
 
 describe('snapshots', () => {
-  test('default', () => expect(byDefault.template.toJSON()).toMatchSnapshot());
-  test('fully configured', () => expect(full.template.toJSON()).toMatchSnapshot());
+  test('default', () => expect(snapshotOf(byDefault.template)).toMatchSnapshot());
+  test('fully configured', () => expect(snapshotOf(full.template)).toMatchSnapshot());
 });
 
 describe('launch template', () => {

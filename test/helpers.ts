@@ -44,3 +44,15 @@ function flatten(value: any): string {
 export function logicalIds(template: Template, type: string): string[] {
   return Object.keys(template.findResources(type));
 }
+
+/**
+ * A template ready for a snapshot: asset hashes, and the user-data hash that
+ * userDataCausesReplacement appends to instance logical ids, become placeholders, in keys and
+ * values alike, so that editing the app does not churn every snapshot.
+ */
+export function snapshotOf(template: Template): unknown {
+  const text = JSON.stringify(template.toJSON())
+    .replace(/[0-9a-f]{64}/g, '[ASSET-HASH]')
+    .replace(/(Instance\d+[0-9A-F]{8})[0-9a-f]{16}\b/g, '$1[USER-DATA-HASH]');
+  return JSON.parse(text);
+}

@@ -7,7 +7,7 @@ import {
   Database, Egress, LoadBalancedTier, Network, SINGLE_INSTANCE_FLEET_WARNING, type LoadBalancedTierProps,
 } from '../constructs';
 import { addNagChecks } from '../lib/nag';
-import { testApp, testStack, userDataText, webApp } from './helpers';
+import { testApp, testStack, userDataText, webApp, snapshotOf } from './helpers';
 
 const CERT = 'arn:aws:acm:eu-west-1:123456789012:certificate/0c1d2e3f-4a5b-6c7d-8e9f-0a1b2c3d4e5f';
 
@@ -36,8 +36,8 @@ const resources = (t: Template, type: string) => Object.entries(t.findResources(
 const ingressRules = (t: Template) => resources(t, 'AWS::EC2::SecurityGroupIngress').map(([, r]) => r.Properties);
 
 describe('snapshots', () => {
-  test('default', () => expect(byDefault.template.toJSON()).toMatchSnapshot());
-  test('fully configured', () => expect(full.template.toJSON()).toMatchSnapshot());
+  test('default', () => expect(snapshotOf(byDefault.template)).toMatchSnapshot());
+  test('fully configured', () => expect(snapshotOf(full.template)).toMatchSnapshot());
 });
 
 describe('Network', () => {

@@ -7,7 +7,7 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { SINGLE_POINT_OF_FAILURE_WARNING, SNAPSHOT_TAG, SingleInstanceTier, WebApp, type SingleInstanceTierProps } from '../constructs';
 import { addNagChecks } from '../lib/nag';
-import { logicalIds, testApp, testStack, userDataText, webApp } from './helpers';
+import { logicalIds, testApp, testStack, userDataText, webApp, snapshotOf } from './helpers';
 
 function synth(props: Partial<SingleInstanceTierProps> = {}, stack = testStack()) {
   const tier = new SingleInstanceTier(stack, 'Web', { app: webApp, ...props });
@@ -33,8 +33,8 @@ const byDefault = synth();
 const full = fullyConfigured();
 
 describe('snapshots', () => {
-  test('default', () => expect(byDefault.template.toJSON()).toMatchSnapshot());
-  test('fully configured', () => expect(full.template.toJSON()).toMatchSnapshot());
+  test('default', () => expect(snapshotOf(byDefault.template)).toMatchSnapshot());
+  test('fully configured', () => expect(snapshotOf(full.template)).toMatchSnapshot());
 });
 
 describe('instance', () => {

@@ -6,6 +6,7 @@ export function page(): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Guestbook</title>
+<link rel="icon" href="assets/favicon.svg" type="image/svg+xml">
 <style>
   body { font: 16px/1.5 system-ui, sans-serif; max-width: 40rem; margin: 2rem auto; padding: 0 1rem; color: #1d2430; }
   form { display: grid; gap: .5rem; margin-bottom: 2rem; }
@@ -47,11 +48,14 @@ async function load() {
 document.getElementById('sign').addEventListener('submit', async (event) => {
   event.preventDefault();
   const form = new FormData(event.target);
-  const res = await fetch('api/entries', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ name: form.get('name'), message: form.get('message') }),
-  });
+  const body = JSON.stringify({ name: form.get('name'), message: form.get('message') });
+  const headers = { 'content-type': 'application/json' };
+  // Behind CloudFront with a signed Lambda origin, POST bodies must carry their SHA-256.
+  if (crypto.subtle) {
+    const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(body));
+    headers['x-amz-content-sha256'] = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+  }
+  const res = await fetch('api/entries', { method: 'POST', headers, body });
   error.textContent = res.ok ? '' : (await res.json()).error;
   if (res.ok) { event.target.reset(); load(); }
 });

@@ -1,0 +1,215 @@
+import { Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { notify } from './alarms';
+import { WebTiersValidationError, checkEnvironment, checkIntegerRange, withoutSnapshot } from './validation';
+import type { WebApp } from './web-app';
+
+/** The Lambda runtime of the serverless tiers: the newest Node.js LTS in aws-cdk-lib. */
+export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_24_X;
+
+/** Sizing and behaviour of an app function. */
+export interface FunctionOptions {
+  /**
+   * Memory in MB, 128–10240 (CPU grows with it).
+   * @default 512
+   */
+  readonly memorySize?: number;
+  /**
+   * How long one request may run. Must fit inside the timeout of whatever calls the function.
+   * @default Duration.seconds(10)
+   */
+  readonly timeout?: Duration;
+  /**
+   * Concurrency reserved for (and capped at) this function.
+   * @default - none: the account's unreserved pool
+   */
+  readonly reservedConcurrency?: number;
+  /**
+   * Instances kept initialized on the live alias, against cold starts (billed while idle).
+   * @default 0
+   */
+  readonly provisionedConcurrency?: number;
+  /**
+   * Active X-Ray tracing.
+   * @default false
+   */
+  readonly tracing?: boolean;
+}
+
+enum Strategy { ALL_AT_ONCE = 'allAtOnce', CANARY = 'canary', LINEAR = 'linear' }
+
+/** How a new version of the function takes traffic. */
+export class ServerlessDeployment {
+  /** Shift all traffic at once (no CodeDeploy): for development. */
+  public static allAtOnce(): ServerlessDeployment {
+    return new ServerlessDeployment(Strategy.ALL_AT_ONCE, 100, 0);
+  }
+
+  /** Send `percent` (1–99) of traffic to the new version for `minutes` (1–60), then the rest; roll back on alarm. */
+  public static canary(percent = 10, minutes = 5): ServerlessDeployment {
+    return new ServerlessDeployment(Strategy.CANARY, percent, minutes);
+  }
+
+  /** Add `percent` (1–99) of traffic every `minutes` (1–60); roll back on alarm. */
+  public static linear(percent = 10, minutes = 1): ServerlessDeployment {
+    return new ServerlessDeployment(Strategy.LINEAR, percent, minutes);
+  }
+
+  private constructor(private readonly strategy: Strategy, private readonly percent: number, private readonly minutes: number) {}
+
+  /** @internal */
+  public _validate(scope: Construct, prop: string): void {
+    if (this.strategy === Strategy.ALL_AT_ONCE) return;
+    if (!Number.isInteger(this.percent) || this.percent < 1 || this.percent > 99) {
+      throw new WebTiersValidationError(scope, prop, `${this.strategy} percent ${this.percent}; accepted: an integer from 1 to 99`);
+    }
+    if (!Number.isInteger(this.minutes) || this.minutes < 1 || this.minutes > 60) {
+      throw new WebTiersValidationError(scope, prop, `${this.strategy} minutes ${this.minutes}; accepted: an integer from 1 to 60`);
+    }
+  }
+
+  /** The CodeDeploy configuration, or undefined for all-at-once. @internal */
+  public _config(scope: Construct): codedeploy.ILambdaDeploymentConfig | undefined {
+    if (this.strategy === Strategy.ALL_AT_ONCE) return undefined;
+    const id = `Deploy${this.strategy === Strategy.CANARY ? 'Canary' : 'Linear'}${this.percent}Percent${this.minutes}Minutes`;
+    const existing = scope.node.tryFindChild(id) as codedeploy.LambdaDeploymentConfig | undefined;
+    return existing ?? new codedeploy.LambdaDeploymentConfig(scope, id, {
+      trafficRouting: this.strategy === Strategy.CANARY
+        ? codedeploy.TrafficRouting.timeBasedCanary({ percentage: this.percent, interval: Duration.minutes(this.minutes) })
+        : codedeploy.TrafficRouting.timeBasedLinear({ percentage: this.percent, interval: Duration.minutes(this.minutes) }),
+    });
+  }
+
+  public toString(): string {
+    return this.strategy === Strategy.ALL_AT_ONCE ? 'all at once' : `${this.strategy} ${this.percent}% / ${this.minutes} min`;
+  }
+}
+
+/** Inputs of {@link AppFunction}. */
+export interface AppFunctionProps extends FunctionOptions {
+  readonly app: WebApp;
+  readonly table: dynamodb.ITableV2;
+  readonly environment?: { [name: string]: string };
+  readonly deployment: ServerlessDeployment;
+  readonly logRetention: logs.RetentionDays;
+  readonly removalPolicy: RemovalPolicy;
+  readonly alarmTopic: sns.ITopic;
+  /** The prop path that set these options, for error messages, e.g. 'function' or 'routes[0]'. */
+  readonly propPath: string;
+  /** The longest the caller waits, which the function timeout must not exceed. */
+  readonly callerTimeout: { readonly seconds: number; readonly prop: string };
+}
+
+const RESERVED_ENV = ['TABLE_NAME', 'NODE_OPTIONS', 'HEALTH_CHECK_PATH', 'WEB_TIERS_NATIVE_FETCH'];
+
+/**
+ * The app's Lambda function with everything a production function needs: arm64 on the newest
+ * Node.js LTS, the shared lambda bundle with source maps on, a log group with retention,
+ * read/write access to the table, a `live` alias that callers use (with optional provisioned
+ * concurrency), CodeDeploy canary or linear shifting that rolls back on its alarms (errors,
+ * p99 duration), and throttle alarms.
+ */
+export class AppFunction extends Construct {
+  public readonly function: lambda.Function;
+  public readonly alias: lambda.Alias;
+  public readonly deploymentGroup?: codedeploy.LambdaDeploymentGroup;
+  public readonly alarms: cloudwatch.Alarm[];
+
+  constructor(scope: Construct, id: string, props: AppFunctionProps) {
+    super(scope, id);
+    const p = props.propPath;
+    checkIntegerRange(scope, `${p}.memorySize`, props.memorySize, 128, 10240, 'MB');
+    checkIntegerRange(scope, `${p}.reservedConcurrency`, props.reservedConcurrency, 1, 10000);
+    checkIntegerRange(scope, `${p}.provisionedConcurrency`, props.provisionedConcurrency, 0, 10000);
+    checkEnvironment(scope, 'environment', props.environment, RESERVED_ENV);
+    props.deployment._validate(scope, 'deployment');
+    const timeout = props.timeout ?? Duration.seconds(10);
+    const seconds = timeout.toSeconds();
+    if (!Token.isUnresolved(seconds) && (seconds < 1 || seconds > props.callerTimeout.seconds)) {
+      throw new WebTiersValidationError(scope, `${p}.timeout`,
+        `${seconds} s does not fit: ${props.callerTimeout.prop} is ${props.callerTimeout.seconds} s, and the function must answer first; accepted: 1 to ${props.callerTimeout.seconds} s`);
+    }
+    if (props.reservedConcurrency !== undefined && props.provisionedConcurrency !== undefined && props.provisionedConcurrency > props.reservedConcurrency) {
+      throw new WebTiersValidationError(scope, `${p}.provisionedConcurrency`,
+        `${props.provisionedConcurrency} is above ${p}.reservedConcurrency ${props.reservedConcurrency}; accepted: at most the reserved concurrency`);
+    }
+
+    const bundle = props.app.lambdaBundle();
+    const logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: withoutSnapshot(props.removalPolicy) });
+    // A role of its own that writes to its own log group only (no AWS-managed basic execution policy).
+    const role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of ${this.node.path}`,
+    });
+    logGroup.grant(role, 'logs:CreateLogStream', 'logs:PutLogEvents');
+    this.function = new lambda.Function(this, 'Function', {
+      role,
+      runtime: LAMBDA_RUNTIME,
+      architecture: lambda.Architecture.ARM_64,
+      code: lambda.Code.fromAsset(bundle.directory),
+      handler: `${bundle.file.replace(/\.js$/, '')}.handler`,
+      memorySize: props.memorySize ?? 512,
+      timeout,
+      reservedConcurrentExecutions: props.reservedConcurrency,
+      tracing: props.tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
+      logGroup,
+      environment: {
+        ...props.environment,
+        NODE_OPTIONS: '--enable-source-maps',
+        TABLE_NAME: props.table.tableName,
+        HEALTH_CHECK_PATH: props.app.healthCheckPath,
+      },
+    });
+    props.table.grantReadWriteData(this.function);
+
+    this.alias = new lambda.Alias(this, 'Live', {
+      aliasName: 'live',
+      version: this.function.currentVersion,
+      provisionedConcurrentExecutions: props.provisionedConcurrency || undefined,
+    });
+
+    const period = Duration.minutes(1);
+    const errors = new cloudwatch.Alarm(this, 'ErrorsAlarm', {
+      alarmDescription: `${this.node.path}: function errors in 2 of the last 3 minutes.`,
+      metric: this.alias.metricErrors({ period, statistic: 'Sum' }),
+      threshold: 1, evaluationPeriods: 3, datapointsToAlarm: 2,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    const latency = new cloudwatch.Alarm(this, 'LatencyAlarm', {
+      alarmDescription: `${this.node.path}: p99 duration above 80% of the timeout for 3 minutes.`,
+      metric: this.alias.metricDuration({ period, statistic: 'p99' }),
+      threshold: seconds * 1000 * 0.8, evaluationPeriods: 3,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    const throttles = new cloudwatch.Alarm(this, 'ThrottlesAlarm', {
+      alarmDescription: `${this.node.path}: invocations throttled for 3 minutes.`,
+      metric: this.alias.metricThrottles({ period, statistic: 'Sum' }),
+      threshold: 1, evaluationPeriods: 3,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.alarms = [errors, latency, throttles].map((a) => notify(a, props.alarmTopic));
+
+    const config = props.deployment._config(scope);
+    if (config) {
+      this.deploymentGroup = new codedeploy.LambdaDeploymentGroup(this, 'Deployment', {
+        alias: this.alias,
+        deploymentConfig: config,
+        alarms: [errors, latency],
+        autoRollback: { failedDeployment: true, stoppedDeployment: true, deploymentInAlarm: true },
+      });
+      Validations.of(this.deploymentGroup).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited]',
+        reason: 'The service-role policy AWS publishes for CodeDeploy on Lambda, limited to shifting alias traffic and invoking hooks.',
+      });
+    }
+  }
+}
