@@ -3,7 +3,8 @@ import * as http from 'node:http';
 import * as path from 'node:path';
 import { WebApp, type WebAppBundle } from '../constructs';
 import { webApp } from './helpers';
-import { albEvent, restV1Event, httpV2Event } from './fixtures/lambda-events';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { albEvent, functionUrlEvent, restV1Event, httpV2Event } from './fixtures/lambda-events';
 
 const echoApp = WebApp.fromEntry(path.join(__dirname, 'fixtures', 'echo-app.ts'));
 
@@ -207,9 +208,104 @@ describe('lambda bundle: one handler for REST v1, HTTP API v2 and ALB events', (
     expect(res.multiValueHeaders['set-cookie']).toEqual(['a=1; Path=/', 'b=2; Path=/; HttpOnly']);
   });
 
+  test('Function URL (behind CloudFront): cookies both ways and a binary body', async () => {
+    const res = await handler(functionUrlEvent({ method: 'POST', path: '/upload', cookies: ['s=abc'], body }));
+    expect(res.statusCode).toBe(200);
+    const seen = JSON.parse(res.body);
+    expect(seen).toMatchObject({ method: 'POST', path: '/upload', cookie: 's=abc', bodyBase64: body.toString('base64') });
+    expect(res.cookies).toEqual(['a=1; Path=/', 'b=2; Path=/; HttpOnly']);
+  });
+
   test('binary responses are base64-encoded', async () => {
     const res = await handler(httpV2Event({ method: 'GET', path: '/binary' }));
     expect(res.isBase64Encoded).toBe(true);
     expect(Buffer.from(res.body, 'base64')).toEqual(Buffer.from([0, 1, 2, 254, 255]));
+  });
+});
+
+describe('sample app through the lambda bundle, on DynamoDB: the same requests through every integration', () => {
+  // dynalite speaks DynamoDB's wire protocol; the bundle runs in a host process like the Lambda runtime.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const dynalite = require('dynalite') as (o: object) => http.Server;
+  const server = dynalite({ createTableMs: 0 });
+  let host: ChildProcess;
+  let output = '';
+  const waiting: Array<(line: string) => void> = [];
+  const invoke = (event: unknown) => new Promise<any>((resolve) => {
+    waiting.push((line) => resolve(JSON.parse(line)));
+    host.stdin!.write(`${JSON.stringify(event)}\n`);
+  });
+
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const endpoint = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+    const client = new DynamoDBClient({ endpoint, region: 'eu-west-1', credentials });
+    await client.send(new CreateTableCommand({
+      TableName: 'guestbook', BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
+    }));
+    client.destroy();
+    host = spawn(process.execPath, [path.join(__dirname, 'fixtures', 'lambda-host.js'), path.join(webApp.lambdaBundle().directory, 'index.js')], {
+      env: {
+        PATH: process.env.PATH, NODE_PATH: path.join(__dirname, '..', 'node_modules'),
+        TABLE_NAME: 'guestbook', AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_ENDPOINT_URL_DYNAMODB: endpoint,
+      },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    await new Promise<void>((resolve) => {
+      host.stdout!.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        let newline: number;
+        while ((newline = output.indexOf('\n')) >= 0) {
+          const line = output.slice(0, newline);
+          output = output.slice(newline + 1);
+          if (line === '{"ready":true}') resolve();
+          else waiting.shift()?.(line);
+        }
+      });
+    });
+  });
+  afterAll(async () => {
+    host?.kill();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  const integrations = {
+    'HTTP API v2': (method: string, path: string, query = '', body?: Buffer) => httpV2Event({ method, path, query, body, headers: body ? { 'content-type': 'application/json' } : {} }),
+    'REST v1': (method: string, path: string, query = '', body?: Buffer) => restV1Event({
+      method, path, body, headers: body ? { 'Content-Type': ['application/json'] } : {},
+      query: query ? Object.fromEntries([...new URLSearchParams(query)].map(([k, v]) => [k, [v]])) : undefined,
+    }),
+    'Function URL': (method: string, path: string, query = '', body?: Buffer) => functionUrlEvent({ method, path, query, body, headers: body ? { 'content-type': 'application/json' } : {} }),
+  };
+
+  test.each(Object.keys(integrations))('%s', async (name) => {
+    const event = integrations[name as keyof typeof integrations];
+    const health = await invoke(event('GET', '/health'));
+    expect([health.statusCode, JSON.parse(health.body)]).toEqual([200, { status: 'ok', store: 'dynamodb' }]);
+
+    const page = await invoke(event('GET', '/'));
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('<h1>Guestbook</h1>');
+    expect(page.isBase64Encoded).toBe(false);
+
+    const added = await invoke(event('POST', '/api/entries', '', Buffer.from(JSON.stringify({ name: name, message: `via ${name}` }))));
+    expect(added.statusCode).toBe(201);
+    expect(JSON.parse(added.body).entry).toMatchObject({ name, message: `via ${name}` });
+
+    const list = await invoke(event('GET', '/api/entries', 'limit=1'));
+    expect(JSON.parse(list.body).entries).toEqual([expect.objectContaining({ name, message: `via ${name}` })]);
+
+    const bad = await invoke(event('POST', '/api/entries', '', Buffer.from('{"name":')));
+    expect([bad.statusCode, JSON.parse(bad.body)]).toEqual([400, { error: 'the body is not valid JSON' }]);
+    const missing = await invoke(event('GET', '/nope'));
+    expect(missing.statusCode).toBe(404);
+  });
+
+  test('entries from every integration are in one table, newest first', async () => {
+    const list = await invoke(integrations['HTTP API v2']('GET', '/api/entries', 'limit=10'));
+    expect(JSON.parse(list.body).entries.map((e: { name: string }) => e.name)).toEqual(['Function URL', 'REST v1', 'HTTP API v2']);
   });
 });
