@@ -73,18 +73,7 @@ export class WebLoadBalancer extends Construct {
     super(scope, id);
     const { network } = props;
 
-    this.accessLogBucket = new s3.Bucket(this, 'AccessLogs', {
-      encryption: s3.BucketEncryption.S3_MANAGED, // ALB log delivery supports SSE-S3 only
-      enforceSSL: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      lifecycleRules: [{ expiration: Duration.days(props.accessLogDays ?? 90) }],
-      removalPolicy: props.removalPolicy === RemovalPolicy.DESTROY ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
-    });
-    Validations.of(this.accessLogBucket).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-S1',
-      reason: 'This bucket holds the load balancer access logs; logging access to the log bucket itself would only log the log delivery.',
-    });
+    this.accessLogBucket = createAccessLogBucket(this, 'AccessLogs', props.accessLogDays ?? 90, props.removalPolicy);
 
     this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LB', {
       vpc: network.vpc,
@@ -134,22 +123,10 @@ export class WebLoadBalancer extends Construct {
     this.alarms = this.createAlarms(props.alarmTopic);
   }
 
-  /**
-   * Access logs without knowing the region at synth time (aws-cdk-lib's `logAccessLogs` needs
-   * it): regions older than August 2022 deliver as a regional ELB account, newer ones as the
-   * log-delivery service principal; the bucket policy admits whichever applies.
-   */
   private logAccessLogs(): void {
-    const bucket = this.accessLogBucket;
-    const lb = this.loadBalancer;
-    lb.setAttribute('access_logs.s3.enabled', 'true');
-    lb.setAttribute('access_logs.s3.bucket', bucket.bucketName);
-    bucket.addToResourcePolicy(new iam.PolicyStatement({
-      actions: ['s3:PutObject'],
-      principals: [logDeliveryPrincipal(this)],
-      resources: [bucket.arnForObjects(`AWSLogs/${Aws.ACCOUNT_ID}/*`)],
-    }));
-    lb.node.addDependency(bucket);
+    this.loadBalancer.setAttribute('access_logs.s3.enabled', 'true');
+    this.loadBalancer.setAttribute('access_logs.s3.bucket', this.accessLogBucket.bucketName);
+    this.loadBalancer.node.addDependency(this.accessLogBucket);
   }
 
   private createAlarms(topic: sns.ITopic): cloudwatch.Alarm[] {
@@ -187,6 +164,34 @@ export class WebLoadBalancer extends Construct {
     ];
     return alarms.map((a) => notify(a, topic));
   }
+}
+
+/**
+ * A bucket for ALB access logs: SSE-S3 (the only encryption ALB log delivery supports),
+ * TLS-only, private, expiring after `days`, with a policy that admits the log delivery of the
+ * stack's region — also when the region is unknown at synth time (aws-cdk-lib's
+ * `logAccessLogs` needs it): regions older than August 2022 deliver as a regional ELB
+ * account, newer ones as the log-delivery service principal.
+ */
+export function createAccessLogBucket(scope: Construct, id: string, days: number, removalPolicy: RemovalPolicy, prefix = ''): s3.Bucket {
+  const bucket = new s3.Bucket(scope, id, {
+    encryption: s3.BucketEncryption.S3_MANAGED,
+    enforceSSL: true,
+    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+    objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+    lifecycleRules: [{ expiration: Duration.days(days) }],
+    removalPolicy: removalPolicy === RemovalPolicy.DESTROY ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+  });
+  bucket.addToResourcePolicy(new iam.PolicyStatement({
+    actions: ['s3:PutObject'],
+    principals: [logDeliveryPrincipal(scope)],
+    resources: [bucket.arnForObjects(`${prefix ? `${prefix}/` : ''}AWSLogs/${Aws.ACCOUNT_ID}/*`)],
+  }));
+  Validations.of(bucket).acknowledge({
+    id: 'AwsSolutions::AwsSolutions-S1',
+    reason: 'This bucket holds load balancer access logs; logging access to the log bucket itself would only log the log delivery.',
+  });
+  return bucket;
 }
 
 const LOG_DELIVERY_SERVICE = 'logdelivery.elasticloadbalancing.amazonaws.com';

@@ -269,15 +269,9 @@ function databaseEnvCommands(secretArn: string): string[] {
 #!/bin/bash
 set -euo pipefail
 REGION=$(cat /etc/webapp/region)
-if [ ! -s /etc/webapp/rds-ca.pem ]; then
-  curl -sf --max-time 20 -o /etc/webapp/rds-ca.pem.new https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem && mv /etc/webapp/rds-ca.pem.new /etc/webapp/rds-ca.pem || rm -f /etc/webapp/rds-ca.pem.new
-fi
-if [ -s /etc/webapp/rds-ca.pem ]; then SSLMODE=verify-full; else SSLMODE=no-verify; fi
-SECRET_JSON=$(aws secretsmanager get-secret-value --region "$REGION" --secret-id "$(cat /etc/webapp/secret-arn)" --query SecretString --output text)
-URL=$(SECRET_JSON="$SECRET_JSON" SSLMODE="$SSLMODE" /usr/bin/node-${INSTANCE_NODE_MAJOR} -e '
-  const s = JSON.parse(process.env.SECRET_JSON); const e = encodeURIComponent;
-  process.stdout.write(\`postgresql://\${e(s.username)}:\${e(s.password)}@\${s.host}:\${s.port}/\${e(s.dbname || "postgres")}?sslmode=\${process.env.SSLMODE}\`);')
-NEW=$(printf 'DATABASE_URL=%s\n' "$URL"; [ "$SSLMODE" = verify-full ] && printf 'NODE_EXTRA_CA_CERTS=/etc/webapp/rds-ca.pem\n' || true)
+SECRET_ARN=$(cat /etc/webapp/secret-arn)
+${databaseUrlShell(`/usr/bin/node-${INSTANCE_NODE_MAJOR}`, '/etc/webapp/rds-ca.pem')}
+NEW=$(printf 'DATABASE_URL=%s\n' "$DATABASE_URL"; [ -n "$NODE_EXTRA_CA_CERTS" ] && printf 'NODE_EXTRA_CA_CERTS=%s\n' "$NODE_EXTRA_CA_CERTS" || true)
 if [ "$NEW" != "$(cat /etc/webapp/db.env 2>/dev/null)" ]; then
   install -m 0640 -o root -g webapp /dev/null /etc/webapp/db.env.new
   printf '%s\n' "$NEW" >/etc/webapp/db.env.new && mv /etc/webapp/db.env.new /etc/webapp/db.env
@@ -309,6 +303,22 @@ WantedBy=timers.target
 UNIT`,
     'systemctl daemon-reload && systemctl enable --now webapp-db-env.timer',
   ];
+}
+
+/**
+ * Bash that sets DATABASE_URL from the RDS secret `$SECRET_ARN` in `$REGION`, and
+ * NODE_EXTRA_CA_CERTS to the RDS CA bundle when it can be fetched (then TLS is verified;
+ * without internet egress the connection is still encrypted, unverified).
+ */
+export function databaseUrlShell(node: string, caFile: string): string {
+  return `if [ ! -s ${caFile} ]; then
+  curl -sf --max-time 20 -o ${caFile}.new https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem && mv ${caFile}.new ${caFile} || rm -f ${caFile}.new
+fi
+if [ -s ${caFile} ]; then SSLMODE=verify-full; NODE_EXTRA_CA_CERTS=${caFile}; else SSLMODE=no-verify; NODE_EXTRA_CA_CERTS=; fi
+SECRET_JSON=$(aws secretsmanager get-secret-value --region "$REGION" --secret-id "$SECRET_ARN" --query SecretString --output text)
+DATABASE_URL=$(SECRET_JSON="$SECRET_JSON" SSLMODE="$SSLMODE" ${node} -e '
+  const s = JSON.parse(process.env.SECRET_JSON); const e = encodeURIComponent;
+  process.stdout.write(\`postgresql://\${e(s.username)}:\${e(s.password)}@\${s.host}:\${s.port}/\${e(s.dbname || "postgres")}?sslmode=\${process.env.SSLMODE}\`);')`;
 }
 
 /**
