@@ -12,3 +12,4 @@ export * from './shared/app-function';
 export * from './shared/data-table';
 export * from './serverless';
 export * from './managed-serverless';
+export * from './managed-auto-scaling';

@@ -4,9 +4,9 @@ import { Egress } from '../constructs/shared/network';
 import { WebTiersValidationError } from '../constructs/shared/validation';
 
 /** The hosting tiers an environment can run on. */
-export type TierName = 'single-instance' | 'load-balanced' | 'auto-scaling' | 'serverless' | 'managed-serverless';
+export type TierName = 'single-instance' | 'load-balanced' | 'auto-scaling' | 'managed-auto-scaling' | 'serverless' | 'managed-serverless';
 
-export const TIERS: readonly TierName[] = ['single-instance', 'load-balanced', 'auto-scaling', 'serverless', 'managed-serverless'];
+export const TIERS: readonly TierName[] = ['single-instance', 'load-balanced', 'auto-scaling', 'managed-auto-scaling', 'serverless', 'managed-serverless'];
 
 /** What happens to stateful data (volumes, databases, buckets) when the stack lets go of it. */
 export type DataRetention = 'destroy' | 'snapshot' | 'retain';

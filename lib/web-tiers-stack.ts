@@ -5,6 +5,7 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as route53Targets from 'aws-cdk-lib/aws-route53-targets';
 import type { Construct } from 'constructs';
 import { AutoScalingTier } from '../constructs/auto-scaling';
+import { BeanstalkDeployment, BeanstalkLoadBalancer, ManagedAutoScalingTier } from '../constructs/managed-auto-scaling';
 import { ManagedServerlessTier } from '../constructs/managed-serverless';
 import { ServerlessTier } from '../constructs/serverless';
 import { ServerlessDeployment } from '../constructs/shared/app-function';
@@ -113,14 +114,31 @@ export class WebTiersStack extends Stack {
       removalPolicy,
       logRetention: config.retention.logs,
     });
+    const certificate = config.domain?.certificateArn ? acm.Certificate.fromCertificateArn(this, 'Certificate', config.domain.certificateArn) : undefined;
+    if (config.tier === 'managed-auto-scaling') {
+      const tier = new ManagedAutoScalingTier(this, 'Web', {
+        app: props.app,
+        network,
+        database,
+        instanceTypes: instanceType ? [instanceType] : undefined,
+        scaling: config.capacity && { min: config.capacity.min, max: config.capacity.max },
+        deployment: removalPolicy === RemovalPolicy.DESTROY ? BeanstalkDeployment.allAtOnce() : BeanstalkDeployment.rollingWithAdditionalBatch(),
+        loadBalancer: BeanstalkLoadBalancer.dedicated({ certificate }),
+        monitoring: { logRetention: config.retention.logs },
+        removalPolicy,
+        alarms: { email: config.alarmEmail },
+      });
+      new CfnOutput(this, 'Url', { value: tier.url, description: 'Where the app answers' });
+      new CfnOutput(this, 'EnvironmentName', { value: tier.environment.ref, description: 'The Beanstalk environment' });
+      new CfnOutput(this, 'DatabaseSecretArn', { value: database.secret.secretArn, description: 'Connection JSON of the database' });
+      return;
+    }
     const fleet: ServerFleetProps = {
       app: props.app,
       network,
       database,
       instanceType,
-      loadBalancer: {
-        certificate: config.domain?.certificateArn ? acm.Certificate.fromCertificateArn(this, 'Certificate', config.domain.certificateArn) : undefined,
-      },
+      loadBalancer: { certificate },
       removalPolicy,
       logRetention: config.retention.logs,
       alarms: { email: config.alarmEmail },

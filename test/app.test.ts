@@ -71,14 +71,22 @@ describe('the repo app', () => {
       'single-instance': (t) => { t.resourceCountIs('AWS::EC2::Instance', 1); t.resourceCountIs('AWS::EC2::Volume', 1); t.resourceCountIs('AWS::RDS::DBInstance', 0); },
       'load-balanced': (t) => { t.resourceCountIs('AWS::EC2::Instance', 2); t.resourceCountIs('AWS::RDS::DBInstance', 1); t.resourceCountIs('AWS::AutoScaling::AutoScalingGroup', 0); },
       'auto-scaling': (t) => { t.resourceCountIs('AWS::AutoScaling::AutoScalingGroup', 1); t.resourceCountIs('AWS::RDS::DBInstance', 1); t.resourceCountIs('AWS::EC2::Instance', 0); },
+      'managed-auto-scaling': (t) => { t.resourceCountIs('AWS::ElasticBeanstalk::Environment', 1); t.resourceCountIs('AWS::RDS::DBInstance', 1); t.resourceCountIs('AWS::AutoScaling::AutoScalingGroup', 0); },
       'serverless': (t) => { t.resourceCountIs('AWS::ApiGatewayV2::Api', 1); t.resourceCountIs('AWS::Lambda::Alias', 1); t.resourceCountIs('AWS::DynamoDB::GlobalTable', 1); t.resourceCountIs('AWS::EC2::VPC', 0); },
       'managed-serverless': (t) => { t.resourceCountIs('AWS::CloudFront::Distribution', 1); t.resourceCountIs('AWS::Lambda::Url', 1); t.resourceCountIs('AWS::DynamoDB::GlobalTable', 1); t.resourceCountIs('AWS::EC2::VPC', 0); },
     };
-    for (const tier of TIERS) {
-      const [stack] = addEnvironmentStacks(testApp(), { prod: { ...ENVIRONMENTS.prod, tier } }, webApp);
-      const template = Template.fromStack(stack);
-      expected[tier](template);
-      expect(template.toJSON().Outputs.Url).toBeDefined();
+    // With the bundled CloudFormation validator on, so every tier's template is checked by it once.
+    const previous = process.env.CDK_VALIDATION;
+    delete process.env.CDK_VALIDATION;
+    try {
+      for (const tier of TIERS) {
+        const [stack] = addEnvironmentStacks(testApp(), { prod: { ...ENVIRONMENTS.prod, tier } }, webApp);
+        const template = Template.fromStack(stack);
+        expected[tier](template);
+        expect(template.toJSON().Outputs.Url).toBeDefined();
+      }
+    } finally {
+      process.env.CDK_VALIDATION = previous;
     }
   });
 
@@ -90,7 +98,7 @@ describe('the repo app', () => {
       ['bad region', { account: '123456789012', region: 'moon-1', availabilityZones: ['moon-1a'] }, /environments\.x\.region: got 'moon-1'/],
       ['zone of another region', { account: '123456789012', region: 'eu-west-1', availabilityZones: ['us-east-1a'] }, /environments\.x\.availabilityZones: got 'us-east-1a'/],
       ['destroy outside dev', { retention: { data: 'destroy', logs: RetentionDays.ONE_WEEK, backupDays: 7 } }, /environments\.x\.retention\.data: 'destroy' loses data/],
-      ['unknown tier', { tier: 'mainframe' as never }, /environments\.x\.tier: got 'mainframe'; accepted: single-instance, load-balanced, auto-scaling, serverless, managed-serverless/],
+      ['unknown tier', { tier: 'mainframe' as never }, /environments\.x\.tier: got 'mainframe'; accepted: single-instance, load-balanced, auto-scaling, managed-auto-scaling, serverless, managed-serverless/],
     ])('%s', (_name, override, message) => {
       expect(() => addEnvironmentStacks(testApp(), { x: { ...base, ...override } }, webApp)).toThrow(message);
     });

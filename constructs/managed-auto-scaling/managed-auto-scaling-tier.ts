@@ -1,0 +1,461 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Annotations, Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as elasticbeanstalk from 'aws-cdk-lib/aws-elasticbeanstalk';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Asset } from 'aws-cdk-lib/aws-s3-assets';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { alarmTopic, notify, type AlarmOptions } from '../shared/alarms';
+import { Database, checkDatabaseNetwork, type IAppDatabase } from '../shared/database';
+import { checkLoadBalancerOptions, createAccessLogBucket } from '../shared/load-balancer';
+import { Network } from '../shared/network';
+import { databaseUrlShell } from '../shared/server-bootstrap';
+import { WebTiersValidationError, checkEnvironment, checkInstanceType, checkIntegerRange } from '../shared/validation';
+import type { WebApp } from '../shared/web-app';
+import {
+  BeanstalkDeployment, BeanstalkLoadBalancer, UpdateLevel,
+  type BeanstalkMonitoring, type BeanstalkScaling, type ManagedUpdates, type OptionSetting,
+} from './options';
+
+/** Props of {@link ManagedAutoScalingTier}. */
+export interface ManagedAutoScalingTierProps {
+  /** The web app to run. */
+  readonly app: WebApp;
+  /**
+   * The network: instances in its app subnets, the load balancer in its public ones.
+   * @default - a new Network: 2 AZs, one NAT gateway
+   */
+  readonly network?: Network;
+  /**
+   * The database; its secret is read by the instance profile at start, never put in the environment.
+   * @default - a new Database in the network
+   */
+  readonly database?: IAppDatabase;
+  /**
+   * Instance types, all of one architecture (Beanstalk picks among them).
+   * @default [t4g.small]
+   */
+  readonly instanceTypes?: ec2.InstanceType[];
+  /**
+   * Size of the group and its scaling trigger.
+   * @default - 2 to 4 instances on CPU (1 without a load balancer)
+   */
+  readonly scaling?: BeanstalkScaling;
+  /**
+   * How new versions are deployed.
+   * @default BeanstalkDeployment.rollingWithAdditionalBatch(BatchSize.percent(30))
+   */
+  readonly deployment?: BeanstalkDeployment;
+  /**
+   * Managed platform updates in a weekly window; `false` turns them off.
+   * @default - minor and patch updates, Sundays 03:00 UTC
+   */
+  readonly managedUpdates?: ManagedUpdates | false;
+  /**
+   * Enhanced health and log streaming.
+   * @default - enhanced health, logs kept three months
+   */
+  readonly monitoring?: BeanstalkMonitoring;
+  /**
+   * The load balancer.
+   * @default BeanstalkLoadBalancer.dedicated()
+   */
+  readonly loadBalancer?: BeanstalkLoadBalancer;
+  /**
+   * The platform, a "64bit Amazon Linux 2023 vX.Y.Z running Node.js N" solution stack name.
+   * @default SOLUTION_STACK
+   */
+  readonly solutionStackName?: string;
+  /**
+   * Extra environment variables for the app (not secrets: they are visible in the template).
+   * @default - none
+   */
+  readonly environment?: { [name: string]: string };
+  /**
+   * Raw option settings for what the typed props do not cover; they may not repeat a typed one.
+   * @default - none
+   */
+  readonly optionSettings?: OptionSetting[];
+  /**
+   * What happens to a database the tier creates, and to its access-log bucket.
+   * @default RemovalPolicy.SNAPSHOT for the database, RETAIN for the bucket
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Where alarms notify.
+   * @default - a new encrypted topic, no subscription
+   */
+  readonly alarms?: AlarmOptions;
+}
+
+/** The default platform: the newest Node.js on Amazon Linux 2023 when this release was made. */
+export const SOLUTION_STACK = '64bit Amazon Linux 2023 v6.10.0 running Node.js 24';
+const SOLUTION_STACK_FORMAT = /^64bit Amazon Linux 2023 v\d+\.\d+\.\d+ running Node\.js (\d+)$/;
+const NAMESPACE = /^aws:[a-z0-9]+(:[a-z0-9-]+)*(:\d+)?$/;
+const OPTION_NAME = /^[A-Za-z][A-Za-z0-9]*$/;
+const WINDOW = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun):([01]\d|2[0-3]):[0-5]\d$/;
+const BEANSTALK_LOG_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 3653];
+const STATISTICS = ['Minimum', 'Maximum', 'Sum', 'Average'];
+const RESERVED_ENV = ['PORT', 'HOST', 'HEALTH_CHECK_PATH', 'DATABASE_URL', 'DATABASE_SECRET_ARN', 'NODE_ENV', 'NODE_EXTRA_CA_CERTS'];
+/** Beanstalk's Node.js platform runs the app behind nginx on this port. */
+const APP_PORT = 8080;
+
+/**
+ * Tier 4: Elastic Beanstalk runs the app — a managed platform with managed updates — configured
+ * through typed props instead of string option settings.
+ *
+ * An application, a version made from the server bundle (a source bundle whose Procfile starts
+ * a script that reads the database secret with the instance profile, then runs the server),
+ * and a load-balanced environment in the shared Network, wired to the shared Database.
+ */
+export class ManagedAutoScalingTier extends Construct implements ec2.IConnectable {
+  public readonly application: elasticbeanstalk.CfnApplication;
+  public readonly applicationVersion: elasticbeanstalk.CfnApplicationVersion;
+  public readonly environment: elasticbeanstalk.CfnEnvironment;
+  public readonly network: Network;
+  public readonly database: IAppDatabase;
+  /** A security group of the instances (Beanstalk adds its own); the database admits it. */
+  public readonly securityGroup: ec2.SecurityGroup;
+  public readonly connections: ec2.Connections;
+  public readonly instanceRole: iam.Role;
+  public readonly serviceRole: iam.Role;
+  /** The load balancer's access logs (dedicated load balancer only). */
+  public readonly accessLogBucket?: s3.Bucket;
+  public readonly alarmTopic: sns.ITopic;
+  /** Environment health, 5xx responses and p99 latency (with enhanced health). */
+  public readonly alarms: cloudwatch.Alarm[];
+  /** The option settings the environment got, typed and raw. */
+  public readonly optionSettings: OptionSetting[];
+  /** The URL users reach the app on. */
+  public readonly url: string;
+
+  constructor(scope: Construct, id: string, props: ManagedAutoScalingTierProps) {
+    super(scope, id);
+    const lb = props.loadBalancer ?? BeanstalkLoadBalancer.dedicated();
+    const deployment = props.deployment ?? BeanstalkDeployment.rollingWithAdditionalBatch();
+    const enhancedHealth = props.monitoring?.enhancedHealth ?? true;
+    const managedUpdates = props.managedUpdates === false ? undefined : (props.managedUpdates ?? {});
+    const { min, max, instanceTypes, arm64, logDays } = this.validate(props, lb, deployment, enhancedHealth, managedUpdates);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.SNAPSHOT;
+
+    this.network = props.network ?? new Network(this, 'Network', { removalPolicy });
+    checkDatabaseNetwork(this, props.database, this.network);
+    this.database = props.database ?? new Database(this, 'Database', { network: this.network, removalPolicy });
+    this.alarmTopic = alarmTopic(this, props.alarms);
+
+    this.securityGroup = new ec2.SecurityGroup(this, 'InstanceSecurityGroup', {
+      vpc: this.network.vpc,
+      description: `${this.node.path}: instances (database access); Beanstalk adds its own group for the load balancer`,
+      allowAllOutbound: true,
+    });
+    this.connections = this.securityGroup.connections;
+
+    this.instanceRole = new iam.Role(this, 'InstanceRole', {
+      assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
+      description: `Instance role of ${this.node.path}`,
+      managedPolicies: [
+        iam.ManagedPolicy.fromAwsManagedPolicyName('AWSElasticBeanstalkWebTier'),
+        iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore'),
+      ],
+    });
+    this.database.allowFrom(this.securityGroup, this.instanceRole);
+    const profile = new iam.CfnInstanceProfile(this, 'InstanceProfile', { roles: [this.instanceRole.roleName] });
+    Validations.of(this.instanceRole).acknowledge(
+      { id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AWSElasticBeanstalkWebTier]', reason: "Beanstalk's instance agent needs it: log streaming and rotation to S3, health reporting, X-Ray; AWS keeps it in step with the platform." },
+      { id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]', reason: 'Session Manager replaces SSH; AWS maintains this policy as the minimum the SSM agent needs.' },
+    );
+    this.serviceRole = new iam.Role(this, 'ServiceRole', {
+      assumedBy: new iam.ServicePrincipal('elasticbeanstalk.amazonaws.com', { conditions: { StringEquals: { 'sts:ExternalId': 'elasticbeanstalk' } } }),
+      description: `Beanstalk service role of ${this.node.path}`,
+      managedPolicies: [
+        iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSElasticBeanstalkEnhancedHealth'),
+        iam.ManagedPolicy.fromAwsManagedPolicyName('AWSElasticBeanstalkManagedUpdatesCustomerRolePolicy'),
+      ],
+    });
+    Validations.of(this.serviceRole).acknowledge(
+      { id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSElasticBeanstalkEnhancedHealth]', reason: 'Beanstalk reads instance and load balancer health with it; required for enhanced health.' },
+      { id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AWSElasticBeanstalkManagedUpdatesCustomerRolePolicy]', reason: 'Beanstalk applies managed platform updates with it; AWS scopes it to Beanstalk-owned resources.' },
+    );
+
+    this.application = new elasticbeanstalk.CfnApplication(this, 'Application', { description: `${this.node.path}: the web app` });
+    const source = new Asset(this, 'SourceBundle', { path: beanstalkSourceBundle(props.app) });
+    this.applicationVersion = new elasticbeanstalk.CfnApplicationVersion(this, 'Version', {
+      applicationName: this.application.ref,
+      sourceBundle: { s3Bucket: source.s3BucketName, s3Key: source.s3ObjectKey },
+      description: 'The server bundle with its Procfile',
+    });
+
+    const settings = new Map<string, OptionSetting>();
+    const set = (namespace: string, optionName: string, value: string | number | boolean) =>
+      settings.set(`${namespace}|${optionName}`, { namespace, optionName, value: String(value) });
+    const subnets = (selection: ec2.SubnetSelection) => this.network.vpc.selectSubnets(selection).subnetIds.join(',');
+
+    // Network and instances
+    set('aws:ec2:vpc', 'VPCId', this.network.vpc.vpcId);
+    set('aws:ec2:instances', 'InstanceTypes', instanceTypes.map(String).join(','));
+    set('aws:ec2:instances', 'SupportedArchitectures', arm64 ? 'arm64' : 'x86_64');
+    set('aws:autoscaling:launchconfiguration', 'IamInstanceProfile', profile.ref);
+    set('aws:autoscaling:launchconfiguration', 'SecurityGroups', this.securityGroup.securityGroupId);
+    set('aws:autoscaling:launchconfiguration', 'DisableIMDSv1', true);
+    set('aws:autoscaling:launchconfiguration', 'RootVolumeType', 'gp3');
+    set('aws:autoscaling:launchconfiguration', 'MonitoringInterval', '1 minute');
+    set('aws:autoscaling:asg', 'MinSize', min);
+    set('aws:autoscaling:asg', 'MaxSize', max);
+    set('aws:elasticbeanstalk:environment', 'ServiceRole', this.serviceRole.roleArn);
+    set('aws:elasticbeanstalk:hostmanager', 'LogPublicationControl', true);
+
+    if (lb.isNone) {
+      set('aws:elasticbeanstalk:environment', 'EnvironmentType', 'SingleInstance');
+      set('aws:ec2:vpc', 'Subnets', subnets(this.network.publicSubnets));
+      set('aws:ec2:vpc', 'AssociatePublicIpAddress', true);
+      Annotations.of(this).addWarningV2('cdk-web-tiers:beanstalkSingleInstance',
+        'ManagedAutoScalingTier without a load balancer runs one instance: a single point of failure, with downtime on every deploy.');
+    } else {
+      set('aws:elasticbeanstalk:environment', 'EnvironmentType', 'LoadBalanced');
+      set('aws:elasticbeanstalk:environment', 'LoadBalancerType', 'application');
+      set('aws:ec2:vpc', 'Subnets', subnets(this.network.appSubnets));
+      set('aws:ec2:vpc', 'ELBSubnets', subnets(this.network.publicSubnets));
+      set('aws:ec2:vpc', 'ELBScheme', 'public');
+      set('aws:ec2:vpc', 'AssociatePublicIpAddress', false);
+      const process = 'aws:elasticbeanstalk:environment:process:default';
+      set(process, 'Port', APP_PORT);
+      set(process, 'Protocol', 'HTTP');
+      set(process, 'HealthCheckPath', props.app.healthCheckPath);
+      set(process, 'MatcherHTTPCode', '200');
+      set(process, 'DeregistrationTimeout', 30);
+      set(process, 'HealthCheckInterval', 15);
+      if (lb.isShared) {
+        set('aws:elasticbeanstalk:environment', 'LoadBalancerIsShared', true);
+        set('aws:elbv2:loadbalancer', 'SharedLoadBalancer', lb.sharedLoadBalancer!.loadBalancerArn);
+      } else {
+        this.accessLogBucket = createAccessLogBucket(this, 'AccessLogs', 90, removalPolicy, 'alb');
+        set('aws:elbv2:loadbalancer', 'AccessLogsS3Enabled', true);
+        set('aws:elbv2:loadbalancer', 'AccessLogsS3Bucket', this.accessLogBucket.bucketName);
+        set('aws:elbv2:loadbalancer', 'AccessLogsS3Prefix', 'alb');
+        if (lb.certificate) {
+          set('aws:elbv2:listener:443', 'ListenerEnabled', true);
+          set('aws:elbv2:listener:443', 'Protocol', 'HTTPS');
+          set('aws:elbv2:listener:443', 'SSLCertificateArns', lb.certificate.certificateArn);
+          set('aws:elbv2:listener:443', 'SSLPolicy', 'ELBSecurityPolicy-TLS13-1-2-2021-06');
+          set('aws:elbv2:listener:default', 'ListenerEnabled', false);
+        }
+      }
+    }
+
+    // Scaling
+    const trigger = props.scaling?.trigger ?? { metric: 'CPUUtilization', statistic: 'Average', unit: 'Percent', upperThreshold: 60, lowerThreshold: 25 };
+    const breachMinutes = (trigger.breachDuration ?? Duration.minutes(5)).toMinutes();
+    set('aws:autoscaling:trigger', 'MeasureName', trigger.metric);
+    set('aws:autoscaling:trigger', 'Statistic', trigger.statistic);
+    set('aws:autoscaling:trigger', 'Unit', trigger.unit);
+    set('aws:autoscaling:trigger', 'UpperThreshold', trigger.upperThreshold);
+    set('aws:autoscaling:trigger', 'LowerThreshold', trigger.lowerThreshold);
+    set('aws:autoscaling:trigger', 'BreachDuration', breachMinutes);
+    set('aws:autoscaling:trigger', 'Period', Math.min(5, breachMinutes));
+
+    // Deployments: app versions by the policy, configuration changes by health-based rolling updates
+    set('aws:elasticbeanstalk:command', 'DeploymentPolicy', deployment.policy);
+    if (deployment.batchSize) {
+      set('aws:elasticbeanstalk:command', 'BatchSizeType', deployment.batchSize.type);
+      set('aws:elasticbeanstalk:command', 'BatchSize', deployment.batchSize.value);
+    }
+    if (deployment.isTrafficSplitting) {
+      set('aws:elasticbeanstalk:trafficsplitting', 'NewVersionPercent', deployment.trafficPercent ?? 10);
+      set('aws:elasticbeanstalk:trafficsplitting', 'EvaluationTime', (deployment.evaluationTime ?? Duration.minutes(5)).toMinutes());
+    }
+    set('aws:autoscaling:updatepolicy:rollingupdate', 'RollingUpdateEnabled', !lb.isNone);
+    if (!lb.isNone) set('aws:autoscaling:updatepolicy:rollingupdate', 'RollingUpdateType', 'Health');
+
+    // Platform updates, health and logs
+    set('aws:elasticbeanstalk:managedactions', 'ManagedActionsEnabled', Boolean(managedUpdates));
+    if (managedUpdates) {
+      set('aws:elasticbeanstalk:managedactions', 'PreferredStartTime', managedUpdates.window ?? 'Sun:03:00');
+      set('aws:elasticbeanstalk:managedactions:platformupdate', 'UpdateLevel', managedUpdates.level ?? UpdateLevel.MINOR);
+    } else {
+      Validations.of(this).acknowledge({ id: 'AwsSolutions::AwsSolutions-EB3', reason: 'Managed platform updates are off by configuration (managedUpdates: false).' });
+    }
+    set('aws:elasticbeanstalk:healthreporting:system', 'SystemType', enhancedHealth ? 'enhanced' : 'basic');
+    if (enhancedHealth) {
+      set('aws:elasticbeanstalk:healthreporting:system', 'ConfigDocument', JSON.stringify({
+        Version: 1,
+        CloudWatchMetrics: { Environment: { EnvironmentHealth: 60, ApplicationRequests5xx: 60, ApplicationRequestsTotal: 60, ApplicationLatencyP99: 60 } },
+      }));
+    }
+    set('aws:elasticbeanstalk:cloudwatch:logs', 'StreamLogs', true);
+    set('aws:elasticbeanstalk:cloudwatch:logs', 'RetentionInDays', logDays);
+    set('aws:elasticbeanstalk:cloudwatch:logs', 'DeleteOnTerminate', false);
+    set('aws:elasticbeanstalk:cloudwatch:logs:health', 'HealthStreamingEnabled', enhancedHealth);
+    if (enhancedHealth) set('aws:elasticbeanstalk:cloudwatch:logs:health', 'RetentionInDays', logDays);
+
+    // The app's environment: the secret's ARN, never its value
+    const env = 'aws:elasticbeanstalk:application:environment';
+    for (const [name, value] of Object.entries(props.environment ?? {})) set(env, name, value);
+    set(env, 'NODE_ENV', 'production');
+    set(env, 'HEALTH_CHECK_PATH', props.app.healthCheckPath);
+    set(env, 'DATABASE_SECRET_ARN', this.database.secret.secretArn);
+
+    for (const [i, raw] of (props.optionSettings ?? []).entries()) {
+      const key = `${raw.namespace}|${raw.optionName}`;
+      if (settings.has(key)) {
+        throw new WebTiersValidationError(this, `optionSettings[${i}]`,
+          `${raw.namespace} ${raw.optionName} is set by a typed prop; accepted: options the typed props do not set`);
+      }
+      settings.set(key, raw);
+    }
+    this.optionSettings = [...settings.values()];
+
+    this.environment = new elasticbeanstalk.CfnEnvironment(this, 'Environment', {
+      applicationName: this.application.ref,
+      solutionStackName: props.solutionStackName ?? SOLUTION_STACK,
+      versionLabel: this.applicationVersion.ref,
+      tier: { name: 'WebServer', type: 'Standard' },
+      optionSettings: this.optionSettings,
+      description: `${this.node.path}`.slice(0, 200),
+    });
+    const https = !lb.isNone && !lb.isShared && lb.certificate;
+    this.url = `${https ? 'https' : 'http'}://${this.environment.attrEndpointUrl}`;
+    this.alarms = enhancedHealth ? this.createAlarms() : [];
+  }
+
+  private validate(props: ManagedAutoScalingTierProps, lb: BeanstalkLoadBalancer, deployment: BeanstalkDeployment,
+    enhancedHealth: boolean, managedUpdates: ManagedUpdates | undefined) {
+    const instanceTypes = props.instanceTypes ?? [new ec2.InstanceType('t4g.small')];
+    if (instanceTypes.length === 0 || instanceTypes.length > 40) {
+      throw new WebTiersValidationError(this, 'instanceTypes', `${instanceTypes.length} types; accepted: 1 to 40`);
+    }
+    instanceTypes.forEach((t, i) => checkInstanceType(this, `instanceTypes[${i}]`, t));
+    const arches = new Set(instanceTypes.map((t) => t.architecture));
+    if (arches.size > 1) {
+      throw new WebTiersValidationError(this, 'instanceTypes', `mixes architectures (${instanceTypes.join(', ')}); accepted: types of one architecture`);
+    }
+    const arm64 = instanceTypes[0].architecture === ec2.InstanceArchitecture.ARM_64;
+
+    const s = props.scaling ?? {};
+    checkIntegerRange(this, 'scaling.min', s.min, 1, 10000);
+    checkIntegerRange(this, 'scaling.max', s.max, 1, 10000);
+    const min = s.min ?? (lb.isNone ? 1 : 2);
+    const max = s.max ?? (lb.isNone ? 1 : Math.max(4, min));
+    if (min > max) throw new WebTiersValidationError(this, 'scaling', `min ${min} is above max ${max}; accepted: min ≤ max`);
+    if (lb.isNone && max > 1) {
+      throw new WebTiersValidationError(this, 'scaling.max', `is ${max} without a load balancer; accepted: 1 with BeanstalkLoadBalancer.none(), or a load balancer`);
+    }
+    const t = s.trigger;
+    if (t) {
+      if (!STATISTICS.includes(t.statistic)) throw new WebTiersValidationError(this, 'scaling.trigger.statistic', `got '${t.statistic}'; accepted: ${STATISTICS.join(', ')}`);
+      if (!/^[A-Za-z0-9/]+$/.test(t.metric)) throw new WebTiersValidationError(this, 'scaling.trigger.metric', `got '${t.metric}'; accepted: a CloudWatch metric name such as CPUUtilization`);
+      if (!(t.lowerThreshold >= 0) || !(t.upperThreshold > t.lowerThreshold)) {
+        throw new WebTiersValidationError(this, 'scaling.trigger', `upperThreshold ${t.upperThreshold} and lowerThreshold ${t.lowerThreshold}; accepted: 0 ≤ lower < upper`);
+      }
+      const minutes = t.breachDuration?.toMinutes({ integral: false });
+      if (minutes !== undefined && (!Number.isInteger(minutes) || minutes < 1 || minutes > 600)) {
+        throw new WebTiersValidationError(this, 'scaling.trigger.breachDuration', `got ${minutes} minutes; accepted: whole minutes from 1 to 600`);
+      }
+    }
+
+    if (deployment.needsLoadBalancer && lb.isNone) {
+      throw new WebTiersValidationError(this, 'deployment', `${deployment.policy} launches new instances behind a load balancer; accepted without one: allAtOnce(), rolling()`);
+    }
+    const batch = deployment.batchSize;
+    if (batch && !batch.isFixed) checkIntegerRange(this, 'deployment.batchSize', batch.value, 1, 100, 'percent');
+    if (batch?.isFixed) checkIntegerRange(this, 'deployment.batchSize', batch.value, 1, max, `instances (scaling.max is ${max})`);
+    if (deployment.isTrafficSplitting) {
+      checkIntegerRange(this, 'deployment.trafficPercent', deployment.trafficPercent, 1, 100, 'percent');
+      const evaluation = deployment.evaluationTime?.toMinutes({ integral: false });
+      if (evaluation !== undefined && (!Number.isInteger(evaluation) || evaluation < 1 || evaluation > 600)) {
+        throw new WebTiersValidationError(this, 'deployment.evaluationTime', `got ${evaluation} minutes; accepted: whole minutes from 1 to 600`);
+      }
+    }
+    if (lb.certificate) checkLoadBalancerOptions(this, { certificate: lb.certificate });
+
+    if (managedUpdates && !enhancedHealth) {
+      throw new WebTiersValidationError(this, 'managedUpdates', 'need enhanced health (monitoring.enhancedHealth: true); accepted: enhanced health, or managedUpdates: false');
+    }
+    if (managedUpdates?.window !== undefined && !WINDOW.test(managedUpdates.window)) {
+      throw new WebTiersValidationError(this, 'managedUpdates.window', `got '${managedUpdates.window}'; accepted: 'Ddd:HH:MM' in UTC, such as 'Sun:03:00'`);
+    }
+    if (managedUpdates?.level !== undefined && !Object.values(UpdateLevel).includes(managedUpdates.level)) {
+      throw new WebTiersValidationError(this, 'managedUpdates.level', `got '${managedUpdates.level}'; accepted: UpdateLevel.PATCH, UpdateLevel.MINOR`);
+    }
+    const logDays = props.monitoring?.logRetention ?? logs.RetentionDays.THREE_MONTHS;
+    if (!BEANSTALK_LOG_DAYS.includes(logDays)) {
+      throw new WebTiersValidationError(this, 'monitoring.logRetention', `${logDays} days; accepted by Beanstalk: ${BEANSTALK_LOG_DAYS.join(', ')}`);
+    }
+
+    const stack = props.solutionStackName ?? SOLUTION_STACK;
+    const match = Token.isUnresolved(stack) ? undefined : SOLUTION_STACK_FORMAT.exec(stack);
+    if (!Token.isUnresolved(stack) && (!match || Number(match[1]) < 20)) {
+      throw new WebTiersValidationError(this, 'solutionStackName',
+        `got '${stack}'; accepted: '64bit Amazon Linux 2023 vX.Y.Z running Node.js N' with N ≥ 20, such as '${SOLUTION_STACK}'`);
+    }
+    checkEnvironment(this, 'environment', props.environment, RESERVED_ENV);
+    for (const [i, o] of (props.optionSettings ?? []).entries()) {
+      if (!NAMESPACE.test(o.namespace)) throw new WebTiersValidationError(this, `optionSettings[${i}].namespace`, `got '${o.namespace}'; accepted: a Beanstalk namespace such as 'aws:autoscaling:asg'`);
+      if (!OPTION_NAME.test(o.optionName)) throw new WebTiersValidationError(this, `optionSettings[${i}].optionName`, `got '${o.optionName}'; accepted: an option name such as 'MinSize'`);
+    }
+    return { min, max, instanceTypes, arm64, logDays };
+  }
+
+  private createAlarms(): cloudwatch.Alarm[] {
+    const metric = (metricName: string, statistic: string) => new cloudwatch.Metric({
+      namespace: 'AWS/ElasticBeanstalk', metricName, statistic, period: Duration.minutes(1),
+      dimensionsMap: { EnvironmentName: this.environment.ref },
+    });
+    return [
+      new cloudwatch.Alarm(this, 'HealthAlarm', {
+        alarmDescription: 'Environment health Degraded or Severe for 5 minutes.',
+        metric: metric('EnvironmentHealth', 'Maximum'),
+        threshold: 20, evaluationPeriods: 5,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      }),
+      new cloudwatch.Alarm(this, 'ErrorRateAlarm', {
+        alarmDescription: 'More than 5% of requests answered with a 5xx in 3 of the last 5 minutes.',
+        metric: new cloudwatch.MathExpression({
+          expression: 'IF(total > 0, 100 * FILL(errors, 0) / total, 0)',
+          usingMetrics: { total: metric('ApplicationRequestsTotal', 'Sum'), errors: metric('ApplicationRequests5xx', 'Sum') },
+          period: Duration.minutes(1),
+          label: '5xx responses (%)',
+        }),
+        threshold: 5, evaluationPeriods: 5, datapointsToAlarm: 3,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+      new cloudwatch.Alarm(this, 'LatencyAlarm', {
+        alarmDescription: 'p99 latency above 2 seconds for 5 minutes.',
+        metric: metric('ApplicationLatencyP99', 'Maximum'),
+        threshold: 2, evaluationPeriods: 5,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    ].map((a) => notify(a, this.alarmTopic));
+  }
+}
+
+/**
+ * The source bundle: the server bundle, a start script that reads the database secret with the
+ * instance profile and execs the server, and a Procfile that runs it. Written once per bundle.
+ */
+export function beanstalkSourceBundle(app: WebApp): string {
+  const bundle = app.serverBundle();
+  const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-web-tiers-beanstalk-')), 'source');
+  fs.cpSync(bundle.directory, dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'Procfile'), 'web: bash start.sh\n');
+  fs.writeFileSync(path.join(dir, 'start.sh'), `#!/bin/bash
+# Started by Beanstalk (Procfile). The database password never sits in the environment:
+# it is read from Secrets Manager here, with the instance profile, and handed to the server.
+set -euo pipefail
+if [ -n "\${DATABASE_SECRET_ARN:-}" ]; then
+  SECRET_ARN="$DATABASE_SECRET_ARN"
+  REGION=$(echo "$SECRET_ARN" | cut -d: -f4)
+${databaseUrlShell('node', '"$PWD/rds-ca.pem"').split('\n').map((l) => `  ${l}`).join('\n')}
+  export DATABASE_URL
+  [ -n "$NODE_EXTRA_CA_CERTS" ] && export NODE_EXTRA_CA_CERTS
+fi
+exec node --enable-source-maps ${bundle.file}
+`, { mode: 0o755 });
+  return dir;
+}

@@ -1,0 +1,193 @@
+import type { Duration } from 'aws-cdk-lib';
+import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+
+/** One Elastic Beanstalk option setting. */
+export interface OptionSetting {
+  /** e.g. 'aws:autoscaling:asg' */
+  readonly namespace: string;
+  /** e.g. 'MinSize' */
+  readonly optionName: string;
+  readonly value: string;
+}
+
+enum BatchKind { PERCENTAGE = 'Percentage', FIXED = 'Fixed' }
+
+/** How many instances a rolling deployment takes out of service at a time. */
+export class BatchSize {
+  /** A share of the instances, 1–100. */
+  public static percent(percent: number): BatchSize {
+    return new BatchSize(BatchKind.PERCENTAGE, percent);
+  }
+
+  /** A number of instances, from 1 to the group's maximum. */
+  public static fixed(instances: number): BatchSize {
+    return new BatchSize(BatchKind.FIXED, instances);
+  }
+
+  private constructor(public readonly type: string, public readonly value: number) {}
+
+  /** True for a fixed number of instances. */
+  public get isFixed(): boolean {
+    return this.type === BatchKind.FIXED;
+  }
+}
+
+enum Policy {
+  ALL_AT_ONCE = 'AllAtOnce', ROLLING = 'Rolling', ROLLING_WITH_ADDITIONAL_BATCH = 'RollingWithAdditionalBatch',
+  IMMUTABLE = 'Immutable', TRAFFIC_SPLITTING = 'TrafficSplitting',
+}
+
+/** How Elastic Beanstalk deploys a new application version. */
+export class BeanstalkDeployment {
+  /** Every instance at once: fastest, with downtime. For development. */
+  public static allAtOnce(): BeanstalkDeployment {
+    return new BeanstalkDeployment(Policy.ALL_AT_ONCE);
+  }
+
+  /** Batches of the existing instances in turn: capacity drops by one batch. */
+  public static rolling(batchSize: BatchSize = BatchSize.percent(30)): BeanstalkDeployment {
+    return new BeanstalkDeployment(Policy.ROLLING, batchSize);
+  }
+
+  /** Like rolling, but launches an extra batch first, so capacity never drops. */
+  public static rollingWithAdditionalBatch(batchSize: BatchSize = BatchSize.percent(30)): BeanstalkDeployment {
+    return new BeanstalkDeployment(Policy.ROLLING_WITH_ADDITIONAL_BATCH, batchSize);
+  }
+
+  /** A full set of new instances in a temporary group; old ones are kept until the new pass health checks. */
+  public static immutable(): BeanstalkDeployment {
+    return new BeanstalkDeployment(Policy.IMMUTABLE);
+  }
+
+  /**
+   * Canary: a new set of instances gets `percent` (1–100) of traffic for `evaluationTime`
+   * (1–600 minutes); if healthy, all of it.
+   */
+  public static trafficSplitting(percent = 10, evaluationTime?: Duration): BeanstalkDeployment {
+    return new BeanstalkDeployment(Policy.TRAFFIC_SPLITTING, undefined, percent, evaluationTime);
+  }
+
+  private constructor(
+    public readonly policy: string,
+    public readonly batchSize?: BatchSize,
+    public readonly trafficPercent?: number,
+    public readonly evaluationTime?: Duration,
+  ) {}
+
+  /** True when the policy launches new instances behind a load balancer (Immutable, TrafficSplitting). */
+  public get needsLoadBalancer(): boolean {
+    return this.policy === Policy.IMMUTABLE || this.policy === Policy.TRAFFIC_SPLITTING;
+  }
+
+  /** True for TrafficSplitting. */
+  public get isTrafficSplitting(): boolean {
+    return this.policy === Policy.TRAFFIC_SPLITTING;
+  }
+}
+
+enum LbKind { DEDICATED = 'dedicated', SHARED = 'shared', NONE = 'none' }
+
+/** The load balancer in front of the environment. */
+export class BeanstalkLoadBalancer {
+  /** An Application Load Balancer of the environment's own; HTTPS on 443 with a certificate (port 80 is then closed). */
+  public static dedicated(options: { readonly certificate?: acm.ICertificate } = {}): BeanstalkLoadBalancer {
+    return new BeanstalkLoadBalancer(LbKind.DEDICATED, options.certificate);
+  }
+
+  /** An existing Application Load Balancer shared with other environments; its listeners stay its own. */
+  public static shared(loadBalancer: elbv2.IApplicationLoadBalancer): BeanstalkLoadBalancer {
+    return new BeanstalkLoadBalancer(LbKind.SHARED, undefined, loadBalancer);
+  }
+
+  /** A single instance with an Elastic IP and no load balancer: the cheapest, a single point of failure. */
+  public static none(): BeanstalkLoadBalancer {
+    return new BeanstalkLoadBalancer(LbKind.NONE);
+  }
+
+  private constructor(
+    private readonly kind: LbKind,
+    public readonly certificate?: acm.ICertificate,
+    public readonly sharedLoadBalancer?: elbv2.IApplicationLoadBalancer,
+  ) {}
+
+  /** True for a single-instance environment. */
+  public get isNone(): boolean {
+    return this.kind === LbKind.NONE;
+  }
+
+  /** True for a shared load balancer. */
+  public get isShared(): boolean {
+    return this.kind === LbKind.SHARED;
+  }
+}
+
+/** Which platform updates Elastic Beanstalk applies in the maintenance window. */
+export enum UpdateLevel {
+  /** Patch versions only (e.g. 6.10.0 → 6.10.1). */
+  PATCH = 'patch',
+  /** Minor and patch versions (e.g. 6.10 → 6.11). */
+  MINOR = 'minor',
+}
+
+/** Managed platform updates. */
+export interface ManagedUpdates {
+  /**
+   * Weekly start of the maintenance window, 'Ddd:HH:MM' in UTC.
+   * @default 'Sun:03:00'
+   */
+  readonly window?: string;
+  /**
+   * Which updates to apply.
+   * @default UpdateLevel.MINOR
+   */
+  readonly level?: UpdateLevel;
+}
+
+/** The Auto Scaling trigger (one CloudWatch alarm pair) of the environment. */
+export interface ScalingTrigger {
+  /** e.g. 'CPUUtilization', 'NetworkOut', 'Latency', 'RequestCount'. */
+  readonly metric: string;
+  /** 'Minimum', 'Maximum', 'Sum' or 'Average'. */
+  readonly statistic: string;
+  /** e.g. 'Percent', 'Bytes', 'Seconds', 'Count'. */
+  readonly unit: string;
+  /** Add an instance above this. */
+  readonly upperThreshold: number;
+  /** Remove an instance below this. */
+  readonly lowerThreshold: number;
+  /**
+   * How long the metric must stay beyond a threshold, 1–600 minutes.
+   * @default Duration.minutes(5)
+   */
+  readonly breachDuration?: Duration;
+}
+
+/** Size and scaling of the group. */
+export interface BeanstalkScaling {
+  /** @default 2 (1 without a load balancer) */
+  readonly min?: number;
+  /** @default 4 (1 without a load balancer) */
+  readonly max?: number;
+  /**
+   * What scales the group.
+   * @default - CPU: add above 60 %, remove below 25 %, over 5 minutes
+   */
+  readonly trigger?: ScalingTrigger;
+}
+
+/** Health reporting and logs. */
+export interface BeanstalkMonitoring {
+  /**
+   * Enhanced health reporting (required by managed updates).
+   * @default true
+   */
+  readonly enhancedHealth?: boolean;
+  /**
+   * Retention of the streamed instance and health logs: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150,
+   * 180, 365, 400, 545, 731, 1827 or 3653 days.
+   * @default RetentionDays.THREE_MONTHS
+   */
+  readonly logRetention?: RetentionDays;
+}
