@@ -97,6 +97,13 @@ describe('Network', () => {
     }
   });
 
+  test('public subnets do not hand out public addresses (only load balancers and NAT live there)', () => {
+    const { template } = build({ egress: Egress.NAT_INSTANCE });
+    const publics = resources(template, 'AWS::EC2::Subnet').filter(([id]) => id.includes('PublicSubnet'));
+    expect(publics.map(([, r]) => r.Properties.MapPublicIpOnLaunch)).toEqual([false, false]);
+    template.hasResourceProperties('AWS::EC2::Instance', { NetworkInterfaces: [Match.objectLike({ AssociatePublicIpAddress: true })] });
+  });
+
   test('an existing VPC is used as it is', () => {
     const stack = testStack();
     const vpc = new ec2.Vpc(stack, 'Mine', { maxAzs: 2 });
@@ -119,11 +126,28 @@ describe('Database', () => {
       DeletionPolicy: 'Snapshot',
       Properties: Match.objectLike({
         Engine: 'postgres', EngineVersion: Match.stringLikeRegexp('^18'), StorageEncrypted: true, StorageType: 'gp3',
-        MultiAZ: false, BackupRetentionPeriod: 7, DeletionProtection: true, DBName: 'webapp', EnableCloudwatchLogsExports: ['postgresql'],
+        MultiAZ: false, BackupRetentionPeriod: 7, DeletionProtection: true, DBName: 'webapp', EnableCloudwatchLogsExports: ['postgresql', 'upgrade'],
+        EnableIAMDatabaseAuthentication: true, MonitoringInterval: 60,
+        KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('WebDatabaseKey'), 'Arn'] },
+        PerformanceInsightsKMSKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('WebDatabaseKey'), 'Arn'] },
       }),
     });
     const [[, group]] = resources(template, 'AWS::RDS::DBSubnetGroup');
     expect(JSON.stringify(group.Properties.SubnetIds)).toMatch(/DataSubnet1.*DataSubnet2/);
+  });
+
+  test('one rotating customer key for storage, Performance Insights and the secret, kept with the data, granting only to AWS services', () => {
+    template.hasResource('AWS::KMS::Key', {
+      DeletionPolicy: 'Retain',
+      Properties: Match.objectLike({
+        EnableKeyRotation: true,
+        KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({
+          Sid: 'RestrictGrantsToAwsServices', Effect: 'Deny', Action: 'kms:CreateGrant',
+          Condition: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } },
+        })]) },
+      }),
+    });
+    template.hasResourceProperties('AWS::SecretsManager::Secret', { KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('WebDatabaseKey'), 'Arn'] } });
   });
 
   test('SSL is forced by the parameter group', () => {
@@ -241,7 +265,14 @@ describe('instances', () => {
 describe('load balancer', () => {
   const { template } = byDefault;
 
-  test('drops invalid headers and logs access to an encrypted, TLS-only bucket', () => {
+  test('deletion protection outside development', () => {
+    const attrs = (t: Template) => Object.fromEntries((resources(t, 'AWS::ElasticLoadBalancingV2::LoadBalancer')[0][1].Properties.LoadBalancerAttributes as Array<{ Key: string; Value: unknown }>).map((a) => [a.Key, a.Value]));
+    expect(attrs(template)['deletion_protection.enabled']).toBe('true');
+    expect(attrs(synth({ removalPolicy: RemovalPolicy.DESTROY }).template)['deletion_protection.enabled']).toBe('false');
+  });
+
+  test('drops invalid headers and logs access to an encrypted, TLS-only, versioned bucket', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', { VersioningConfiguration: { Status: 'Enabled' } });
     const [[, lb]] = resources(template, 'AWS::ElasticLoadBalancingV2::LoadBalancer');
     const attrs = Object.fromEntries((lb.Properties.LoadBalancerAttributes as Array<{ Key: string; Value: unknown }>).map((a) => [a.Key, a.Value]));
     expect(attrs).toMatchObject({ 'routing.http.drop_invalid_header_fields.enabled': 'true', 'access_logs.s3.enabled': 'true' });

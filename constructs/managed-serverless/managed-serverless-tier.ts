@@ -149,7 +149,8 @@ export class ManagedServerlessTier extends Construct {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       // CloudFront standard logs are delivered with an ACL.
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
-      lifecycleRules: [{ expiration: Duration.days(logRetention) }],
+      versioned: true,
+      lifecycleRules: [{ expiration: Duration.days(logRetention), noncurrentVersionExpiration: Duration.days(7) }],
       removalPolicy: destroy ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     });
     Validations.of(this.logBucket).acknowledge({
@@ -186,6 +187,8 @@ export class ManagedServerlessTier extends Construct {
         enforceSSL: true,
         blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
         objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+        versioned: true,
+        lifecycleRules: [{ noncurrentVersionExpiration: Duration.days(30) }],
         // Build output, not user data: the deployment below recreates it.
         removalPolicy: destroy ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
         serverAccessLogsBucket: this.logBucket,

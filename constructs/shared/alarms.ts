@@ -41,10 +41,26 @@ export function alarmTopic(scope: Construct, options: AlarmOptions = {}): sns.IT
     });
     // CloudWatch publishes alarm notifications to an encrypted topic only with this grant.
     key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    restrictGrantsToAwsServices(key);
     topic = new sns.Topic(scope, 'AlarmTopic', { masterKey: key, enforceSSL: true });
   }
   if (email) topic.addSubscription(new subs.EmailSubscription(email));
   return topic;
+}
+
+/**
+ * Denies kms:CreateGrant unless the grant is for an AWS resource or made by an AWS service,
+ * so nobody can hand the key's use to an arbitrary principal.
+ */
+export function restrictGrantsToAwsServices(key: kms.Key): void {
+  key.addToResourcePolicy(new iam.PolicyStatement({
+    sid: 'RestrictGrantsToAwsServices',
+    effect: iam.Effect.DENY,
+    principals: [new iam.AnyPrincipal()],
+    actions: ['kms:CreateGrant'],
+    resources: ['*'],
+    conditions: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } },
+  }));
 }
 
 /** Notifies `topic` on ALARM and on OK. */

@@ -1,10 +1,12 @@
 import { Duration, RemovalPolicy, Size, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { restrictGrantsToAwsServices } from './alarms';
 import type { Network } from './network';
 import { WebTiersValidationError, checkInstanceType, checkIntegerRange, checkSizeGiB, withoutSnapshot } from './validation';
 
@@ -97,6 +99,8 @@ export class Database extends Construct implements IAppDatabase {
   public readonly secret: secretsmanager.ISecret;
   public readonly connections: ec2.Connections;
   public readonly port = 5432;
+  /** The key that encrypts storage, snapshots, Performance Insights and the secret. */
+  public readonly encryptionKey: kms.Key;
 
   constructor(scope: Construct, id: string, props: DatabaseProps) {
     super(scope, id);
@@ -113,6 +117,13 @@ export class Database extends Construct implements IAppDatabase {
       description: 'cdk-web-tiers: TLS required for every connection',
       parameters: { 'rds.force_ssl': '1' },
     });
+    // The data outlives the stack when the database does, so the key that encrypts it must too.
+    this.encryptionKey = new kms.Key(this, 'Key', {
+      description: `Encrypts the database of ${this.node.path}`,
+      enableKeyRotation: true,
+      removalPolicy: removalPolicy === RemovalPolicy.DESTROY ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    });
+    restrictGrantsToAwsServices(this.encryptionKey);
     const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: this.vpc,
       description: `${this.node.path}: PostgreSQL from the app tier only`,
@@ -125,7 +136,7 @@ export class Database extends Construct implements IAppDatabase {
       vpc: this.vpc,
       vpcSubnets: props.network.dataSubnets,
       securityGroups: [securityGroup],
-      credentials: rds.Credentials.fromGeneratedSecret('webapp'),
+      credentials: rds.Credentials.fromGeneratedSecret('webapp', { encryptionKey: this.encryptionKey }),
       databaseName: DATABASE_NAME,
       parameterGroup,
       port: this.port,
@@ -133,14 +144,18 @@ export class Database extends Construct implements IAppDatabase {
       maxAllocatedStorage: Math.min(storage * 4, 65536),
       storageType: rds.StorageType.GP3,
       storageEncrypted: true,
+      storageEncryptionKey: this.encryptionKey,
+      iamAuthentication: true,
+      monitoringInterval: Duration.seconds(60),
       multiAz: props.multiAz ?? false,
       backupRetention: Duration.days(props.backupRetentionDays ?? 7),
       deletionProtection: removalPolicy !== RemovalPolicy.DESTROY,
       removalPolicy,
       autoMinorVersionUpgrade: true,
-      cloudwatchLogsExports: ['postgresql'],
+      cloudwatchLogsExports: ['postgresql', 'upgrade'],
       cloudwatchLogsRetention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
       enablePerformanceInsights: true,
+      performanceInsightEncryptionKey: this.encryptionKey,
       caCertificate: rds.CaCertificate.RDS_CA_RSA2048_G1,
     });
     this.secret = this.instance.secret!;
@@ -167,11 +182,19 @@ export class Database extends Construct implements IAppDatabase {
       acks.push({ id: 'AwsSolutions::AwsSolutions-RDS10', reason: 'Deletion protection is off only when the removal policy is DESTROY, i.e. in development.' });
     }
     Validations.of(this.instance).acknowledge(...acks);
+    const monitoringRole = this.instance.node.tryFindChild('MonitoringRole');
+    if (monitoringRole) {
+      Validations.of(monitoringRole).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]',
+        reason: 'RDS enhanced monitoring publishes OS metrics with the service-role policy AWS maintains for it.',
+      });
+    }
     acknowledgeLogRetentionFunction(this);
   }
 
   public allowFrom(client: ec2.IConnectable, grantee: iam.IGrantable): void {
-    this.connections.allowDefaultPortFrom(client, 'PostgreSQL from the app tier');
+    // The literal port, not the endpoint's port token: reviewers (and rule packs) can read it.
+    this.connections.allowFrom(client, ec2.Port.tcp(this.port), 'PostgreSQL from the app tier');
     this.secret.grantRead(grantee);
   }
 }
@@ -192,7 +215,8 @@ class ExistingDatabase extends Construct implements IAppDatabase {
   }
 
   public allowFrom(client: ec2.IConnectable, grantee: iam.IGrantable): void {
-    this.connections.allowDefaultPortFrom(client, 'PostgreSQL from the app tier');
+    // The literal port, not the endpoint's port token: reviewers (and rule packs) can read it.
+    this.connections.allowFrom(client, ec2.Port.tcp(this.port), 'PostgreSQL from the app tier');
     this.secret.grantRead(grantee);
   }
 }

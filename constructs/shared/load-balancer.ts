@@ -81,6 +81,7 @@ export class WebLoadBalancer extends Construct {
       internetFacing: true,
       dropInvalidHeaderFields: true,
       idleTimeout: Duration.seconds(60),
+      deletionProtection: props.removalPolicy !== RemovalPolicy.DESTROY,
     });
     this.logAccessLogs();
 
@@ -179,7 +180,8 @@ export function createAccessLogBucket(scope: Construct, id: string, days: number
     enforceSSL: true,
     blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
     objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-    lifecycleRules: [{ expiration: Duration.days(days) }],
+    versioned: true,
+    lifecycleRules: [{ expiration: Duration.days(days), noncurrentVersionExpiration: Duration.days(7) }],
     removalPolicy: removalPolicy === RemovalPolicy.DESTROY ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
   });
   bucket.addToResourcePolicy(new iam.PolicyStatement({

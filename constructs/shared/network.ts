@@ -129,6 +129,7 @@ export class Network extends Construct {
         natGateways = 1;
         natGatewayProvider = ec2.NatProvider.instanceV2({
           instanceType: new ec2.InstanceType('t4g.nano'),
+          associatePublicIpAddress: true,
           defaultAllowedTraffic: ec2.NatTrafficDirection.OUTBOUND_ONLY,
         });
         break;
@@ -144,7 +145,8 @@ export class Network extends Construct {
       // The same names and CIDR masks for every preset: only the App subnets' type (and so
       // their routes) changes, which CloudFormation applies in place.
       subnetConfiguration: [
-        { name: PUBLIC, subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
+        // Only load balancers and NAT live here, and they bring their own addresses.
+        { name: PUBLIC, subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24, mapPublicIpOnLaunch: false },
         { name: APP, subnetType: egress === Egress.NONE ? ec2.SubnetType.PRIVATE_ISOLATED : ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 22 },
         { name: DATA, subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 },
       ],
