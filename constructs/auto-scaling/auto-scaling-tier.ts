@@ -4,6 +4,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
 import { notify } from '../shared/alarms';
+import { acknowledgeAll, guard } from '../shared/compliance';
 import { amazonLinux2023, serverUserData } from '../shared/server-bootstrap';
 import { ServerFleetTier, type ServerFleetProps } from '../shared/server-fleet';
 import { WebTiersValidationError, checkIntegerRange } from '../shared/validation';
@@ -166,6 +167,10 @@ export class AutoScalingTier extends ServerFleetTier {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     }), fleet.alarmTopic);
     this.alarms.push(atMax);
+    acknowledgeAll(this.autoScalingGroup, [guard('autoscaling_mixed_instances_policy_multiple_instance_types_check')],
+      'One instance type by configuration (instanceType); a mixed-instances policy is not needed for on-demand capacity of this size.');
+    acknowledgeAll(this.autoScalingGroup, [guard('autoscaling_multiple_az_check')],
+      'The group spans the app subnets of at least two AZs (VPCZoneIdentifier), checked at synth; the rule only reads AvailabilityZones.');
   }
 }
 

@@ -12,6 +12,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { alarmTopic, notify, type AlarmOptions } from '../shared/alarms';
+import { acknowledgeInherentFindings } from '../shared/compliance';
 import { Database, checkDatabaseNetwork, type IAppDatabase } from '../shared/database';
 import { checkLoadBalancerOptions, createAccessLogBucket } from '../shared/load-balancer';
 import { Network } from '../shared/network';
@@ -321,6 +322,7 @@ export class ManagedAutoScalingTier extends Construct implements ec2.IConnectabl
     const https = !lb.isNone && !lb.isShared && lb.certificate;
     this.url = `${https ? 'https' : 'http'}://${this.environment.attrEndpointUrl}`;
     this.alarms = enhancedHealth ? this.createAlarms() : [];
+    acknowledgeInherentFindings(this);
   }
 
   private validate(props: ManagedAutoScalingTierProps, lb: BeanstalkLoadBalancer, deployment: BeanstalkDeployment,

@@ -16,6 +16,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { alarmTopic, notify, type AlarmOptions } from '../shared/alarms';
 import { AppFunction, ServerlessDeployment, type FunctionOptions } from '../shared/app-function';
+import { acknowledgeAll, acknowledgeInherentFindings, guard } from '../shared/compliance';
 import { createDataTable } from '../shared/data-table';
 import { WebTiersValidationError, checkDomainName } from '../shared/validation';
 import type { WebApp } from '../shared/web-app';
@@ -250,6 +251,13 @@ export class ManagedServerlessTier extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     }), this.alarmTopic);
     this.alarms = [...app.alarms, urlErrors];
+    if (!props.domain) {
+      acknowledgeAll(this.distribution, [guard('cloudfront_custom_ssl_certificate_check'), guard('cloudfront_security_policy_check'), guard('cloudfront_sni_enabled_check')],
+        'Without a custom domain the *.cloudfront.net certificate is used, whose TLS policy CloudFront sets; with a domain: your certificate, SNI, TLS 1.2 (2021).');
+    }
+    acknowledgeAll(this.distribution, [guard('cloudfront_default_root_object_configured_check')], 'The app answers "/" itself; a default root object applies to S3 origins.');
+    acknowledgeAll(this.distribution, [guard('cloudfront_origin_failover_enabled_check')], 'One origin, the app function, which Lambda runs across AZs; a failover origin would be a second copy of the app.');
+    acknowledgeInherentFindings(this);
   }
 
   private validate(props: ManagedServerlessTierProps): acm.ICertificate | undefined {

@@ -15,6 +15,7 @@ import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { alarmTopic, notify, type AlarmOptions } from '../shared/alarms';
 import { AppFunction, ServerlessDeployment, type FunctionOptions } from '../shared/app-function';
+import { acknowledgeAll, acknowledgeInherentFindings, guard } from '../shared/compliance';
 import { createDataTable } from '../shared/data-table';
 import { WebTiersValidationError, checkDomainName, checkIntegerRange, checkUrlPath, withoutSnapshot } from '../shared/validation';
 import type { WebApp } from '../shared/web-app';
@@ -178,6 +179,12 @@ export class ServerlessTier extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     }), this.alarmTopic);
     this.alarms = [...main.alarms, ...routes.flatMap((r) => r.fn.alarms), errorRate];
+    if (this.httpApi) {
+      acknowledgeAll(this.httpApi, [guard('api_gw_v2_authorization_type_configured_check')], props.auth
+        ? 'Only the public paths (auth.publicPaths: the page and the health route by default) skip authorization.'
+        : 'A public web app: authorization at the API is opt-in (auth); the app authorizes what it serves.');
+    }
+    acknowledgeInherentFindings(this);
   }
 
   private validate(props: ServerlessTierProps, api: ServerlessApi): void {

@@ -7,6 +7,7 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { restrictGrantsToAwsServices } from './alarms';
+import { acknowledgeAll, acknowledgeInherentFindings, guard, hipaaNist } from './compliance';
 import type { Network } from './network';
 import { WebTiersValidationError, checkInstanceType, checkIntegerRange, checkSizeGiB, withoutSnapshot } from './validation';
 
@@ -190,6 +191,11 @@ export class Database extends Construct implements IAppDatabase {
       });
     }
     acknowledgeLogRetentionFunction(this);
+    acknowledgeAll(this.instance, hipaaNist('RDSInBackupPlan'),
+      'Automated backups with point-in-time restore (backupRetentionDays) and a final snapshot on removal cover recovery; an AWS Backup plan is opt-in.');
+    acknowledgeAll(this.instance, [guard('rds_instance_no_default_ports_check')],
+      'The default port is fine: the security group admits only the app tier, and a different port adds no protection.');
+    acknowledgeInherentFindings(this);
   }
 
   public allowFrom(client: ec2.IConnectable, grantee: iam.IGrantable): void {

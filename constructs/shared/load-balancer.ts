@@ -8,6 +8,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
 import { notify } from './alarms';
+import { acknowledgeAll, guard, hipaaNist } from './compliance';
 import type { Network } from './network';
 import { WebTiersValidationError, checkIntegerRange } from './validation';
 
@@ -122,6 +123,12 @@ export class WebLoadBalancer extends Construct {
       });
     }
     this.alarms = this.createAlarms(props.alarmTopic);
+    if (!props.certificate) {
+      acknowledgeAll(this, [...hipaaNist('ALBHttpToHttpsRedirection'), ...hipaaNist('ELBv2ACMCertificateRequired'), guard('alb_http_to_https_redirection_check')],
+        'HTTP only because no certificate is configured (loadBalancer.certificate); with one, HTTPS on 443 and HTTP redirects to it.');
+    }
+    acknowledgeAll(this, ['NIST.800.53.R5::NIST.800.53.R5-ALBWAFEnabled'],
+      'WAF is opt-in: associate a web ACL with tier.loadBalancer (billed per rule and request); the app sits behind the ALB only.');
   }
 
   private logAccessLogs(): void {

@@ -2,6 +2,7 @@ import { RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { acknowledgeInherentFindings } from './compliance';
 import { WebTiersValidationError, checkIntegerRange, withoutSnapshot } from './validation';
 
 /** How instances in the app subnets reach the internet, cheapest first. */
@@ -185,6 +186,7 @@ export class Network extends Construct {
         );
       }
     }
+    acknowledgeInherentFindings(this);
   }
 
   /** The number of AZs the app subnets span (undefined when unknown at synth time). */

@@ -8,6 +8,7 @@ import { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { alarmTopic, type AlarmOptions } from './alarms';
+import { acknowledgeInherentFindings } from './compliance';
 import { Database, checkDatabaseNetwork, type IAppDatabase } from './database';
 import { WebLoadBalancer, checkLoadBalancerOptions, type LoadBalancerOptions } from './load-balancer';
 import { Network } from './network';
@@ -193,5 +194,6 @@ export abstract class ServerFleetTier extends Construct implements ec2.IConnecta
     this.targetGroup = fleet.web.targetGroup;
     this.alarms = [...fleet.web.alarms];
     this.url = fleet.web.url;
+    acknowledgeInherentFindings(this);
   }
 }

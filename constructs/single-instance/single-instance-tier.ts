@@ -10,6 +10,7 @@ import { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { alarmTopic, notify, type AlarmOptions } from '../shared/alarms';
+import { acknowledgeAll, acknowledgeInherentFindings, hipaaNist } from '../shared/compliance';
 import { publicOnlyVpc } from '../shared/network';
 import { AGENT_NAMESPACE, DATA_MOUNT, amazonLinux2023, createServerRole, serverUserData, type ServerBootstrapOptions } from '../shared/server-bootstrap';
 import {
@@ -267,6 +268,9 @@ export class SingleInstanceTier extends Construct implements ec2.IConnectable {
       'SingleInstanceTier runs the app and its database on one instance in one Availability Zone: an instance or AZ failure ' +
       'stops the site until recovery, and deploys that change the image or user data restart it. Use LoadBalancedTier or ' +
       'AutoScalingTier where that matters; acknowledge this warning where it does not.');
+    acknowledgeAll(this.dataVolume, hipaaNist('EC2EBSInBackupPlan'),
+      'Data Lifecycle Manager snapshots the volume daily (snapshotRetention); an AWS Backup plan is opt-in.');
+    acknowledgeInherentFindings(this);
   }
 
   private snapshotPolicy(retainCount: number): void {
