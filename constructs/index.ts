@@ -13,3 +13,4 @@ export * from './shared/data-table';
 export * from './serverless';
 export * from './managed-serverless';
 export * from './managed-auto-scaling';
+export * from './shared/stateful';

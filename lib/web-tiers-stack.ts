@@ -1,4 +1,4 @@
-import { CfnOutput, RemovalPolicy, Size, Stack, type StackProps } from 'aws-cdk-lib';
+import { Aspects, CfnOutput, RemovalPolicy, Size, Stack, type StackProps } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
@@ -12,6 +12,7 @@ import { ServerlessDeployment } from '../constructs/shared/app-function';
 import { LoadBalancedTier } from '../constructs/load-balanced';
 import { Database } from '../constructs/shared/database';
 import { Network } from '../constructs/shared/network';
+import { StatefulDataGuard } from '../constructs/shared/stateful';
 import type { ServerFleetProps } from '../constructs/shared/server-fleet';
 import type { WebApp } from '../constructs/shared/web-app';
 import { SingleInstanceTier } from '../constructs/single-instance';
@@ -46,6 +47,8 @@ export class WebTiersStack extends Stack {
       description: `cdk-web-tiers: the web app on the ${config.tier} tier (${props.environmentName})`,
     });
     this.zones = config.availabilityZones;
+    // Outside development a deploy must never lose data: synth fails if anything would.
+    if (config.retention.data !== 'destroy') Aspects.of(this).add(new StatefulDataGuard());
 
     const removalPolicy = REMOVAL[config.retention.data];
     const instanceType = config.instanceType ? new ec2.InstanceType(config.instanceType) : undefined;

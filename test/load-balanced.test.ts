@@ -252,6 +252,14 @@ describe('instances', () => {
     expect(text).not.toContain('postgresql16-server');
   });
 
+  test('timeout chain: the app keeps idle connections 5 s longer than the load balancer', () => {
+    expect(userDataText(template)).toContain('KEEP_ALIVE_TIMEOUT_MS="65000"');
+    const { template: custom } = synth({ loadBalancer: { idleTimeout: Duration.seconds(300) } });
+    expect(userDataText(custom)).toContain('KEEP_ALIVE_TIMEOUT_MS="305000"');
+    const [[, lb]] = resources(custom, 'AWS::ElasticLoadBalancingV2::LoadBalancer');
+    expect(lb.Properties.LoadBalancerAttributes).toEqual(expect.arrayContaining([{ Key: 'idle_timeout.timeout_seconds', Value: '300' }]));
+  });
+
   test('the role reads the database secret and signals only its own stack', () => {
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: { Statement: Match.arrayWith([
@@ -325,6 +333,7 @@ describe('validation', () => {
     ['too many instances', () => ({ instanceCount: 21 }), /invalid instanceCount: got 21/],
     ['bad instance type', () => ({ instanceType: new ec2.InstanceType('large') }), /invalid instanceType: got 'large'/],
     ['bad certificate ARN', (s) => ({ loadBalancer: { certificate: acm.Certificate.fromCertificateArn(s, 'C', 'arn:aws:iam::123456789012:server-certificate/x') } }), /invalid loadBalancer\.certificate: got 'arn:aws:iam/],
+    ['idle timeout over the limit', () => ({ loadBalancer: { idleTimeout: Duration.seconds(5000) } }), /invalid loadBalancer\.idleTimeout: got 5000; accepted: an integer from 1 to 4000 seconds/],
     ['long deregistration delay', () => ({ loadBalancer: { deregistrationDelay: Duration.hours(2) } }), /invalid loadBalancer\.deregistrationDelay: got 7200; accepted: an integer from 0 to 3600 seconds/],
     ['reserved variable', () => ({ environment: { DATABASE_URL: 'x' } }), /invalid environment: variable 'DATABASE_URL' is set by the tier/],
     ['a database in another VPC', (s) => {

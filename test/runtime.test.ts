@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as http from 'node:http';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -158,6 +159,25 @@ describe('graceful drain on SIGTERM', () => {
     expect(await server.exited).toBe(0);
     expect(Date.now() - signalledAt).toBeLessThan(5_000);
     expect(server.output()).toMatch(/"msg":"draining","signal":"SIGTERM"[\s\S]*"msg":"drained"/);
+  });
+
+  test('keep-alive follows KEEP_ALIVE_TIMEOUT_MS (longer than the load balancer idle timeout)', async () => {
+    const server = await startBundle(echoApp.serverBundle(), { KEEP_ALIVE_TIMEOUT_MS: '300' });
+    try {
+      // A raw HTTP/1.1 client: one request, then measure how long the server keeps the idle connection.
+      const idleFor = await new Promise<number>((resolve, reject) => {
+        const socket = net.connect(server.port, '127.0.0.1', () => socket.write('GET /health HTTP/1.1\r\nHost: x\r\n\r\n'));
+        let answeredAt = 0;
+        socket.on('data', (chunk: Buffer) => { if (!answeredAt && chunk.toString().includes('ok')) answeredAt = Date.now(); });
+        socket.on('close', () => resolve(Date.now() - answeredAt));
+        socket.on('error', reject);
+      });
+      expect(idleFor).toBeGreaterThanOrEqual(250);
+      expect(idleFor).toBeLessThan(3000);
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exited;
+    }
   });
 
   test('exit is bounded by DRAIN_TIMEOUT_MS, with a non-zero code when a request was cut', async () => {

@@ -251,7 +251,7 @@ describe('ManagedServerlessTier', () => {
 describe('validation', () => {
   test.each<[string, () => unknown, RegExp]>([
     ['function timeout longer than the integration', () => serverless({ function: { timeout: Duration.seconds(40) } }),
-      /invalid function\.timeout: 40 s does not fit: the HTTP API integration timeout is 29 s, and the function must answer first; accepted: 1 to 29 s/],
+      /invalid function\.timeout: 40 s does not fit: the HTTP API integration timeout is 29 s, and function\.timeout must end first; accepted: 1 to 29 s/],
     ['route timeout longer than the integration', () => serverless({ routes: [{ path: '/a', timeout: Duration.minutes(1) }] }), /invalid routes\[0\]\.timeout: 60 s does not fit/],
     ['memory of 64 MB', () => serverless({ function: { memorySize: 64 } }), /invalid function\.memorySize: got 64; accepted: an integer from 128 to 10240 MB/],
     ['provisioned above reserved', () => serverless({ function: { reservedConcurrency: 2, provisionedConcurrency: 5 } }), /invalid function\.provisionedConcurrency: 5 is above function\.reservedConcurrency 2/],

@@ -13,6 +13,11 @@ export interface ServerSettings {
   readonly healthCheckPath: string;
   /** `DRAIN_TIMEOUT_MS`, default 25000: in-flight requests get this long after SIGTERM. */
   readonly drainTimeoutMs: number;
+  /**
+   * `KEEP_ALIVE_TIMEOUT_MS`, default 65000: idle keep-alive connections stay open this long. Behind a
+   * load balancer it must exceed the balancer's idle timeout (the tiers set it so).
+   */
+  readonly keepAliveTimeoutMs: number;
 }
 
 export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): ServerSettings {
@@ -28,6 +33,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): ServerSet
     host: env.HOST || '0.0.0.0',
     healthCheckPath: env.HEALTH_CHECK_PATH || '/health',
     drainTimeoutMs: int('DRAIN_TIMEOUT_MS', 25_000),
+    keepAliveTimeoutMs: int('KEEP_ALIVE_TIMEOUT_MS', 65_000),
   };
 }
 
@@ -67,9 +73,9 @@ export function startServer(app: FetchApp, settings: ServerSettings = settingsFr
   server.prependListener('request', (_req, res) => {
     if (draining) res.setHeader('connection', 'close');
   });
-  // Longer than a load balancer's idle timeout (60 s), so the balancer closes first and never races us.
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
+  // Longer than the load balancer's idle timeout, so the balancer closes first and never races us.
+  server.keepAliveTimeout = settings.keepAliveTimeoutMs;
+  server.headersTimeout = settings.keepAliveTimeoutMs + 1_000;
 
   const listening = new Promise<AddressInfo>((resolve, reject) => {
     server.once('error', reject);

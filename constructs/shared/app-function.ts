@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -8,7 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { notify } from './alarms';
-import { WebTiersValidationError, checkEnvironment, checkIntegerRange, withoutSnapshot } from './validation';
+import { WebTiersValidationError, checkEnvironment, checkIntegerRange, checkTimeoutChain, withoutSnapshot } from './validation';
 import type { WebApp } from './web-app';
 
 /** The Lambda runtime of the serverless tiers: the newest Node.js LTS in aws-cdk-lib. */
@@ -132,10 +132,7 @@ export class AppFunction extends Construct {
     props.deployment._validate(scope, 'deployment');
     const timeout = props.timeout ?? Duration.seconds(10);
     const seconds = timeout.toSeconds();
-    if (!Token.isUnresolved(seconds) && (seconds < 1 || seconds > props.callerTimeout.seconds)) {
-      throw new WebTiersValidationError(scope, `${p}.timeout`,
-        `${seconds} s does not fit: ${props.callerTimeout.prop} is ${props.callerTimeout.seconds} s, and the function must answer first; accepted: 1 to ${props.callerTimeout.seconds} s`);
-    }
+    checkTimeoutChain(scope, { prop: `${p}.timeout`, seconds }, props.callerTimeout);
     if (props.reservedConcurrency !== undefined && props.provisionedConcurrency !== undefined && props.provisionedConcurrency > props.reservedConcurrency) {
       throw new WebTiersValidationError(scope, `${p}.provisionedConcurrency`,
         `${props.provisionedConcurrency} is above ${p}.reservedConcurrency ${props.reservedConcurrency}; accepted: at most the reserved concurrency`);

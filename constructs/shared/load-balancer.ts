@@ -30,6 +30,17 @@ export interface LoadBalancerOptions {
    * @default 90
    */
   readonly accessLogDays?: number;
+  /**
+   * How long an idle client connection stays open, 1–4000 s. The app keeps its own keep-alive
+   * 5 s longer, so the load balancer always closes first and never hits a closed connection (502).
+   * @default Duration.seconds(60)
+   */
+  readonly idleTimeout?: Duration;
+}
+
+/** The app's keep-alive for a load balancer idle timeout: a little longer, so the balancer closes first. */
+export function keepAliveFor(idleTimeout: Duration | undefined): Duration {
+  return Duration.seconds((idleTimeout ?? Duration.seconds(60)).toSeconds() + 5);
 }
 
 /** Inputs of {@link WebLoadBalancer}. */
@@ -55,6 +66,7 @@ export function checkLoadBalancerOptions(scope: Construct, o: LoadBalancerOption
   const delay = o.deregistrationDelay?.toSeconds();
   checkIntegerRange(scope, 'loadBalancer.deregistrationDelay', delay, 0, 3600, 'seconds');
   checkIntegerRange(scope, 'loadBalancer.accessLogDays', o.accessLogDays, 1, 3650, 'days');
+  checkIntegerRange(scope, 'loadBalancer.idleTimeout', o.idleTimeout?.toSeconds(), 1, 4000, 'seconds');
 }
 
 /**
@@ -81,7 +93,7 @@ export class WebLoadBalancer extends Construct {
       vpcSubnets: network.publicSubnets,
       internetFacing: true,
       dropInvalidHeaderFields: true,
-      idleTimeout: Duration.seconds(60),
+      idleTimeout: props.idleTimeout ?? Duration.seconds(60),
       deletionProtection: props.removalPolicy !== RemovalPolicy.DESTROY,
     });
     this.logAccessLogs();

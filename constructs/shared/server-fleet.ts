@@ -10,7 +10,7 @@ import { Construct } from 'constructs';
 import { alarmTopic, type AlarmOptions } from './alarms';
 import { acknowledgeInherentFindings } from './compliance';
 import { Database, checkDatabaseNetwork, type IAppDatabase } from './database';
-import { WebLoadBalancer, checkLoadBalancerOptions, type LoadBalancerOptions } from './load-balancer';
+import { WebLoadBalancer, checkLoadBalancerOptions, keepAliveFor, type LoadBalancerOptions } from './load-balancer';
 import { Network } from './network';
 import { createServerRole, type ServerBootstrapOptions } from './server-bootstrap';
 import { WebTiersValidationError, checkEnvironment, checkInstanceType, withoutSnapshot } from './validation';
@@ -85,7 +85,7 @@ export interface ServerFleet {
 
 /** The port the app listens on behind a load balancer. */
 export const APP_PORT = 8080;
-const RESERVED_ENV = ['PORT', 'HOST', 'HEALTH_CHECK_PATH', 'DATABASE_URL', 'NODE_ENV', 'NODE_EXTRA_CA_CERTS'];
+const RESERVED_ENV = ['PORT', 'HOST', 'HEALTH_CHECK_PATH', 'DATABASE_URL', 'NODE_ENV', 'NODE_EXTRA_CA_CERTS', 'KEEP_ALIVE_TIMEOUT_MS'];
 
 /**
  * Validates the shared props and builds what every load-balanced server tier has: the
@@ -128,7 +128,7 @@ export function buildServerFleet(scope: Construct, props: ServerFleetProps, auto
     port: APP_PORT,
     host: '0.0.0.0',
     healthCheckPath: props.app.healthCheckPath,
-    environment: props.environment ?? {},
+    environment: { ...props.environment, KEEP_ALIVE_TIMEOUT_MS: String(keepAliveFor(props.loadBalancer?.idleTimeout).toMilliseconds()) },
     appLogGroup,
     systemLogGroup,
     arm64,

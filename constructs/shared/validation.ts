@@ -96,6 +96,20 @@ export function checkEnvironment(scope: IConstruct | undefined, prop: string, en
 }
 
 /**
+ * One link of a timeout chain: whoever waits (`outer`) must wait at least as long as what it
+ * waits for (`inner`), or callers see timeouts while the work goes on. The error names both.
+ */
+export function checkTimeoutChain(
+  scope: IConstruct | undefined, inner: { prop: string; seconds: number }, outer: { prop: string; seconds: number },
+): void {
+  if (Token.isUnresolved(inner.seconds) || Token.isUnresolved(outer.seconds)) return;
+  if (inner.seconds < 1 || inner.seconds > outer.seconds) {
+    throw new WebTiersValidationError(scope, inner.prop,
+      `${inner.seconds} s does not fit: ${outer.prop} is ${outer.seconds} s, and ${inner.prop} must end first; accepted: 1 to ${outer.seconds} s`);
+  }
+}
+
+/**
  * The removal policy for resources that cannot be snapshotted (log groups, addresses):
  * destroyed only where the data itself is destroyed, retained otherwise.
  */

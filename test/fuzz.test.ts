@@ -1,0 +1,290 @@
+/**
+ * Property-based tests: random props for every tier. A sample is random valid props, and half the
+ * time one field replaced by an invalid value. Valid samples must synthesize and pass
+ * AwsSolutions; a mutated one must throw WebTiersValidationError naming that field; nothing may
+ * throw anything else (a TypeError, an error from inside aws-cdk-lib).
+ * FUZZ_RUNS sets the runs per tier (npm run fuzz runs many more).
+ */
+import * as path from 'node:path';
+import { App, Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import fc from 'fast-check';
+import {
+  AutoScalingTier, BatchSize, BeanstalkDeployment, LoadBalancedTier, ManagedAutoScalingTier, ManagedServerlessTier, ScaleOn,
+  ServerlessApi, ServerlessAuth, ServerlessDeployment, ServerlessTier, SingleInstanceTier, UpdateLevel, WebTiersValidationError,
+} from '../constructs';
+import { addNagChecks } from '../lib/nag';
+import { PROJECT_CONTEXT, webApp } from './helpers';
+
+const RUNS = Number(process.env.FUZZ_RUNS ?? 20);
+const CERT = 'arn:aws:acm:eu-west-1:123456789012:certificate/0c1d2e3f-4a5b-6c7d-8e9f-0a1b2c3d4e5f';
+const GLOBAL_ACL = 'arn:aws:wafv2:us-east-1:123456789012:global/webacl/site/0c1d2e3f-4a5b-6c7d-8e9f-0a1b2c3d4e5f';
+
+/** Builds props in a stack (some props need a scope, e.g. a certificate). */
+type Build = (stack: Stack) => Record<string, unknown>;
+/** One invalid replacement: the prop path the error must name, and how to apply it. */
+interface Mutation { readonly prop: string; readonly apply: (props: Record<string, unknown>, stack: Stack) => Record<string, unknown> }
+
+function check(make: (stack: Stack, props: Record<string, unknown>) => void, valid: fc.Arbitrary<Build>, mutations: fc.Arbitrary<Mutation>) {
+  fc.assert(fc.property(valid, fc.option(mutations, { freq: 2 }), (build, mutation) => {
+    const app = new App({ context: PROJECT_CONTEXT });
+    const stack = new Stack(app, 'Fuzz');
+    let props = build(stack);
+    if (mutation) props = mutation.apply(props, stack);
+    let error: unknown;
+    try {
+      make(stack, props);
+      if (!mutation) {
+        addNagChecks(app);
+        app.synth();
+      }
+    } catch (e) {
+      error = e;
+    }
+    if (mutation) {
+      if (!(error instanceof WebTiersValidationError)) throw new Error(`mutation of ${mutation.prop} gave ${error ? String(error) : 'no error'}`);
+      if (!error.prop.startsWith(mutation.prop)) throw new Error(`mutation of ${mutation.prop} was reported as ${error.prop}: ${error.message}`);
+    } else if (error) {
+      throw new Error(`valid props failed: ${String(error)}\n${JSON.stringify(props, (_k, v) => (v instanceof Stack ? undefined : v))}`);
+    }
+  }), { numRuns: RUNS, seed: process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : undefined });
+}
+
+const set = (prop: string, value: (stack: Stack) => unknown): Mutation => ({
+  prop,
+  apply: (props, stack) => setPath({ ...props }, prop.split('.'), value(stack)),
+});
+function setPath(target: Record<string, any>, keys: string[], value: unknown): Record<string, any> {
+  const [head, ...rest] = keys;
+  target[head] = rest.length ? setPath({ ...(target[head] ?? {}) }, rest, value) : value;
+  return target;
+}
+
+const instanceTypes = fc.constantFrom('t4g.small', 't4g.medium', 'm7g.large', 't3.small', 'c7i.large').map((t) => new ec2.InstanceType(t));
+const badInstanceTypes = fc.constantFrom('t4g', 'large', 'T4G SMALL', 't4g.').map((t) => set('instanceType', () => new ec2.InstanceType(t)));
+const removal = fc.constantFrom(RemovalPolicy.RETAIN, RemovalPolicy.SNAPSHOT, RemovalPolicy.DESTROY);
+const retention = fc.constantFrom(RetentionDays.ONE_WEEK, RetentionDays.ONE_MONTH, RetentionDays.THREE_MONTHS, RetentionDays.ONE_YEAR);
+const envName = fc.stringMatching(/^[A-Z][A-Z0-9_]{0,8}$/).filter((n) => !['PORT', 'HOST', 'NODE_ENV', 'TABLE_NAME', 'NODE_OPTIONS'].includes(n));
+const environment = fc.dictionary(envName, fc.stringMatching(/^[a-z0-9 .:/-]{0,20}$/), { maxKeys: 3 });
+const badEnvironment = fc.constantFrom<Record<string, string>>({ '1ABC': 'x' }, { 'A-B': 'x' }, { PORT: '80' }, { OK: 'two\nlines' }).map((e) => set('environment', () => e));
+
+describe('SingleInstanceTier', () => {
+  test('random props', () => check(
+    (stack, props) => new SingleInstanceTier(stack, 'Web', { app: webApp, ...props }),
+    fc.record({
+      instanceType: instanceTypes,
+      dataVolumeSize: fc.integer({ min: 1, max: 16384 }),
+      snapshotRetention: fc.integer({ min: 1, max: 1000 }),
+      removalPolicy: removal,
+      logRetention: retention,
+      https: fc.option(fc.constantFrom('app.example.com', 'www.shop.example.org'), { nil: undefined }),
+      environment,
+      email: fc.option(fc.constant('ops@example.com'), { nil: undefined }),
+    }).map((v) => () => ({
+      instanceType: v.instanceType, dataVolumeSize: Size.gibibytes(v.dataVolumeSize), snapshotRetention: v.snapshotRetention,
+      removalPolicy: v.removalPolicy, logRetention: v.logRetention, https: v.https ? { domainName: v.https } : undefined,
+      environment: v.environment, alarms: { email: v.email },
+    })),
+    fc.oneof(
+      badInstanceTypes,
+      fc.constantFrom(0, 16385, 50000).map((n) => set('dataVolumeSize', () => Size.gibibytes(n))),
+      fc.constant(set('dataVolumeSize', () => Size.mebibytes(1536))),
+      fc.constantFrom(0, 1001, 2.5, -7).map((n) => set('snapshotRetention', () => n)),
+      fc.constantFrom('no_tld', 'UPPER.example.com', '-x.example.com', 'a..b.com').map((d) => set('https', () => ({ domainName: d }))).map((m) => ({ ...m, prop: 'https.domainName' })),
+      badEnvironment,
+      fc.constantFrom('nope', 'a@b', '@x.com').map((e) => set('alarms', () => ({ email: e }))).map((m) => ({ ...m, prop: 'alarms.email' })),
+    ),
+  ));
+});
+
+describe('LoadBalancedTier', () => {
+  test('random props', () => check(
+    (stack, props) => new LoadBalancedTier(stack, 'Web', { app: webApp, ...props }),
+    fc.record({
+      instanceCount: fc.integer({ min: 2, max: 6 }),
+      instanceType: instanceTypes,
+      delay: fc.integer({ min: 0, max: 3600 }),
+      days: fc.integer({ min: 1, max: 3650 }),
+      https: fc.boolean(),
+      removalPolicy: removal,
+      environment,
+    }).map((v) => (stack: Stack) => ({
+      instanceCount: v.instanceCount, instanceType: v.instanceType, removalPolicy: v.removalPolicy, environment: v.environment,
+      loadBalancer: {
+        deregistrationDelay: Duration.seconds(v.delay), accessLogDays: v.days,
+        certificate: v.https ? acm.Certificate.fromCertificateArn(stack, 'Cert', CERT) : undefined,
+      },
+    })),
+    fc.oneof(
+      fc.constantFrom(0, 21, -3, 1.5).map((n) => set('instanceCount', () => n)),
+      badInstanceTypes,
+      fc.constantFrom(3601, 100000).map((n) => set('loadBalancer.deregistrationDelay', () => Duration.seconds(n))),
+      fc.constantFrom(0, 3651).map((n) => set('loadBalancer.accessLogDays', () => n)),
+      fc.constantFrom('arn:aws:iam::123456789012:server-certificate/x', 'not-an-arn').map((a) => set('loadBalancer.certificate', (s) => acm.Certificate.fromCertificateArn(s, 'BadCert', a))),
+      badEnvironment,
+    ),
+  ));
+});
+
+describe('AutoScalingTier', () => {
+  const valid = fc.record({
+    pct: fc.integer({ min: 50, max: 100 }),
+    min: fc.integer({ min: 1, max: 5 }),
+    extra: fc.integer({ min: 1, max: 10 }),
+    cpu: fc.option(fc.integer({ min: 1, max: 100 }), { nil: undefined }),
+    memory: fc.option(fc.integer({ min: 1, max: 100 }), { nil: undefined }),
+    requests: fc.option(fc.integer({ min: 1, max: 1_000_000 }), { nil: undefined }),
+    timeout: fc.integer({ min: 1, max: 60 }),
+    scheduled: fc.option(fc.integer({ min: 1, max: 10 }), { nil: undefined }),
+    instanceType: instanceTypes,
+  }).map((v) => () => {
+    const inService = Math.ceil(v.min * v.pct / 100);
+    const scaleOn = [v.cpu !== undefined && ScaleOn.cpu(v.cpu), v.memory !== undefined && ScaleOn.memory(v.memory), v.requests !== undefined && ScaleOn.requestsPerTarget(v.requests)]
+      .filter((x): x is ScaleOn => Boolean(x));
+    return {
+      capacity: { min: v.min, max: Math.max(v.min, inService + v.extra) },
+      deployment: { minHealthyPercent: v.pct, signalTimeout: Duration.minutes(v.timeout) },
+      scaleOn: scaleOn.length ? scaleOn : undefined,
+      schedules: v.scheduled ? [{ schedule: autoscaling.Schedule.cron({ hour: '7', minute: '0' }), min: v.scheduled }] : undefined,
+      instanceType: v.instanceType,
+    };
+  });
+  test('random props', () => check(
+    (stack, props) => new AutoScalingTier(stack, 'Web', { app: webApp, ...props }),
+    valid,
+    fc.oneof(
+      fc.constant({ prop: 'capacity', apply: (p: Record<string, unknown>) => ({ ...p, capacity: { min: 5, max: 2 } }) }),
+      fc.constantFrom(0, 1001).map((n) => set('capacity', () => ({ min: n }))).map((m) => ({ ...m, prop: 'capacity.min' })),
+      fc.constantFrom(0, 101, -5, Number.NaN).map((n) => set('scaleOn', () => [ScaleOn.cpu(n)])).map((m) => ({ ...m, prop: 'scaleOn[0]' })),
+      fc.constantFrom(0, 0.5, 2_000_000).map((n) => set('scaleOn', () => [ScaleOn.requestsPerTarget(n)])).map((m) => ({ ...m, prop: 'scaleOn[0]' })),
+      fc.constantFrom(49, 101).map((n) => set('deployment', () => ({ minHealthyPercent: n }))).map((m) => ({ ...m, prop: 'deployment.minHealthyPercent' })),
+      fc.constantFrom(0, 61, 120).map((n) => set('deployment', () => ({ signalTimeout: Duration.minutes(n) }))).map((m) => ({ ...m, prop: 'deployment.signalTimeout' })),
+      fc.constant(set('schedules', () => [{ schedule: autoscaling.Schedule.cron({ hour: '1' }) }])).map((m) => ({ ...m, prop: 'schedules[0]' })),
+      badInstanceTypes,
+    ),
+  ));
+});
+
+describe('ManagedAutoScalingTier', () => {
+  const valid = fc.record({
+    arm: fc.boolean(),
+    min: fc.integer({ min: 1, max: 4 }),
+    extra: fc.integer({ min: 0, max: 6 }),
+    policy: fc.constantFrom('allAtOnce', 'rollingPercent', 'rollingFixed', 'additional', 'immutable', 'split'),
+    percent: fc.integer({ min: 1, max: 100 }),
+    minutes: fc.integer({ min: 1, max: 600 }),
+    updates: fc.option(fc.record({ day: fc.constantFrom('Mon', 'Sun', 'Wed'), hour: fc.integer({ min: 0, max: 23 }), level: fc.constantFrom(UpdateLevel.PATCH, UpdateLevel.MINOR) }), { nil: undefined }),
+    retention: fc.constantFrom(RetentionDays.ONE_DAY, RetentionDays.ONE_WEEK, RetentionDays.THREE_MONTHS, RetentionDays.ONE_YEAR, RetentionDays.TEN_YEARS),
+    node: fc.constantFrom(20, 22, 24),
+    environment,
+  }).map((v) => () => {
+    const max = v.min + v.extra;
+    const deployment = {
+      allAtOnce: BeanstalkDeployment.allAtOnce(),
+      rollingPercent: BeanstalkDeployment.rolling(BatchSize.percent(v.percent)),
+      rollingFixed: BeanstalkDeployment.rolling(BatchSize.fixed(1 + (v.percent % max))),
+      additional: BeanstalkDeployment.rollingWithAdditionalBatch(BatchSize.percent(v.percent)),
+      immutable: BeanstalkDeployment.immutable(),
+      split: BeanstalkDeployment.trafficSplitting(v.percent, Duration.minutes(v.minutes)),
+    }[v.policy];
+    return {
+      instanceTypes: (v.arm ? ['t4g.small', 'm7g.large'] : ['t3.small', 'c7i.large']).map((t) => new ec2.InstanceType(t)),
+      scaling: { min: v.min, max },
+      deployment,
+      managedUpdates: v.updates ? { window: `${v.updates.day}:${String(v.updates.hour).padStart(2, '0')}:00`, level: v.updates.level } : false,
+      monitoring: { logRetention: v.retention },
+      solutionStackName: `64bit Amazon Linux 2023 v6.10.0 running Node.js ${v.node}`,
+      environment: v.environment,
+    };
+  });
+  test('random props', () => check(
+    (stack, props) => new ManagedAutoScalingTier(stack, 'Web', { app: webApp, ...props }),
+    valid,
+    fc.oneof(
+      fc.constant({ prop: 'scaling', apply: (p: Record<string, unknown>) => ({ ...p, scaling: { min: 6, max: 2 } }) }),
+      fc.constantFrom(0, 101).map((n) => set('deployment', () => BeanstalkDeployment.rolling(BatchSize.percent(n)))).map((m) => ({ ...m, prop: 'deployment.batchSize' })),
+      fc.constant({ prop: 'deployment.batchSize', apply: (p: Record<string, unknown>) => ({ ...p, scaling: { min: 1, max: 2 }, deployment: BeanstalkDeployment.rolling(BatchSize.fixed(3)) }) }),
+      fc.constantFrom(0, 101).map((n) => set('deployment', () => BeanstalkDeployment.trafficSplitting(n))).map((m) => ({ ...m, prop: 'deployment.trafficPercent' })),
+      fc.constantFrom('Sunday 3am', 'Sun:24:00', 'sun:03:00').map((w) => set('managedUpdates', () => ({ window: w }))).map((m) => ({ ...m, prop: 'managedUpdates.window' })),
+      fc.constantFrom(RetentionDays.THREE_YEARS, RetentionDays.INFINITE, RetentionDays.SIX_YEARS).map((r) => set('monitoring', () => ({ logRetention: r }))).map((m) => ({ ...m, prop: 'monitoring.logRetention' })),
+      fc.constantFrom('64bit Amazon Linux 2 v5.8.0 running Node.js 18', 'Node.js 24', '64bit Amazon Linux 2023 v6.1.0 running Node.js 18').map((n) => set('solutionStackName', () => n)),
+      fc.constantFrom('autoscaling', 'AWS:asg', 'aws:').map((ns) => set('optionSettings', () => [{ namespace: ns, optionName: 'X', value: '1' }])).map((m) => ({ ...m, prop: 'optionSettings[0].namespace' })),
+      fc.constant(set('instanceTypes', () => [new ec2.InstanceType('t4g.small'), new ec2.InstanceType('t3.small')])),
+      badEnvironment,
+    ),
+  ));
+});
+
+describe('ServerlessTier', () => {
+  const valid = fc.record({
+    rest: fc.boolean(),
+    memory: fc.integer({ min: 128, max: 10240 }),
+    timeout: fc.integer({ min: 1, max: 29 }),
+    reserved: fc.option(fc.integer({ min: 1, max: 100 }), { nil: undefined }),
+    provisionedShare: fc.double({ min: 0, max: 1, noNaN: true }),
+    routes: fc.uniqueArray(fc.constantFrom('/api', '/api/entries', '/admin', '/v1/items'), { maxLength: 2 }),
+    auth: fc.constantFrom('none', 'cognito', 'jwt'),
+    rate: fc.integer({ min: 1, max: 10000 }),
+    burst: fc.integer({ min: 1, max: 5000 }),
+    deployment: fc.constantFrom('all', 'canary', 'linear'),
+    percent: fc.integer({ min: 1, max: 99 }),
+    minutes: fc.integer({ min: 1, max: 60 }),
+    cacheTtl: fc.option(fc.integer({ min: 0, max: 3600 }), { nil: undefined }),
+  }).map((v) => () => ({
+    api: v.rest ? ServerlessApi.rest({ cacheTtl: v.cacheTtl !== undefined ? Duration.seconds(v.cacheTtl) : undefined }) : ServerlessApi.http(),
+    function: {
+      memorySize: v.memory, timeout: Duration.seconds(v.timeout), reservedConcurrency: v.reserved,
+      provisionedConcurrency: v.reserved !== undefined ? Math.floor(v.reserved * v.provisionedShare) : undefined,
+    },
+    routes: v.routes.map((p) => ({ path: p })),
+    auth: v.auth === 'cognito' || (v.auth === 'jwt' && v.rest) ? { auth: ServerlessAuth.cognito() }
+      : v.auth === 'jwt' ? { auth: ServerlessAuth.jwt('https://issuer.example.com/', ['web']) } : undefined,
+    throttle: { rateLimit: v.rate, burstLimit: v.burst },
+    deployment: v.deployment === 'all' ? ServerlessDeployment.allAtOnce()
+      : v.deployment === 'canary' ? ServerlessDeployment.canary(v.percent, v.minutes) : ServerlessDeployment.linear(v.percent, v.minutes),
+  }));
+  test('random props', () => check(
+    (stack, props) => new ServerlessTier(stack, 'Api', { app: webApp, ...props }),
+    valid,
+    fc.oneof(
+      fc.constantFrom(64, 10241, 127).map((n) => set('function', () => ({ memorySize: n }))).map((m) => ({ ...m, prop: 'function.memorySize' })),
+      fc.constantFrom(30, 60, 900).map((n) => set('function', () => ({ timeout: Duration.seconds(n) }))).map((m) => ({ ...m, prop: 'function.timeout' })),
+      fc.constant(set('function', () => ({ reservedConcurrency: 2, provisionedConcurrency: 3 }))).map((m) => ({ ...m, prop: 'function.provisionedConcurrency' })),
+      fc.constantFrom('/', '/items/{id}', 'api', '/api/').map((p) => set('routes', () => [{ path: p }])).map((m) => ({ ...m, prop: 'routes[0].path' })),
+      fc.constantFrom(0, 10001).map((n) => set('throttle', () => ({ rateLimit: n, burstLimit: 10 }))).map((m) => ({ ...m, prop: 'throttle.rateLimit' })),
+      fc.constantFrom(0, 100).map((n) => set('deployment', () => ServerlessDeployment.canary(n, 5))),
+      fc.constant({ prop: 'auth', apply: (p: Record<string, unknown>) => ({ ...p, api: ServerlessApi.rest(), auth: { auth: ServerlessAuth.jwt('https://i.example.com/', ['a']) } }) }),
+      // Only REST has a cache; drop auth so that a JWT authorizer (HTTP only) does not make a second error.
+      fc.constant({ prop: 'api.cacheSize', apply: (p: Record<string, unknown>) => ({ ...p, auth: undefined, api: ServerlessApi.rest({ cacheSize: '0.5' }) }) }),
+    ),
+  ));
+});
+
+describe('ManagedServerlessTier', () => {
+  test('random props', () => check(
+    (stack, props) => new ManagedServerlessTier(stack, 'Site', { app: webApp, ...props }),
+    fc.record({
+      memory: fc.integer({ min: 128, max: 10240 }),
+      timeout: fc.integer({ min: 1, max: 30 }),
+      assets: fc.boolean(),
+      waf: fc.boolean(),
+      removalPolicy: removal,
+      canary: fc.integer({ min: 1, max: 99 }),
+    }).map((v) => () => ({
+      function: { memorySize: v.memory, timeout: Duration.seconds(v.timeout) },
+      assets: v.assets ? path.join(__dirname, '..', 'webapp', 'assets') : undefined,
+      webAclArn: v.waf ? GLOBAL_ACL : undefined,
+      removalPolicy: v.removalPolicy,
+      deployment: ServerlessDeployment.canary(v.canary, 5),
+    })),
+    fc.oneof(
+      fc.constantFrom(31, 120).map((n) => set('function', () => ({ timeout: Duration.seconds(n) }))).map((m) => ({ ...m, prop: 'function.timeout' })),
+      fc.constantFrom(64, 20000).map((n) => set('function', () => ({ memorySize: n }))).map((m) => ({ ...m, prop: 'function.memorySize' })),
+      fc.constantFrom('no/such/folder', '/nope').map((a) => set('assets', () => a)),
+      fc.constantFrom('arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/w/0c1d2e3f-4a5b-6c7d-8e9f-0a1b2c3d4e5f', 'waf').map((a) => set('webAclArn', () => a)),
+    ),
+  ));
+});
