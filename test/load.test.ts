@@ -14,7 +14,7 @@ const autocannon = require('autocannon') as (opts: object, cb?: (err: Error | nu
 const SECONDS = Number(process.env.LOAD_SECONDS ?? 3);
 const app = WebApp.fromEntry(path.join(__dirname, 'fixtures', 'echo-app.ts'));
 
-test(`a SIGTERM under load drops no accepted request (${SECONDS} s, 20 connections)`, async () => {
+test(`a SIGTERM under load drops no accepted request (${SECONDS} s, 50 connections)`, async () => {
   const bundle = app.serverBundle();
   const server = spawn(process.execPath, [path.join(bundle.directory, bundle.file)], {
     env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', DRAIN_TIMEOUT_MS: '10000' },
@@ -37,7 +37,7 @@ test(`a SIGTERM under load drops no accepted request (${SECONDS} s, 20 connectio
   let okBeforeSignal = 0;
   let signalledAt = 0;
   const started = Date.now();
-  const run = autocannon({ url: `http://127.0.0.1:${port}/slow?ms=20`, connections: 20, duration: SECONDS, pipelining: 1 });
+  const run = autocannon({ url: `http://127.0.0.1:${port}/slow?ms=2`, connections: 50, duration: SECONDS, pipelining: 1 });
   run.on('response', (_client: unknown, statusCode: number) => {
     accepted += 1;
     if (statusCode >= 200 && statusCode < 300) ok += 1;

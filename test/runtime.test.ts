@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { WebApp, type WebAppBundle } from '../constructs';
 import { databaseUrlShell } from '../constructs/shared/server-bootstrap';
+import { startServer } from '../constructs/runtime/server';
 import { webApp } from './helpers';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { albEvent, functionUrlEvent, restV1Event, httpV2Event } from './fixtures/lambda-events';
@@ -178,6 +179,32 @@ describe('graceful drain on SIGTERM', () => {
       server.child.kill('SIGTERM');
       await server.exited;
     }
+  });
+
+  test('a request already on its way over an idle keep-alive connection when the drain starts is answered, not reset', async () => {
+    // The race that becomes a 502 behind a load balancer: the next request is sent (it is in the
+    // socket buffer) but not yet read when the drain starts. In-process, drain() runs in the same
+    // tick as the client's write, before the server can read it, every time.
+    const running = startServer({ fetch: () => new Response('ok') }, { port: 0, host: '127.0.0.1', healthCheckPath: '/health', drainTimeoutMs: 5000, keepAliveTimeoutMs: 65000 }, false);
+    const { port } = await running.listening;
+    const socket = net.connect(port, '127.0.0.1');
+    let received = '';
+    const closed = new Promise<string>((resolve) => {
+      socket.on('error', (e: NodeJS.ErrnoException) => resolve(`error ${e.code}`));
+      socket.on('close', () => resolve('closed'));
+    });
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+    const request = () => socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    request();
+    await new Promise<void>((resolve) => { const t = setInterval(() => { if (received.endsWith('ok')) { clearInterval(t); resolve(); } }, 2); });
+    request();
+    const drained = running.drain();
+    expect(await closed).toBe('closed');
+    const responses = received.split('HTTP/1.1 ').slice(1);
+    expect(responses.map((r) => r.slice(0, 3))).toEqual(['200', '200']);
+    expect(responses[1]).toMatch(/connection: close/i);
+    expect(await drained).toBe(true);
   });
 
   test('exit is bounded by DRAIN_TIMEOUT_MS, with a non-zero code when a request was cut', async () => {

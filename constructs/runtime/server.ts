@@ -1,3 +1,4 @@
+import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { createAdaptorServer } from '@hono/node-server';
@@ -44,6 +45,9 @@ export interface RunningServer {
   /** Stops accepting, lets in-flight requests finish (up to the drain timeout); resolves true if none was cut. */
   drain(): Promise<boolean>;
 }
+
+/** How long a keep-alive connection may stay idle after a drain starts before it is closed. */
+const IDLE_GRACE_MS = 500;
 
 function log(msg: string, fields: Record<string, unknown> = {}) {
   process.stdout.write(`${JSON.stringify({ level: 'info', msg, ...fields })}\n`);
@@ -96,11 +100,18 @@ export function startServer(app: FetchApp, settings: ServerSettings = settingsFr
         server.closeAllConnections();
       }, settings.drainTimeoutMs);
       timer.unref();
-      server.close(() => {
+      // Stop accepting connections, but leave open ones alone: http.Server#close would also close
+      // "idle" keep-alive connections at once, including those whose next request is already
+      // waiting unread in the socket buffer — the client would see a reset (a 502 behind a load
+      // balancer). Instead, requests already on their way are read and answered (with
+      // Connection: close); connections still idle after a grace period are closed.
+      net.Server.prototype.close.call(server, () => {
         clearTimeout(timer);
+        clearInterval(sweep);
         resolve(!cut);
       });
-      server.closeIdleConnections();
+      const sweep = setInterval(() => server.closeIdleConnections(), IDLE_GRACE_MS);
+      sweep.unref();
     });
     return drained;
   };
