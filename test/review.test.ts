@@ -1,0 +1,172 @@
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { addEnvironmentStacks } from '../lib/app';
+import { ENVIRONMENTS, type TierName } from '../lib/config';
+import { diffStack, iamStatements, ingressRules, parseAllowList, partition, publicEndpoints, renderReport, renderSvg, stackDot, statefulRows } from '../lib/review';
+import { PROJECT_CONTEXT, webApp } from './helpers';
+
+type Json = Record<string, any>;
+
+function templateOf(tier: TierName): Json {
+  const app = new App({ context: PROJECT_CONTEXT });
+  const [stack] = addEnvironmentStacks(app, { prod: { ...ENVIRONMENTS.prod, tier } }, webApp);
+  return Template.fromStack(stack).toJSON();
+}
+const clone = (t: Json): Json => JSON.parse(JSON.stringify(t));
+const idOf = (t: Json, type: string) => Object.keys(t.Resources).find((id) => t.Resources[id].Type === type)!;
+
+const servers = templateOf('load-balanced');
+const serverless = templateOf('serverless');
+
+describe('diff mode catches each dangerous change', () => {
+  const db = idOf(servers, 'AWS::RDS::DBInstance');
+
+  test('an RDS instance replaced by an identifier change', () => {
+    const head = clone(servers);
+    head.Resources[db].Properties.DBInstanceIdentifier = 'webapp-prod';
+    const { dangerous } = diffStack('WebTiers-prod', servers, head);
+    expect(dangerous).toEqual([{ logicalId: db, kind: 'replace', detail: expect.stringMatching(/AWS::RDS::DBInstance will be replaced \(a new, empty one\) because of DBInstanceIdentifier/) }]);
+  });
+
+  test('an RDS instance replaced by an engine change', () => {
+    const head = clone(servers);
+    head.Resources[db].Properties.Engine = 'mysql';
+    expect(diffStack('WebTiers-prod', servers, head).dangerous).toEqual([expect.objectContaining({ logicalId: db, kind: 'replace', detail: expect.stringContaining('Engine') })]);
+  });
+
+  test('a DynamoDB table deleted', () => {
+    const table = idOf(serverless, 'AWS::DynamoDB::GlobalTable');
+    const head = clone(serverless);
+    delete head.Resources[table];
+    expect(diffStack('WebTiers-prod', serverless, head).dangerous).toEqual([
+      { logicalId: table, kind: 'delete', detail: expect.stringMatching(/AWS::DynamoDB::GlobalTable removed from the stack \(retained by its DeletionPolicy, but no longer managed\)/) },
+    ]);
+  });
+
+  test('an IAM wildcard added', () => {
+    const policy = idOf(servers, 'AWS::IAM::Policy');
+    const head = clone(servers);
+    head.Resources[policy].Properties.PolicyDocument.Statement.push({ Effect: 'Allow', Action: 's3:*', Resource: '*' });
+    expect(diffStack('WebTiers-prod', servers, head).dangerous).toEqual([{ logicalId: policy, kind: 'iam-wildcard', detail: 'new statement allows s3:* on *' }]);
+  });
+
+  test('a security group opened to the world', () => {
+    const sg = Object.keys(servers.Resources).find((id) => id.startsWith('DatabaseSecurityGroup') && servers.Resources[id].Type === 'AWS::EC2::SecurityGroup')!;
+    const head = clone(servers);
+    head.Resources.DatabaseFromAnywhere = { Type: 'AWS::EC2::SecurityGroupIngress', Properties: { GroupId: { 'Fn::GetAtt': [sg, 'GroupId'] }, IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, CidrIp: '0.0.0.0/0' } };
+    expect(diffStack('WebTiers-prod', servers, head).dangerous).toEqual([{ logicalId: 'DatabaseFromAnywhere', kind: 'open-ingress', detail: `${sg} now admits 0.0.0.0/0 on tcp 5432` }]);
+  });
+
+  test('a harmless change passes, and is still shown', () => {
+    const alarm = idOf(servers, 'AWS::CloudWatch::Alarm');
+    const head = clone(servers);
+    head.Resources[alarm].Properties.Threshold = 9;
+    const d = diffStack('WebTiers-prod', servers, head);
+    expect(d.dangerous).toEqual([]);
+    expect(d.empty).toBe(false);
+    expect(d.text).toMatch(/AWS::CloudWatch::Alarm/);
+    expect(diffStack('WebTiers-prod', servers, clone(servers)).empty).toBe(true);
+  });
+
+  test('the allow-list lets a named change through', () => {
+    const head = clone(servers);
+    head.Resources[db].Properties.DBInstanceIdentifier = 'webapp-prod';
+    const diffs = [diffStack('WebTiers-prod', servers, head)];
+    expect(partition(diffs, new Set()).blocked).toHaveLength(1);
+    const allow = parseAllowList(`Fixes the name.\nreview-allow: ${db}\n`);
+    expect(partition(diffs, allow)).toEqual({ blocked: [], allowed: [expect.objectContaining({ logicalId: db })] });
+    expect(parseAllowList('A, B # comment\nreview-allow: C D')).toEqual(new Set(['A', 'B', 'C', 'D']));
+  });
+});
+
+describe('report', () => {
+  test('resources against the limit, public endpoints, ingress, IAM with wildcards, stateful resources, findings', () => {
+    const report = renderReport({ name: 'WebTiers-prod', template: servers as any }, {
+      pluginReports: [{
+        pluginName: 'AwsSolutions', violations: [{ ruleName: 'AwsSolutions-S1', violatingConstructs: [{ constructPath: 'WebTiers-prod/Web/X/Resource' }] }],
+        suppressedViolations: [{ ruleName: 'AwsSolutions-EC23', reason: 'A public web server', violatingConstructs: [{ constructPath: 'WebTiers-prod/Web/SG' }] }],
+      }],
+    });
+    const total = Object.keys(servers.Resources).length;
+    expect(report).toContain(`### Resources: ${total} of 500 (${500 - total} left before CloudFormation's limit)`);
+    expect(report).toMatch(/- internet-facing load balancer `WebLoadBalancerLB[0-9A-F]+`/);
+    expect(report).toMatch(/\| 0\.0\.0\.0\/0 \| tcp 80 \| .* \| ⚠ open to the internet \|/);
+    expect(report).toMatch(/\| DatabaseInstance[0-9A-F]+ \| AWS::RDS::DBInstance \| Retain \| Retain \| true \|/);
+    expect(report).toContain('**OPEN** AwsSolutions `AwsSolutions-S1` on `WebTiers-prod/Web/X/Resource`');
+    expect(report).toContain('| AwsSolutions | AwsSolutions-EC23 | WebTiers-prod/Web/SG | A public web server |');
+  });
+
+  test('IAM: statements with their principals; wildcards flagged, the conditioned PutMetricData included', () => {
+    const rows = iamStatements(servers);
+    expect(rows.find((r) => r.actions.includes('cloudwatch:PutMetricData'))).toMatchObject({ resources: ['*'], wildcard: true, conditions: expect.stringContaining('CWAgent') });
+    expect(rows.find((r) => r.policy.startsWith('AWS managed: AmazonSSMManagedInstanceCore'))).toBeDefined();
+    expect(ingressRules(servers).filter((r) => r.open)).toHaveLength(1);
+    expect(publicEndpoints(servers)).toEqual(expect.arrayContaining([expect.stringMatching(/^NAT gateway address .* \(egress only\)$/)]));
+    expect(statefulRows(servers).find((r) => r.type === 'AWS::RDS::DBInstance')).toMatchObject({ deletionPolicy: 'Retain', deletionProtection: 'true' });
+  });
+});
+
+describe('diagram', () => {
+  test('grouped by role; the load balancer leads to the instances, the instances to the database; no IAM boxes', async () => {
+    const dot = stackDot('WebTiers-prod', servers);
+    for (const cluster of ['edge', 'compute', 'data', 'network', 'observability']) expect(dot).toContain(`subgraph cluster_${cluster}`);
+    const lb = idOf(servers, 'AWS::ElasticLoadBalancingV2::LoadBalancer');
+    const instances = Object.keys(servers.Resources).filter((id) => servers.Resources[id].Type === 'AWS::EC2::Instance');
+    for (const i of instances) {
+      expect(dot).toContain(`"${lb}" -> "${i}"`);
+      expect(dot).toContain(`"${i}" -> "${idOf(servers, 'AWS::RDS::DBInstance')}"`);
+    }
+    expect(dot).not.toMatch(/IAM|Policy/);
+    expect(dot).toMatch(/"collapsed_AWS::EC2::Subnet" \[label="6 subnets"\]/);
+    expect(await renderSvg(dot)).toMatch(/^<\?xml[\s\S]*<svg[\s\S]*Load balancer/);
+  });
+
+  test('the serverless picture: API → function → table', () => {
+    const dot = stackDot('WebTiers-prod', serverless);
+    const fn = Object.keys(serverless.Resources).find((id) => serverless.Resources[id].Type === 'AWS::Lambda::Function' && id.startsWith('WebApp'))!;
+    expect(dot).toContain(`"${idOf(serverless, 'AWS::ApiGatewayV2::Api')}" -> "${fn}"`);
+    expect(dot).toContain(`"${fn}" -> "${idOf(serverless, 'AWS::DynamoDB::GlobalTable')}"`);
+  });
+});
+
+describe('the CLI', () => {
+  const assembly = (template: Json) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'review-cdk-out-'));
+    fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ version: '50.0.0', artifacts: { 'WebTiers-prod': { type: 'aws:cloudformation:stack', properties: { templateFile: 'WebTiers-prod.template.json' } } } }));
+    fs.writeFileSync(path.join(dir, 'WebTiers-prod.template.json'), JSON.stringify(template));
+    return dir;
+  };
+  const run = (base: string, head: string, env: Record<string, string> = {}) => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'review-out-'));
+    let code = 0;
+    try {
+      execFileSync(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', 'bin', 'review.ts'), '--cdk-out', head, '--base', base, '--out', out, '--no-diagrams', '--allow-file', '/nonexistent'], {
+        env: { PATH: process.env.PATH, ...env }, stdio: 'pipe',
+      });
+    } catch (e) {
+      code = (e as { status: number }).status;
+    }
+    return { code, summary: fs.readFileSync(path.join(out, 'summary.md'), 'utf8') };
+  };
+
+  test('exit 2 with the dangerous change at the top in bold; 0 once the pull request allows it; 0 for a harmless change', () => {
+    const db = idOf(servers, 'AWS::RDS::DBInstance');
+    const dangerous = clone(servers);
+    dangerous.Resources[db].Properties.Engine = 'mysql';
+    const base = assembly(servers);
+    const blocked = run(base, assembly(dangerous));
+    expect(blocked.code).toBe(2);
+    expect(blocked.summary.indexOf(`**WebTiers-prod \`${db}\`: replace`)).toBeGreaterThan(0);
+    expect(blocked.summary.indexOf(`**WebTiers-prod \`${db}\`: replace`)).toBeLessThan(blocked.summary.indexOf('## WebTiers-prod'));
+    expect(run(base, assembly(dangerous), { REVIEW_ALLOW: `Moving to MySQL.\nreview-allow: ${db}` }).code).toBe(0);
+    const harmless = clone(servers);
+    harmless.Resources[idOf(servers, 'AWS::CloudWatch::Alarm')].Properties.Threshold = 9;
+    const ok = run(base, assembly(harmless));
+    expect(ok.code).toBe(0);
+    expect(ok.summary).toContain('No stateful resource is replaced or deleted');
+  });
+});
