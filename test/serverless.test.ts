@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import {
@@ -166,6 +167,19 @@ describe('ServerlessTier: REST API', () => {
     expect(methods.filter((m) => m.AuthorizationType === 'COGNITO_USER_POOLS').length).toBe(1); // {proxy+}
   });
 
+  test('request validation: API Gateway checks the JSON body of chosen requests against a schema', () => {
+    const schema = { type: apigw.JsonSchemaType.OBJECT, required: ['name', 'message'], properties: { name: { type: apigw.JsonSchemaType.STRING, maxLength: 80 } } };
+    const { template } = serverless({ api: ServerlessApi.rest({ validatedRequests: [{ method: 'POST', path: '/api/entries', schema }] }), routes: [{ path: '/api' }] });
+    template.hasResourceProperties('AWS::ApiGateway::RequestValidator', { ValidateRequestBody: true, ValidateRequestParameters: true });
+    template.hasResourceProperties('AWS::ApiGateway::Model', { ContentType: 'application/json', Schema: Match.objectLike({ required: ['name', 'message'] }) });
+    template.hasResourceProperties('AWS::ApiGateway::Method', {
+      HttpMethod: 'POST', RequestValidatorId: { Ref: Match.stringLikeRegexp('BodyValidator') },
+      RequestModels: { 'application/json': { Ref: Match.stringLikeRegexp('Model1') } },
+      // Served by the route function that owns /api.
+      Integration: Match.objectLike({ Uri: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith([{ Ref: Match.stringLikeRegexp('ApiRoute1Live') }])]) }) }),
+    });
+  });
+
   test('the created user pool: strong passwords, optional TOTP, no self sign-up, kept outside dev', () => {
     rest.template.hasResource('AWS::Cognito::UserPool', {
       DeletionPolicy: 'Retain',
@@ -264,6 +278,9 @@ describe('validation', () => {
     ['cache size without TTL', () => serverless({ api: ServerlessApi.rest({ cacheSize: '0.5' }) }), /invalid api\.cacheSize: is set without api\.cacheTtl/],
     ['unknown cache size', () => serverless({ api: ServerlessApi.rest({ cacheTtl: Duration.minutes(1), cacheSize: '2' }) }), /invalid api\.cacheSize: got '2'; accepted: 0\.5, 1\.6/],
     ['cache TTL over an hour', () => serverless({ api: ServerlessApi.rest({ cacheTtl: Duration.hours(2) }) }), /invalid api\.cacheTtl: got 7200/],
+    ['a validated request with an unknown method', () => serverless({ api: ServerlessApi.rest({ validatedRequests: [{ method: 'FETCH', path: '/a', schema: {} }] }) }), /invalid api\.validatedRequests\[0\]\.method: got 'FETCH'/],
+    ['a validated request on a path parameter', () => serverless({ api: ServerlessApi.rest({ validatedRequests: [{ method: 'POST', path: '/a/{id}', schema: {} }] }) }), /invalid api\.validatedRequests\[0\]\.path: got '\/a\/\{id\}'/],
+    ['the same validated request twice', () => serverless({ api: ServerlessApi.rest({ validatedRequests: [{ method: 'POST', path: '/a', schema: {} }, { method: 'POST', path: '/a', schema: {} }] }) }), /invalid api\.validatedRequests\[1\]: POST \/a appears twice/],
     ['a CloudFront web ACL on the REST API', () => serverless({ api: ServerlessApi.rest({ webAclArn: 'arn:aws:wafv2:us-east-1:123456789012:global/webacl/w/0c1d2e3f-4a5b-6c7d-8e9f-0a1b2c3d4e5f' }) }), /invalid api\.webAclArn: .*REGIONAL/],
     ['throttle above the account limit', () => serverless({ throttle: { rateLimit: 20000, burstLimit: 10 } }), /invalid throttle\.rateLimit: got 20000/],
     ['canary of 0 %', () => serverless({ deployment: ServerlessDeployment.canary(0, 5) }), /invalid deployment: canary percent 0; accepted: an integer from 1 to 99/],
@@ -297,7 +314,10 @@ describe('cdk-nag AwsSolutions', () => {
     ['HTTP API', (s) => new ServerlessTier(s, 'Api', { app: webApp })],
     ['HTTP API with Cognito and a route function', (s) => new ServerlessTier(s, 'Api', { app: webApp, auth: { auth: ServerlessAuth.cognito() }, routes: [{ path: '/api/entries' }] })],
     ['REST API', (s) => new ServerlessTier(s, 'Api', { app: webApp, api: ServerlessApi.rest(), removalPolicy: RemovalPolicy.DESTROY })],
-    ['REST API with everything', (s) => new ServerlessTier(s, 'Api', { app: webApp, api: ServerlessApi.rest({ cacheTtl: Duration.minutes(1), usagePlan: { rateLimit: 1, burstLimit: 1 }, webAclArn: WEB_ACL }), auth: { auth: ServerlessAuth.cognito() } })],
+    ['REST API with everything', (s) => new ServerlessTier(s, 'Api', {
+      app: webApp, auth: { auth: ServerlessAuth.cognito() },
+      api: ServerlessApi.rest({ cacheTtl: Duration.minutes(1), usagePlan: { rateLimit: 1, burstLimit: 1 }, webAclArn: WEB_ACL, validatedRequests: [{ method: 'POST', path: '/api/entries', schema: { type: apigw.JsonSchemaType.OBJECT } }] }),
+    })],
     ['managed serverless', (s) => new ManagedServerlessTier(s, 'Site', { app: webApp })],
     ['managed serverless with assets', (s) => new ManagedServerlessTier(s, 'Site', { app: webApp, assets: ASSETS })],
   ])('%s: no unacknowledged finding', (_name, build) => {

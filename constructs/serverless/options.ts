@@ -1,4 +1,5 @@
 import type { Duration } from 'aws-cdk-lib';
+import type * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import type * as route53 from 'aws-cdk-lib/aws-route53';
@@ -26,6 +27,21 @@ export interface RestApiOptions {
    * @default - none
    */
   readonly webAclArn?: string;
+  /**
+   * JSON bodies API Gateway checks against a schema before the function runs (400 otherwise).
+   * @default - none: the app validates its own input
+   */
+  readonly validatedRequests?: ValidatedRequest[];
+}
+
+/** A request whose JSON body API Gateway validates. */
+export interface ValidatedRequest {
+  /** e.g. 'POST' */
+  readonly method: string;
+  /** A literal path, e.g. '/api/entries'. */
+  readonly path: string;
+  /** The JSON schema (draft 4) the body must match. */
+  readonly schema: apigw.JsonSchema;
 }
 
 /** Per-key limits of a REST API usage plan. */

@@ -224,6 +224,16 @@ export class ServerlessTier extends Construct {
     if (rest.webAclArn !== undefined && !Token.isUnresolved(rest.webAclArn) && !WEB_ACL_ARN.test(rest.webAclArn)) {
       throw new WebTiersValidationError(this, 'api.webAclArn', `got '${rest.webAclArn}'; accepted: a REGIONAL WAFv2 web ACL ARN 'arn:aws:wafv2:<region>:<account>:regional/webacl/<name>/<id>'`);
     }
+    const methods = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+    const seenRequests = new Set<string>();
+    (rest.validatedRequests ?? []).forEach((r, i) => {
+      const prop = `api.validatedRequests[${i}]`;
+      if (!methods.includes(r.method)) throw new WebTiersValidationError(this, `${prop}.method`, `got '${r.method}'; accepted: ${methods.join(', ')}`);
+      checkUrlPath(this, `${prop}.path`, r.path);
+      if (r.path === '/' || /[{}]/.test(r.path)) throw new WebTiersValidationError(this, `${prop}.path`, `got '${r.path}'; accepted: a literal path such as '/api/entries'`);
+      if (seenRequests.has(`${r.method} ${r.path}`)) throw new WebTiersValidationError(this, prop, `${r.method} ${r.path} appears twice; accepted: each method and path once`);
+      seenRequests.add(`${r.method} ${r.path}`);
+    });
     const plan = rest.usagePlan;
     checkIntegerRange(this, 'api.usagePlan.rateLimit', plan?.rateLimit, 1, 10000);
     checkIntegerRange(this, 'api.usagePlan.burstLimit', plan?.burstLimit, 1, 5000);
@@ -385,6 +395,16 @@ export class ServerlessTier extends Construct {
       resource.addProxy({ defaultIntegration: target, anyMethod: true, defaultMethodOptions: protectedMethod });
     });
 
+    if (o.validatedRequests?.length) {
+      const validator = restApi.addRequestValidator('BodyValidator', { validateRequestBody: true, validateRequestParameters: true });
+      o.validatedRequests.forEach((r, i) => {
+        const model = restApi.addModel(`Model${i + 1}`, { contentType: 'application/json', schema: r.schema });
+        const route = routes.find(({ route: x }) => r.path === x.path || r.path.startsWith(`${x.path}/`));
+        restApi.root.resourceForPath(r.path).addMethod(r.method, route ? integration(route.fn) : mainIntegration, {
+          ...protectedMethod, requestValidator: validator, requestModels: { 'application/json': model },
+        });
+      });
+    }
     if (o.usagePlan) {
       const plan = restApi.addUsagePlan('UsagePlan', {
         throttle: { rateLimit: o.usagePlan.rateLimit, burstLimit: o.usagePlan.burstLimit },
@@ -405,9 +425,11 @@ export class ServerlessTier extends Construct {
     }
 
     const acks = [
-      { id: 'AwsSolutions::AwsSolutions-APIG2', reason: 'A proxy to the app, which validates its own input (400 with a JSON error); API Gateway has no per-route models to check against.' },
       { id: 'AwsSolutions::AwsSolutions-APIG6', reason: 'Execution logging needs the account-wide API Gateway CloudWatch role, which this construct does not own; access logs are on.' },
     ];
+    if (!o.validatedRequests?.length) {
+      acks.push({ id: 'AwsSolutions::AwsSolutions-APIG2', reason: 'A proxy to the app, which validates its own input (400 with a JSON error); add api.validatedRequests to have API Gateway check bodies first.' });
+    }
     if (!o.webAclArn) acks.push({ id: 'AwsSolutions::AwsSolutions-APIG3', reason: 'WAF is opt-in (api: ServerlessApi.rest({ webAclArn })): a web ACL is billed per rule and request.' });
     if (!authorizer) {
       acks.push(
