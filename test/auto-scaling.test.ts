@@ -56,7 +56,7 @@ describe('launch template', () => {
     const text = userDataText(byDefault.template);
     expect(text).toContain('"AutoScalingGroupName":"${aws:AutoScalingGroupName}"');
     expect(text).toContain('"aggregation_dimensions":[["AutoScalingGroupName"]]');
-    expect(text).toContain('cfn-signal -e "$HEALTHY"');
+    expect(text).toContain('signal "$HEALTHY"');
   });
 });
 

@@ -248,7 +248,10 @@ describe('instances', () => {
     expect(text).toContain('OnUnitActiveSec=5min');
     expect(text).toContain('EnvironmentFile=-/etc/webapp/db.env');
     expect(text).toMatch(/PORT="8080"\nHOST="0.0.0.0"/);
-    expect(text).toMatch(/cfn-signal -e "\$HEALTHY" --stack "\$\(tag aws:cloudformation:stack-name\)" --resource "\$\(tag aws:cloudformation:logical-id\)"/);
+    expect(text).toMatch(/signal\(\) \{ \/opt\/aws\/bin\/cfn-signal -e "\$1" --stack "\$\(tag aws:cloudformation:stack-name\)" --resource "\$\(tag aws:cloudformation:logical-id\)"/);
+    // A failing step signals failure at once; a healthy boot clears the trap and signals its result.
+    expect(text.indexOf("trap 'signal 1' ERR")).toBeLessThan(text.indexOf('dnf install'));
+    expect(text).toMatch(/trap - ERR\nsignal "\$HEALTHY"/);
     expect(text).not.toContain('postgresql16-server');
   });
 

@@ -123,6 +123,14 @@ export function serverUserData(scope: IConstruct, o: ServerBootstrapOptions): ec
     'TOKEN=$(curl -sf -X PUT http://169.254.169.254/latest/api/token -H "X-aws-ec2-metadata-token-ttl-seconds: 600")',
     'imds() { curl -sf -H "X-aws-ec2-metadata-token: $TOKEN" "http://169.254.169.254/latest/meta-data/$1"; }',
     'INSTANCE_ID=$(imds instance-id); REGION=$(imds placement/region)',
+    ...(o.signal ? [
+      // Reports the boot's outcome to CloudFormation for the resource that launched this host.
+      // A failing step signals failure at once (ERR trap) instead of leaving CloudFormation to
+      // wait out its timeout; on later boots nothing waits for a signal and its error is ignored.
+      'tag() { aws ec2 describe-tags --region "$REGION" --filters "Name=resource-id,Values=$INSTANCE_ID" "Name=key,Values=$1" --query "Tags[0].Value" --output text; }',
+      'signal() { /opt/aws/bin/cfn-signal -e "$1" --stack "$(tag aws:cloudformation:stack-name)" --resource "$(tag aws:cloudformation:logical-id)" --region "$REGION" || true; }',
+      "trap 'signal 1' ERR",
+    ] : []),
     `dnf install -y ${packages.join(' ')}`,
     'systemctl enable --now rsyslog',
     'mkdir -p /var/log/webapp',
@@ -238,11 +246,7 @@ UNIT`,
   );
   if (o.signal) {
     // Tells CloudFormation whether this host proved healthy: a failed deploy rolls back.
-    // On later boots nothing waits for a signal, so its error is ignored.
-    script.addCommands(
-      'tag() { aws ec2 describe-tags --region "$REGION" --filters "Name=resource-id,Values=$INSTANCE_ID" "Name=key,Values=$1" --query "Tags[0].Value" --output text; }',
-      '/opt/aws/bin/cfn-signal -e "$HEALTHY" --stack "$(tag aws:cloudformation:stack-name)" --resource "$(tag aws:cloudformation:logical-id)" --region "$REGION" || true',
-    );
+    script.addCommands("trap - ERR", 'signal "$HEALTHY"');
   }
 
   const userData = new ec2.MultipartUserData();
