@@ -46,13 +46,15 @@ export function logicalIds(template: Template, type: string): string[] {
 }
 
 /**
- * A template ready for a snapshot: asset hashes, and the user-data hash that
- * userDataCausesReplacement appends to instance logical ids, become placeholders, in keys and
- * values alike, so that editing the app does not churn every snapshot.
+ * A template ready for a snapshot: asset hashes, the user-data hash that
+ * userDataCausesReplacement appends to instance logical ids, and the code hash in a Lambda
+ * function's `currentVersion` logical id become placeholders, in keys and values alike, so that
+ * editing the app does not churn every snapshot.
  */
 export function snapshotOf(template: Template): unknown {
   const text = JSON.stringify(template.toJSON())
     .replace(/[0-9a-f]{64}/g, '[ASSET-HASH]')
-    .replace(/(Instance\d+[0-9A-F]{8})[0-9a-f]{16}\b/g, '$1[USER-DATA-HASH]');
+    .replace(/(Instance\d+[0-9A-F]{8})[0-9a-f]{16}\b/g, '$1[USER-DATA-HASH]')
+    .replace(/(CurrentVersion[0-9A-F]{8})[0-9a-f]{32}\b/g, '$1[CODE-HASH]');
   return JSON.parse(text);
 }
