@@ -66,6 +66,36 @@ function request(port: number, method: string, pathname: string, body?: string, 
   });
 }
 
+/** A lambda bundle in a host process, as the Lambda runtime runs it: real Node globals, one event at a time. */
+interface LambdaHost { invoke: (event: unknown) => Promise<any>; close: () => void }
+async function startLambdaHost(bundle: WebAppBundle, env: Record<string, string> = {}): Promise<LambdaHost> {
+  const host = spawn(process.execPath, [path.join(__dirname, 'fixtures', 'lambda-host.js'), path.join(bundle.directory, bundle.file)], {
+    env: { PATH: process.env.PATH, NODE_PATH: path.join(__dirname, '..', 'node_modules'), ...env },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  let output = '';
+  const waiting: Array<(line: string) => void> = [];
+  await new Promise<void>((resolve) => {
+    host.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      let newline: number;
+      while ((newline = output.indexOf('\n')) >= 0) {
+        const line = output.slice(0, newline);
+        output = output.slice(newline + 1);
+        if (line === '{"ready":true}') resolve();
+        else waiting.shift()?.(line);
+      }
+    });
+  });
+  return {
+    invoke: (event) => new Promise<any>((resolve) => {
+      waiting.push((line) => resolve(JSON.parse(line)));
+      host.stdin!.write(`${JSON.stringify(event)}\n`);
+    }),
+    close: () => host.kill(),
+  };
+}
+
 const json = { 'content-type': 'application/json' };
 
 describe('sample app through the server bundle, on embedded PostgreSQL', () => {
@@ -257,6 +287,8 @@ describe('lambda bundle: one handler for REST v1, HTTP API v2 and ALB events', (
     expect(seen).toMatchObject({ method: 'DELETE', path: '/items/9', cookie: 's=abc', multi: 'one, two', bodyBase64: body.toString('base64') });
     expect(seen.query).toEqual([['q', 'x y']]);
     expect(res.multiValueHeaders['set-cookie']).toEqual(['a=1; Path=/', 'b=2; Path=/; HttpOnly']);
+    // ALB rejects a status description without the reason phrase as a 502.
+    expect(res.statusDescription).toBe('200 OK');
   });
 
   test('Function URL (behind CloudFront): cookies both ways and a binary body', async () => {
@@ -267,10 +299,73 @@ describe('lambda bundle: one handler for REST v1, HTTP API v2 and ALB events', (
     expect(res.cookies).toEqual(['a=1; Path=/', 'b=2; Path=/; HttpOnly']);
   });
 
+  test('loading the bundle and answering an event leave undici and node:http unloaded (cold start)', () => {
+    // The light fetch classes exist to skip this load; a stray read of a lazy global brings it back.
+    const bundle = path.join(echoApp.lambdaBundle().directory, 'index.js');
+    const script = `(async () => {
+      await require(${JSON.stringify(bundle)}).handler(${JSON.stringify(httpV2Event({ method: 'GET', path: '/health' }))}, {});
+      void globalThis.Headers; void globalThis.Response; void globalThis.fetch;
+      process.stdout.write(JSON.stringify(process.moduleLoadList.filter((m) => /undici|http/.test(m))));
+    })()`;
+    expect(JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }))).toEqual([]);
+  });
+
   test('binary responses are base64-encoded', async () => {
     const res = await handler(httpV2Event({ method: 'GET', path: '/binary' }));
     expect(res.isBase64Encoded).toBe(true);
     expect(Buffer.from(res.body, 'base64')).toEqual(Buffer.from([0, 1, 2, 254, 255]));
+  });
+});
+
+describe('lambda bundle: a Hono app on real Node globals', () => {
+  const honoApp = WebApp.fromEntry(path.join(__dirname, 'fixtures', 'hono-app.ts'));
+  let host: LambdaHost;
+  beforeAll(async () => {
+    host = await startLambdaHost(honoApp.lambdaBundle());
+  });
+  afterAll(() => host?.close());
+  const get = (p: string, method = 'GET') => host.invoke(httpV2Event({ method, path: p }));
+
+  test('light and native responses interleave; middleware edits headers after next()', async () => {
+    // Loading the native classes (the stream, the fetched response) must not undo the light globals.
+    const seen: Array<[string, number, string, string]> = [];
+    for (const p of ['/plain', '/stream', '/plain', '/cached', '/plain', '/cached']) {
+      const res = await get(p);
+      seen.push([p, res.statusCode, res.body, res.headers['x-after']]);
+    }
+    expect(seen).toEqual([
+      ['/plain', 200, 'plain', 'yes'], ['/stream', 200, 'streamed', 'yes'], ['/plain', 200, 'plain', 'yes'],
+      ['/cached', 200, 'cached', 'yes'], ['/plain', 200, 'plain', 'yes'], ['/cached', 200, 'cached', 'yes'],
+    ]);
+  });
+
+  test('the globals keep the platform contract: instanceof, redirect and status checks', async () => {
+    const res = await get('/probe');
+    expect(JSON.parse(res.body)).toEqual({
+      fetchedIsResponse: true,
+      requestIsRequest: true,
+      redirectRelative: 'TypeError',
+      redirectBadStatus: 'RangeError',
+      redirectLocation: 'https://example.com/a%20b',
+      status600: 'RangeError',
+      bodyOn204: 'TypeError',
+      jsonUndefined: 'TypeError',
+    });
+  });
+
+  test('untyped bytes go base64 unless they are UTF-8; other charsets go base64', async () => {
+    const bytes = await get('/bytes');
+    expect([bytes.isBase64Encoded, Buffer.from(bytes.body, 'base64')]).toEqual([true, Buffer.from([0xff, 0xfe, 0x00, 0x41])]);
+    const utf8 = await get('/utf8-bytes');
+    expect([utf8.isBase64Encoded, utf8.body]).toEqual([false, 'héllo']);
+    const latin1 = await get('/latin1');
+    expect([latin1.isBase64Encoded, Buffer.from(latin1.body, 'base64')]).toEqual([true, Buffer.from('café', 'latin1')]);
+  });
+
+  test('HEAD gets the GET headers and no body', async () => {
+    const res = await get('/plain', 'HEAD');
+    expect([res.statusCode, res.body, res.headers['x-after']]).toEqual([200, '', 'yes']);
+    expect(res.headers['content-type']).toMatch(/^text\/plain/);
   });
 });
 
@@ -279,13 +374,8 @@ describe('sample app through the lambda bundle, on DynamoDB: the same requests t
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const dynalite = require('dynalite') as (o: object) => http.Server;
   const server = dynalite({ createTableMs: 0 });
-  let host: ChildProcess;
-  let output = '';
-  const waiting: Array<(line: string) => void> = [];
-  const invoke = (event: unknown) => new Promise<any>((resolve) => {
-    waiting.push((line) => resolve(JSON.parse(line)));
-    host.stdin!.write(`${JSON.stringify(event)}\n`);
-  });
+  let host: LambdaHost;
+  const invoke = (event: unknown) => host.invoke(event);
 
   beforeAll(async () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
@@ -298,28 +388,12 @@ describe('sample app through the lambda bundle, on DynamoDB: the same requests t
       KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
     }));
     client.destroy();
-    host = spawn(process.execPath, [path.join(__dirname, 'fixtures', 'lambda-host.js'), path.join(webApp.lambdaBundle().directory, 'index.js')], {
-      env: {
-        PATH: process.env.PATH, NODE_PATH: path.join(__dirname, '..', 'node_modules'),
-        TABLE_NAME: 'guestbook', AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_ENDPOINT_URL_DYNAMODB: endpoint,
-      },
-      stdio: ['pipe', 'pipe', 'inherit'],
-    });
-    await new Promise<void>((resolve) => {
-      host.stdout!.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-        let newline: number;
-        while ((newline = output.indexOf('\n')) >= 0) {
-          const line = output.slice(0, newline);
-          output = output.slice(newline + 1);
-          if (line === '{"ready":true}') resolve();
-          else waiting.shift()?.(line);
-        }
-      });
+    host = await startLambdaHost(webApp.lambdaBundle(), {
+      TABLE_NAME: 'guestbook', AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_ENDPOINT_URL_DYNAMODB: endpoint,
     });
   });
   afterAll(async () => {
-    host?.kill();
+    host?.close();
     await new Promise((resolve) => server.close(resolve));
   });
 

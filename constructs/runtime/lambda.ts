@@ -1,5 +1,5 @@
 import { assertFetchApp, type FetchApp } from './contract';
-import { LightHeaders, LightResponse, installLightGlobals, lightRequest, toBytes } from './light-fetch';
+import { LIGHT_HEADERS, LIGHT_RESPONSE, LightHeaders, type LightResponse, installLightGlobals, lightRequest, toBytes } from './light-fetch';
 
 /** The parts of API Gateway (REST v1, HTTP API v2), Function URL and ALB events the adapter reads. */
 interface LambdaHttpEvent {
@@ -66,21 +66,45 @@ function queryString(event: LambdaHttpEvent, kind: Kind): string {
   return parts.join('&');
 }
 
-/** Content types sent as text; everything else (and anything content-encoded) goes base64. */
-function isTextual(contentType: string | null, contentEncoding: string | null): boolean {
-  if (contentEncoding && contentEncoding !== 'identity') return false;
-  if (!contentType) return true;
-  return /^(text\/|application\/(json|javascript|xml|x-www-form-urlencoded|ld\+json|problem\+json)|image\/svg\+xml)|\+(json|xml)\b/i.test(contentType);
+let reasonPhrases: Record<number, string | undefined> | undefined;
+
+/** `200 OK`, as ALB wants it. node:http costs milliseconds to load, so only ALB events load it. */
+function statusDescription(status: number): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  reasonPhrases ??= (require('node:http') as typeof import('node:http')).STATUS_CODES;
+  return `${status} ${reasonPhrases[status] ?? ''}`.trim();
 }
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Whether a body goes out as text: a textual type in UTF-8, or no type at all and bytes that are
+ * valid UTF-8. Anything content-encoded, in another charset or binary goes base64.
+ */
+function isTextual(contentType: string | null, contentEncoding: string | null, body: Uint8Array): boolean {
+  if (contentEncoding && contentEncoding !== 'identity') return false;
+  const charset = /charset=([^;]+)/i.exec(contentType ?? '')?.[1]?.trim().replace(/"/g, '').toLowerCase();
+  if (charset && charset !== 'utf-8' && charset !== 'utf8' && charset !== 'us-ascii') return false;
+  if (contentType && /^(text\/|application\/(json|javascript|xml|x-www-form-urlencoded|ld\+json|problem\+json)|image\/svg\+xml)|\+(json|xml)\b/i.test(contentType)) return true;
+  if (contentType) return false;
+  try {
+    utf8.decode(body);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const isLight = (response: Response): response is Response & LightResponse => LIGHT_RESPONSE in response;
+
 async function responseBody(response: Response): Promise<Uint8Array> {
-  const simple = response instanceof LightResponse ? (response as LightResponse)._simpleBody() : undefined;
+  const simple = isLight(response) ? response._simpleBody() : undefined;
   if (simple !== undefined) return toBytes(simple);
   return new Uint8Array(await response.arrayBuffer());
 }
 
 function toResult(kind: Kind, multiValue: boolean, status: number, headers: LightHeaders, body: Uint8Array): LambdaHttpResult {
-  const textual = isTextual(headers.get('content-type'), headers.get('content-encoding'));
+  const textual = isTextual(headers.get('content-type'), headers.get('content-encoding'), body);
   const encoded = textual ? Buffer.from(body).toString('utf8') : Buffer.from(body).toString('base64');
   const cookies = headers.getSetCookie();
   const single: Record<string, string> = {};
@@ -101,7 +125,7 @@ function toResult(kind: Kind, multiValue: boolean, status: number, headers: Ligh
     result.headers = single;
     result.multiValueHeaders = cookies.length ? { ...multi, 'set-cookie': cookies } : multi;
   }
-  if (kind === 'alb') result.statusDescription = `${status}`;
+  if (kind === 'alb') result.statusDescription = statusDescription(status);
   return result;
 }
 
@@ -129,7 +153,10 @@ export function createHandler(app: FetchApp) {
     if (body && !headers.has('content-length')) headers.set('content-length', String(body.length));
 
     const response = await app.fetch(lightRequest(url, method, headers, body), { event, lambdaContext: context });
-    const responseHeaders = response instanceof LightResponse ? response.headers as LightHeaders : new LightHeaders(response.headers);
-    return toResult(kind, Boolean(event.multiValueHeaders), response.status, responseHeaders, await responseBody(response));
+    const headersOut = response.headers as unknown as LightHeaders | Headers;
+    const responseHeaders = LIGHT_HEADERS in headersOut ? (headersOut as LightHeaders) : new LightHeaders(headersOut as Headers);
+    // A HEAD response carries the headers of the GET, never its body.
+    const bytes = method === 'HEAD' ? new Uint8Array(0) : await responseBody(response);
+    return toResult(kind, Boolean(event.multiValueHeaders), response.status, responseHeaders, bytes);
   };
 }

@@ -11,8 +11,8 @@
 
 type NativeCtor<T> = new (...args: any[]) => T;
 
-const LIGHT_HEADERS = Symbol('cdk-web-tiers.lightHeaders');
-const LIGHT_RESPONSE = Symbol('cdk-web-tiers.lightResponse');
+export const LIGHT_HEADERS = Symbol('cdk-web-tiers.lightHeaders');
+export const LIGHT_RESPONSE = Symbol('cdk-web-tiers.lightResponse');
 const NATIVE = Symbol('cdk-web-tiers.native');
 
 /** True once anything has loaded the platform's fetch classes (then instanceof against them is free). */
@@ -25,11 +25,33 @@ function markNativeLoaded(): void {
 }
 
 
-/** The platform's own classes, read from their lazy global getters only when needed. */
+/** Light classes put in place of globals, to put back after a native getter replaced them. */
+const lightGlobals = new Map<string, unknown>();
+
+/**
+ * The platform's own classes, read from their lazy global getters only when needed. Node's getter
+ * replaces the global with the native class when called, so the light class is put back.
+ */
 function nativeGlobal<T>(name: 'Headers' | 'Response' | 'Request'): () => NativeCtor<T> {
   const descriptor = Object.getOwnPropertyDescriptor(globalThis, name);
   let ctor: NativeCtor<T> | undefined;
-  return () => (ctor ??= (descriptor?.get ? descriptor.get.call(globalThis) : descriptor?.value) as NativeCtor<T>);
+  return () => {
+    if (!ctor) {
+      ctor = (descriptor?.get ? descriptor.get.call(globalThis) : descriptor?.value) as NativeCtor<T>;
+      markNativeLoaded();
+      restoreLightGlobals();
+    }
+    return ctor;
+  };
+}
+
+function restoreLightGlobals(): void {
+  for (const [name, light] of lightGlobals) {
+    // The descriptor, not the property: reading the property would run the lazy getter.
+    if (Object.getOwnPropertyDescriptor(globalThis, name)?.value !== light) {
+      Object.defineProperty(globalThis, name, { value: light, writable: true, configurable: true, enumerable: false });
+    }
+  }
 }
 
 export const NativeHeaders = nativeGlobal<Headers>('Headers');
@@ -138,13 +160,22 @@ export class LightResponse {
   }
 
   static json(data: unknown, init: ResponseInitLike = {}): LightResponse {
+    const body = JSON.stringify(data);
+    if (body === undefined) throw new TypeError('Response.json: value is not JSON serializable');
     const headers = new LightHeaders(init.headers);
     if (!headers.has('content-type')) headers.set('content-type', 'application/json');
-    return new LightResponse(JSON.stringify(data), { ...init, headers });
+    return new LightResponse(body, { ...init, headers });
   }
 
   static redirect(url: string | URL, status = 302): LightResponse {
-    return new LightResponse(null, { status, headers: { location: String(url) } });
+    if (![301, 302, 303, 307, 308].includes(status)) throw new RangeError(`Response.redirect: invalid status code ${status}`);
+    let location: string;
+    try {
+      location = new URL(String(url)).href;
+    } catch {
+      throw new TypeError(`Response.redirect: failed to parse URL from ${String(url)}`);
+    }
+    return new LightResponse(null, { status, headers: { location } });
   }
 
   static error(): Response {
@@ -165,6 +196,13 @@ export class LightResponse {
       ? { status: (init as Response).status, statusText: (init as Response).statusText, headers: new LightHeaders((init as Response).headers) }
       : (init as ResponseInitLike) ?? {};
     this.init = plainInit;
+    const status = plainInit.status ?? 200;
+    if (!Number.isInteger(status) || status < 200 || status > 599) {
+      throw new RangeError(`Response: status ${status} is outside 200-599`);
+    }
+    if ([204, 205, 304].includes(status) && body !== null && body !== undefined) {
+      throw new TypeError(`Response: a ${status} response cannot have a body`);
+    }
     if (isSimpleBody(body)) {
       this.bodyInit = body ?? null;
     } else {
@@ -281,10 +319,11 @@ export function lightRequest(url: string, method: string, headers: LightHeaders,
     method,
     headers,
     get bodyUsed() { return native?.bodyUsed ?? used; },
+    // The stream is the native request's, so reading it marks the body used as the spec says.
     get body() {
       if (native) return native.body;
       if (!body || body.length === 0) return null;
-      return new ReadableStream({ start(c) { c.enqueue(new Uint8Array(body)); c.close(); } });
+      return toNative().body;
     },
     text: async () => (native ? native.text() : (consume(), body ? body.toString('utf8') : '')),
     json: async () => (native ? native.json() : (consume(), JSON.parse(body ? body.toString('utf8') : ''))),
@@ -297,6 +336,10 @@ export function lightRequest(url: string, method: string, headers: LightHeaders,
     [Symbol.toStringTag]: 'Request',
   };
   return new Proxy(own, {
+    // `request instanceof Request` holds (it loads the native class, which few apps need).
+    getPrototypeOf() {
+      return NativeRequest().prototype;
+    },
     get(target, prop) {
       if (prop in target) return target[prop as string];
       const value = Reflect.get(toNative(), prop);
@@ -319,9 +362,9 @@ export function installLightGlobals(): void {
   if (installed || process.env.WEB_TIERS_NATIVE_FETCH === '1') return;
   installed = true;
   // Anything that reads the native getters has loaded them; from then on instanceof checks are exact.
-  for (const [name, light] of [['Headers', LightHeaders], ['Response', LightResponse]] as const) {
-    Object.defineProperty(globalThis, name, { value: light, writable: true, configurable: true, enumerable: false });
-  }
+  lightGlobals.set('Headers', LightHeaders);
+  lightGlobals.set('Response', LightResponse);
+  restoreLightGlobals();
   const request = Object.getOwnPropertyDescriptor(globalThis, 'Request');
   if (request?.get) {
     const get = request.get;
@@ -331,5 +374,14 @@ export function installLightGlobals(): void {
   if (fetchDescriptor?.get) {
     const get = fetchDescriptor.get;
     Object.defineProperty(globalThis, 'fetch', { ...fetchDescriptor, get() { markNativeLoaded(); return get.call(globalThis); } });
+  } else if (typeof fetchDescriptor?.value === 'function') {
+    const original = fetchDescriptor.value as typeof fetch;
+    Object.defineProperty(globalThis, 'fetch', {
+      ...fetchDescriptor,
+      value: function fetch(this: unknown, ...args: Parameters<typeof globalThis.fetch>) {
+        markNativeLoaded();
+        return original.apply(this, args);
+      },
+    });
   }
 }
