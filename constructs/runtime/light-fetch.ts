@@ -24,7 +24,6 @@ function markNativeLoaded(): void {
   nativeLoaded = true;
 }
 
-
 /** Light classes put in place of globals, to put back after a native getter replaced them. */
 const lightGlobals = new Map<string, unknown>();
 
