@@ -1,99 +1,22 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { execFileSync } from 'node:child_process';
-import { WebApp, type WebAppBundle } from '../constructs';
+import { WebApp } from '../constructs';
 import { databaseUrlShell } from '../constructs/shared/server-bootstrap';
 import { startServer } from '../constructs/runtime/server';
 import { webApp } from './helpers';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { albEvent, functionUrlEvent, restV1Event, httpV2Event } from './fixtures/lambda-events';
+import { LAMBDA_NODE, request, startBundle, startLambdaHost, startProcess, type LambdaHost, type Started, type StartedServer } from './runtime/processes';
 
 const echoApp = WebApp.fromEntry(path.join(__dirname, 'fixtures', 'echo-app.ts'));
-
-interface Started { child: ChildProcess; match: RegExpExecArray; output: () => string; exited: Promise<number | null> }
-interface StartedServer extends Started { port: number }
-
-/** Starts a process and waits for a line of its output to match `ready`. */
-function startProcess(args: string[], env: Record<string, string>, ready: RegExp): Promise<Started> {
-  const child = spawn(process.execPath, args, { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`process did not get ready: ${out}`)), 30_000);
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = ready.exec(out);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ child, match, output: () => out, exited });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`process exited with ${code}: ${out}`));
-    });
-  });
-}
-
-/** Runs a server bundle with `node`, as systemd does on the instance, on a free loopback port. */
-async function startBundle(bundle: WebAppBundle, env: Record<string, string> = {}): Promise<StartedServer> {
-  const started = await startProcess(['--enable-source-maps', path.join(bundle.directory, bundle.file)],
-    { PORT: '0', HOST: '127.0.0.1', ...env }, /"msg":"listening"[^\n]*"port":(\d+)/);
-  return { ...started, port: Number(started.match[1]) };
-}
 
 /** The embedded PostgreSQL (PGlite) in a process of its own. */
 function startDatabase(): Promise<Started> {
   return startProcess(['--import', 'tsx', path.join(__dirname, '..', 'webapp', 'db-server.ts')], {}, /"url":"([^"]+)"/);
-}
-
-/** One HTTP/1.1 request on its own connection. */
-function request(port: number, method: string, pathname: string, body?: string, headers: Record<string, string> = {}) {
-  return new Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }>((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method, path: pathname, headers, agent: false }, (res) => {
-      let text = '';
-      res.on('data', (c) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, text }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-/** A lambda bundle in a host process, as the Lambda runtime runs it: real Node globals, one event at a time. */
-interface LambdaHost { invoke: (event: unknown) => Promise<any>; close: () => void }
-async function startLambdaHost(bundle: WebAppBundle, env: Record<string, string> = {}): Promise<LambdaHost> {
-  const host = spawn(process.execPath, [path.join(__dirname, 'fixtures', 'lambda-host.js'), path.join(bundle.directory, bundle.file)], {
-    env: { PATH: process.env.PATH, NODE_PATH: path.join(__dirname, '..', 'node_modules'), ...env },
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  let output = '';
-  const waiting: Array<(line: string) => void> = [];
-  await new Promise<void>((resolve) => {
-    host.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      let newline: number;
-      while ((newline = output.indexOf('\n')) >= 0) {
-        const line = output.slice(0, newline);
-        output = output.slice(newline + 1);
-        if (line === '{"ready":true}') resolve();
-        else waiting.shift()?.(line);
-      }
-    });
-  });
-  return {
-    invoke: (event) => new Promise<any>((resolve) => {
-      waiting.push((line) => resolve(JSON.parse(line)));
-      host.stdin!.write(`${JSON.stringify(event)}\n`);
-    }),
-    close: () => host.kill(),
-  };
 }
 
 const json = { 'content-type': 'application/json' };
@@ -255,11 +178,13 @@ describe('graceful drain on SIGTERM', () => {
 });
 
 describe('lambda bundle: one handler for REST v1, HTTP API v2 and ALB events', () => {
-  // The real bundle, loaded the way the Lambda runtime loads it.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { handler } = require(path.join(echoApp.lambdaBundle().directory, 'index.js')) as {
-    handler: (event: unknown, context?: unknown) => Promise<any>;
-  };
+  // The real bundle, in a host process on the Node major Lambda runs.
+  let host: LambdaHost;
+  beforeAll(async () => {
+    host = await startLambdaHost(echoApp.lambdaBundle());
+  });
+  afterAll(() => host?.close());
+  const handler = (event: unknown) => host.invoke(event);
   const body = Buffer.from([0, 1, 2, 200, 255]);
 
   test('HTTP API v2: query, cookies, binary body; cookies come back in `cookies`', async () => {
@@ -300,14 +225,14 @@ describe('lambda bundle: one handler for REST v1, HTTP API v2 and ALB events', (
   });
 
   test('loading the bundle and answering an event leave undici and node:http unloaded (cold start)', () => {
-    // The light fetch classes exist to skip this load; a stray read of a lazy global brings it back.
+    // The light fetch classes exist to skip this load; a stray read of a lazy global brings it back
+    // (on Node 24 even a property-descriptor read does). Runs on the Node major Lambda runs.
     const bundle = path.join(echoApp.lambdaBundle().directory, 'index.js');
     const script = `(async () => {
       await require(${JSON.stringify(bundle)}).handler(${JSON.stringify(httpV2Event({ method: 'GET', path: '/health' }))}, {});
-      void globalThis.Headers; void globalThis.Response; void globalThis.fetch;
       process.stdout.write(JSON.stringify(process.moduleLoadList.filter((m) => /undici|http/.test(m))));
     })()`;
-    expect(JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }))).toEqual([]);
+    expect(JSON.parse(execFileSync(LAMBDA_NODE, ['-e', script], { encoding: 'utf8' }))).toEqual([]);
   });
 
   test('binary responses are base64-encoded', async () => {

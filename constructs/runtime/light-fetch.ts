@@ -1,124 +1,248 @@
 /**
- * Lightweight stand-ins for the WHATWG `Headers`, `Response` and `Request` classes.
+ * Light stand-ins for the WHATWG `Headers`, `Request` and `Response` classes and `fetch`.
  *
- * Node loads its fetch implementation lazily, the first time `Headers`, `Request` or `Response`
- * is touched, and that costs ~20 ms: most of a Lambda cold start for a small app. These
- * classes cover what a fetch-handler app does while answering a request (build a response
- * from a string or bytes, read and set headers, read a JSON or text body) without that load.
- * Anything else — a streamed body, `formData()`, `clone()`, a property they do not implement —
- * turns the object into a native one on first use, so behaviour stays that of the platform.
+ * Node loads its fetch implementation (undici: 100+ internal modules) the first time anything
+ * touches the `Headers`, `Request`, `Response`, `FormData` or `fetch` globals. On Node 24 even
+ * reading a property descriptor of those globals triggers the load. That costs 35–80 ms, most
+ * of a small app's cold start on Lambda.
+ *
+ * These classes never touch the globals. The lambda bundle makes them the app's `Headers`,
+ * `Request`, `Response` and `fetch` with esbuild's `inject` (see fetch-globals.ts): free references
+ * to those names in the bundled code resolve here, while `globalThis.Response` stays the
+ * platform's own, untouched and unloaded until something needs it.
+ *
+ * They behave as the platform's classes do — the same validation, normalization, iteration,
+ * errors and body semantics — which a differential test checks against Node's own classes on the
+ * Node major Lambda runs. String, byte and empty bodies stay light; anything else (a stream, a
+ * Blob, FormData, `formData()`, `blob()`, the `body` stream) is served by a native object made
+ * on first need. `instanceof` holds for light and native objects alike.
  */
 
-type NativeCtor<T> = new (...args: any[]) => T;
+type AnyRecord = Record<PropertyKey, unknown>;
+const g = globalThis as unknown as AnyRecord;
 
-export const LIGHT_HEADERS = Symbol('cdk-web-tiers.lightHeaders');
-export const LIGHT_RESPONSE = Symbol('cdk-web-tiers.lightResponse');
-const NATIVE = Symbol('cdk-web-tiers.native');
+// The platform's classes, read from the globals only when needed. Member expressions on purpose:
+// esbuild's inject replaces free identifiers (`Response`), never `globalThis.Response`.
+const NativeResponse = (): typeof globalThis.Response => g.Response as typeof globalThis.Response;
+const NativeRequest = (): typeof globalThis.Request => g.Request as typeof globalThis.Request;
+const nativeFetch = (): typeof globalThis.fetch => g.fetch as typeof globalThis.fetch;
 
-/** True once anything has loaded the platform's fetch classes (then instanceof against them is free). */
-let nativeLoaded = false;
-function isNativeLoaded(): boolean {
-  return nativeLoaded;
-}
-function markNativeLoaded(): void {
-  nativeLoaded = true;
-}
-
-/** Light classes put in place of globals, to put back after a native getter replaced them. */
-const lightGlobals = new Map<string, unknown>();
+const toStringTag = (value: unknown): string => Object.prototype.toString.call(value);
 
 /**
- * The platform's own classes, read from their lazy global getters only when needed. Node's getter
- * replaces the global with the native class when called, so the light class is put back.
+ * Whether `value` is a native object of the named class. A native object can only exist once
+ * the fetch implementation is loaded, so the cheap tag check comes first and the global is read
+ * only when it can be free.
  */
-function nativeGlobal<T>(name: 'Headers' | 'Response' | 'Request'): () => NativeCtor<T> {
-  const descriptor = Object.getOwnPropertyDescriptor(globalThis, name);
-  let ctor: NativeCtor<T> | undefined;
-  return () => {
-    if (!ctor) {
-      ctor = (descriptor?.get ? descriptor.get.call(globalThis) : descriptor?.value) as NativeCtor<T>;
-      markNativeLoaded();
-      restoreLightGlobals();
-    }
-    return ctor;
-  };
+function isNative(value: unknown, name: 'Headers' | 'Request' | 'Response'): boolean {
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return false;
+  if (toStringTag(value) !== `[object ${name}]`) return false;
+  return value instanceof (g[name] as new () => unknown);
 }
 
-function restoreLightGlobals(): void {
-  for (const [name, light] of lightGlobals) {
-    // The descriptor, not the property: reading the property would run the lazy getter.
-    if (Object.getOwnPropertyDescriptor(globalThis, name)?.value !== light) {
-      Object.defineProperty(globalThis, name, { value: light, writable: true, configurable: true, enumerable: false });
-    }
+/** A class's `name` as the platform's (minifiers rename classes). */
+function nameAs(ctor: Function, name: string): void {
+  Object.defineProperty(ctor, 'name', { value: name, configurable: true });
+}
+
+function arity(count: number, needed: number, where: string): void {
+  if (count < needed) {
+    throw new TypeError(`${where}: ${needed} argument${needed > 1 ? 's' : ''} required, but only ${count} present.`);
   }
 }
 
-export const NativeHeaders = nativeGlobal<Headers>('Headers');
-export const NativeResponse = nativeGlobal<Response>('Response');
-export const NativeRequest = nativeGlobal<Request>('Request');
+// ---------------------------------------------------------------------------------------------
+// Header names and values, as WebIDL ByteString and the Fetch standard define them.
 
-type HeadersLike = LightHeaders | Headers | Record<string, string> | Array<[string, string]> | Iterable<[string, string]>;
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const NON_BYTE = /[^\x00-\xff]/;
+const FORBIDDEN_VALUE = /[\0\r\n]/;
+const isHttpWhitespace = (code: number) => code === 9 || code === 10 || code === 13 || code === 32;
 
-/** `Headers`: names are case-insensitive, values of a repeated name join with ', ', except Set-Cookie. */
+/** WebIDL ByteString: `${value}` (a Symbol throws), and no code unit above 0xFF. */
+function byteString(value: unknown): string {
+  const s = `${value as string}`;
+  const bad = NON_BYTE.exec(s);
+  if (bad) {
+    throw new TypeError(`Cannot convert argument to a ByteString because the character at index ${bad.index} has a value of ${s.charCodeAt(bad.index)} which is greater than 255.`);
+  }
+  return s;
+}
+
+/** Strips leading and trailing HTTP whitespace (tab, LF, CR, space) and nothing else. */
+export function normalizeHeaderValue(value: string): string {
+  if (!value || (!isHttpWhitespace(value.charCodeAt(0)) && !isHttpWhitespace(value.charCodeAt(value.length - 1)))) return value;
+  let start = 0;
+  let end = value.length;
+  while (start < end && isHttpWhitespace(value.charCodeAt(start))) start++;
+  while (end > start && isHttpWhitespace(value.charCodeAt(end - 1))) end--;
+  return value.slice(start, end);
+}
+
+export const isValidHeaderName = (name: string): boolean => TOKEN.test(name);
+export const isValidHeaderValue = (value: string): boolean => !FORBIDDEN_VALUE.test(value);
+
+type Pairs = Array<[string, string]>;
+
+const notHeadersInit = (where: string) =>
+  new TypeError(`${where}: Argument 1 could not be converted to one of: sequence<sequence<ByteString>>, record<ByteString, ByteString>.`);
+
+/**
+ * WebIDL conversion of a HeadersInit — `sequence<sequence<ByteString>>` or
+ * `record<ByteString, ByteString>` — as the platform does it: every own key of a record, pairs of
+ * any length (the length is checked when the headers are filled).
+ */
+function convertHeadersInit(init: unknown, where: string): string[][] {
+  if (init === null || (typeof init !== 'object' && typeof init !== 'function')) throw notHeadersInit(where);
+  if (init instanceof LightHeaders && !isNative(init, 'Headers')) return headerPairs(init as LightHeaders);
+  const entries: string[][] = [];
+  if (typeof (init as AnyRecord)[Symbol.iterator] === 'function') {
+    for (const pair of init as Iterable<unknown>) {
+      if (pair === null || (typeof pair !== 'object' && typeof pair !== 'function') || typeof (pair as AnyRecord)[Symbol.iterator] !== 'function') {
+        throw notHeadersInit(where);
+      }
+      entries.push([...(pair as Iterable<unknown>)].map(byteString));
+    }
+    return entries;
+  }
+  const record = init as AnyRecord;
+  for (const key of [...Object.getOwnPropertyNames(record), ...Object.getOwnPropertySymbols(record)]) {
+    entries.push([byteString(key), byteString(record[key])]);
+  }
+  return entries;
+}
+
+const Guard = { NONE: 0, IMMUTABLE: 1 } as const;
+
+/** The headers as [name, value] pairs, Set-Cookie values apart (a copy). */
+export let headerPairs: (headers: LightHeaders) => Pairs;
+/** Appends validated pairs, as the standard's "fill". */
+let fillHeaders: (headers: LightHeaders, entries: string[][]) => void;
+/** Makes headers immutable, as those of `Response.redirect()`. */
+let freezeHeaders: (headers: LightHeaders) => void;
+
+/**
+ * `Headers`: case-insensitive names, values joined with `, ` (`; ` for Cookie), Set-Cookie kept
+ * apart, iteration sorted by name and live (an entry added during iteration is visited).
+ */
 export class LightHeaders {
   static [Symbol.hasInstance](value: unknown): boolean {
-    if (value !== null && typeof value === 'object' && LIGHT_HEADERS in value) return true;
-    return isNativeLoaded() && value instanceof NativeHeaders();
+    if (this !== LightHeaders) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return (value !== null && typeof value === 'object' && #map in value) || isNative(value, 'Headers');
   }
 
-  private readonly map = new Map<string, string[]>();
-  public readonly [LIGHT_HEADERS] = true;
+  /** Lower-case name → combined value. */
+  #map = new Map<string, string>();
+  #cookies: string[] | null = null;
+  #sorted: Pairs | null = null;
+  #guard: number = Guard.NONE;
 
-  constructor(init?: HeadersLike | null) {
-    if (!init) return;
-    if (typeof (init as Headers).forEach === 'function' && !Array.isArray(init)) {
-      (init as Headers).forEach((value, name) => this.append(name, value));
-      // forEach joins Set-Cookie; keep each cookie separate.
-      const cookies = typeof (init as Headers).getSetCookie === 'function' ? (init as Headers).getSetCookie() : [];
-      if (cookies.length > 1) this.map.set('set-cookie', [...cookies]);
-    } else if (Array.isArray(init) || typeof (init as Iterable<unknown>)[Symbol.iterator] === 'function') {
-      for (const [name, value] of init as Iterable<[string, string]>) this.append(name, value);
-    } else {
-      for (const [name, value] of Object.entries(init as Record<string, string>)) this.append(name, value);
+  constructor(init?: unknown) {
+    if (init === undefined) return;
+    if (init instanceof LightHeaders && #map in init) {
+      this.#map = new Map(init.#map);
+      this.#cookies = init.#cookies && [...init.#cookies];
+      return;
     }
+    fillHeaders(this, convertHeadersInit(init, 'Headers constructor'));
+  }
+
+  static {
+    headerPairs = (headers) => headers.#list().map(([n, v]) => [n, v]);
+    fillHeaders = (headers, entries) => {
+      for (const entry of entries) {
+        if (entry.length !== 2) throw new TypeError(`Headers constructor: expected name/value pair to be length 2, found ${entry.length}.`);
+        headers.#append(entry[0], entry[1], 'Headers.append');
+      }
+    };
+    freezeHeaders = (headers) => {
+      headers.#guard = Guard.IMMUTABLE;
+    };
+  }
+
+  #check(name: string, value: string | undefined, where: string): string {
+    if (!TOKEN.test(name)) throw new TypeError(`${where}: "${name}" is an invalid header name.`);
+    if (value !== undefined && !isValidHeaderValue(value)) throw new TypeError(`${where}: "${value}" is an invalid header value.`);
+    if (this.#guard === Guard.IMMUTABLE) throw new TypeError('immutable');
+    this.#sorted = null;
+    return name.toLowerCase();
+  }
+
+  #append(name: string, value: string, where: string): void {
+    const v = normalizeHeaderValue(value);
+    const key = this.#check(name, v, where);
+    const existing = this.#map.get(key);
+    this.#map.set(key, existing === undefined ? v : `${existing}${key === 'cookie' ? '; ' : ', '}${v}`);
+    if (key === 'set-cookie') (this.#cookies ??= []).push(v);
   }
 
   append(name: string, value: string): void {
-    const key = String(name).toLowerCase();
-    const values = this.map.get(key);
-    if (values) values.push(String(value).trim());
-    else this.map.set(key, [String(value).trim()]);
+    arity(arguments.length, 2, 'Headers.append');
+    this.#append(byteString(name), byteString(value), 'Headers.append');
   }
 
   set(name: string, value: string): void {
-    this.map.set(String(name).toLowerCase(), [String(value).trim()]);
+    arity(arguments.length, 2, 'Headers.set');
+    const v = normalizeHeaderValue(byteString(value));
+    const key = this.#check(byteString(name), v, 'Headers.set');
+    this.#map.set(key, v);
+    if (key === 'set-cookie') this.#cookies = [v];
   }
 
   delete(name: string): void {
-    this.map.delete(String(name).toLowerCase());
-  }
-
-  has(name: string): boolean {
-    return this.map.has(String(name).toLowerCase());
+    arity(arguments.length, 1, 'Headers.delete');
+    const key = this.#check(byteString(name), undefined, 'Headers.delete');
+    this.#map.delete(key);
+    if (key === 'set-cookie') this.#cookies = null;
   }
 
   get(name: string): string | null {
-    const values = this.map.get(String(name).toLowerCase());
-    return values ? values.join(', ') : null;
+    arity(arguments.length, 1, 'Headers.get');
+    const n = byteString(name);
+    if (!TOKEN.test(n)) throw new TypeError(`Headers.get: "${n}" is an invalid header name.`);
+    return this.#map.get(n.toLowerCase()) ?? null;
+  }
+
+  has(name: string): boolean {
+    arity(arguments.length, 1, 'Headers.has');
+    const n = byteString(name);
+    if (!TOKEN.test(n)) throw new TypeError(`Headers.has: "${n}" is an invalid header name.`);
+    return this.#map.has(n.toLowerCase());
   }
 
   getSetCookie(): string[] {
-    return [...(this.map.get('set-cookie') ?? [])];
+    return this.#cookies ? [...this.#cookies] : [];
+  }
+
+  /** Sorted by name, Set-Cookie values one by one; recomputed after a change. */
+  #list(): Pairs {
+    if (!this.#sorted) {
+      const names = [...this.#map.keys()].sort();
+      const list: Pairs = [];
+      for (const name of names) {
+        if (name === 'set-cookie' && this.#cookies) for (const cookie of this.#cookies) list.push([name, cookie]);
+        else list.push([name, this.#map.get(name)!]);
+      }
+      this.#sorted = list;
+    }
+    return this.#sorted;
   }
 
   forEach(callback: (value: string, name: string, headers: this) => void, thisArg?: unknown): void {
-    for (const [name, value] of this.entries()) callback.call(thisArg, value, name, this);
+    arity(arguments.length, 1, 'Headers.forEach');
+    if (typeof callback !== 'function') throw new TypeError("Headers.forEach: Argument 1 could not be converted to: Function.");
+    for (let i = 0; i < this.#list().length; i++) {
+      const [name, value] = this.#list()[i];
+      callback.call(thisArg, value, name, this);
+    }
   }
 
   *entries(): IterableIterator<[string, string]> {
-    for (const name of [...this.map.keys()].sort()) {
-      if (name === 'set-cookie') for (const cookie of this.map.get(name)!) yield [name, cookie];
-      else yield [name, this.get(name)!];
+    // Index-based over the current list, as the platform's iterator: changes made during
+    // iteration are seen.
+    for (let i = 0; i < this.#list().length; i++) {
+      const [name, value] = this.#list()[i];
+      yield [name, value];
     }
   }
 
@@ -133,254 +257,418 @@ export class LightHeaders {
   [Symbol.iterator](): IterableIterator<[string, string]> {
     return this.entries();
   }
-
-  get [Symbol.toStringTag](): string {
-    return 'Headers';
-  }
 }
+Object.defineProperty(LightHeaders.prototype, Symbol.toStringTag, { value: 'Headers', configurable: true });
+nameAs(LightHeaders, 'Headers');
 
-/** Bodies the light response keeps as they are; anything else goes to a native Response. */
-type SimpleBody = string | Uint8Array | ArrayBuffer | null;
-function isSimpleBody(body: unknown): body is SimpleBody {
-  return body === null || body === undefined || typeof body === 'string' || body instanceof Uint8Array || body instanceof ArrayBuffer;
-}
+// ---------------------------------------------------------------------------------------------
+// Bodies.
 
-interface ResponseInitLike {
-  status?: number;
-  statusText?: string;
-  headers?: HeadersLike;
-}
+/** A body the light classes keep: a string (USVString) or bytes of their own. */
+type Source = string | Uint8Array;
 
-/** `Response` for string, byte and empty bodies; other bodies are handed to the native class at once. */
-export class LightResponse {
-  static [Symbol.hasInstance](value: unknown): boolean {
-    if (value !== null && typeof value === 'object' && LIGHT_RESPONSE in value) return true;
-    return isNativeLoaded() && value instanceof NativeResponse();
-  }
+interface Extracted { source: Source | null; contentType: string | null }
 
-  static json(data: unknown, init: ResponseInitLike = {}): LightResponse {
-    const body = JSON.stringify(data);
-    if (body === undefined) throw new TypeError('Response.json: value is not JSON serializable');
-    const headers = new LightHeaders(init.headers);
-    if (!headers.has('content-type')) headers.set('content-type', 'application/json');
-    return new LightResponse(body, { ...init, headers });
-  }
+const isPlainArrayBuffer = (value: unknown): value is ArrayBuffer =>
+  toStringTag(value) === '[object ArrayBuffer]' && !(value as { resizable?: boolean }).resizable;
 
-  static redirect(url: string | URL, status = 302): LightResponse {
-    if (![301, 302, 303, 307, 308].includes(status)) throw new RangeError(`Response.redirect: invalid status code ${status}`);
-    let location: string;
-    try {
-      location = new URL(String(url)).href;
-    } catch {
-      throw new TypeError(`Response.redirect: failed to parse URL from ${String(url)}`);
-    }
-    return new LightResponse(null, { status, headers: { location } });
-  }
-
-  static error(): Response {
-    markNativeLoaded();
-    return (NativeResponse() as unknown as { error(): Response }).error();
-  }
-
-  public readonly [LIGHT_RESPONSE] = true;
-  private [NATIVE]?: Response;
-  private readonly bodyInit: SimpleBody | undefined;
-  private readonly init: ResponseInitLike;
-  private lightHeaders?: LightHeaders;
-  private used = false;
-
-  constructor(body?: unknown, init: ResponseInitLike | Response = {}) {
-    const fromResponse = init !== null && typeof init === 'object' && ('status' in init) && (init instanceof LightResponse || typeof (init as Response).clone === 'function');
-    const plainInit: ResponseInitLike = fromResponse
-      ? { status: (init as Response).status, statusText: (init as Response).statusText, headers: new LightHeaders((init as Response).headers) }
-      : (init as ResponseInitLike) ?? {};
-    this.init = plainInit;
-    const status = plainInit.status ?? 200;
-    if (!Number.isInteger(status) || status < 200 || status > 599) {
-      throw new RangeError(`Response: status ${status} is outside 200-599`);
-    }
-    if ([204, 205, 304].includes(status) && body !== null && body !== undefined) {
-      throw new TypeError(`Response: a ${status} response cannot have a body`);
-    }
-    if (isSimpleBody(body)) {
-      this.bodyInit = body ?? null;
-    } else {
-      markNativeLoaded();
-      this[NATIVE] = new (NativeResponse())(body, { status: plainInit.status, statusText: plainInit.statusText, headers: plainInit.headers ? [...new LightHeaders(plainInit.headers)] : undefined });
-    }
-  }
-
-  /** The native Response this one stands for, made on first need. */
-  toNative(): Response {
-    if (!this[NATIVE]) {
-      markNativeLoaded();
-      const status = this.status;
-      this[NATIVE] = new (NativeResponse())(status === 204 || status === 304 ? null : this.bodyInit, {
-        status, statusText: this.statusText, headers: [...this.headers],
-      });
-    }
-    return this[NATIVE]!;
-  }
-
-  /** The body as given, when it is simple enough to send without the native class. @internal */
-  _simpleBody(): SimpleBody | undefined {
-    return this[NATIVE] ? undefined : this.bodyInit;
-  }
-
-  get status(): number {
-    return this[NATIVE]?.status ?? this.init.status ?? 200;
-  }
-
-  get statusText(): string {
-    return this[NATIVE]?.statusText ?? this.init.statusText ?? '';
-  }
-
-  get ok(): boolean {
-    return this.status >= 200 && this.status < 300;
-  }
-
-  get headers(): LightHeaders {
-    if (this[NATIVE]) return this[NATIVE].headers as unknown as LightHeaders;
-    if (!this.lightHeaders) {
-      this.lightHeaders = new LightHeaders(this.init.headers);
-      if (typeof this.bodyInit === 'string' && !this.lightHeaders.has('content-type')) {
-        this.lightHeaders.set('content-type', 'text/plain;charset=UTF-8');
+/**
+ * The body as the light classes keep it, or undefined when only the platform can take it
+ * (streams, Blob, FormData, async iterables, shared or resizable buffers, other objects).
+ */
+function extractLight(body: unknown): Extracted | undefined {
+  if (body === null || body === undefined) return { source: null, contentType: null };
+  switch (typeof body) {
+    case 'string': return { source: body, contentType: 'text/plain;charset=UTF-8' };
+    case 'number': case 'boolean': case 'bigint': return { source: String(body), contentType: 'text/plain;charset=UTF-8' };
+    case 'object':
+      if (ArrayBuffer.isView(body)) {
+        if (!isPlainArrayBuffer(body.buffer)) return undefined;
+        return { source: new Uint8Array(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength)), contentType: null };
       }
-    }
-    return this.lightHeaders;
+      if (isPlainArrayBuffer(body)) return { source: new Uint8Array(body.slice(0)), contentType: null };
+      if (body instanceof URLSearchParams) return { source: body.toString(), contentType: 'application/x-www-form-urlencoded;charset=UTF-8' };
+      return undefined;
+    default: return undefined;
+  }
+}
+
+/** ES2024 string methods (Node 20+). */
+interface WellFormed { isWellFormed(): boolean; toWellFormed(): string }
+
+let decoder: InstanceType<typeof TextDecoder> | undefined;
+let encoder: InstanceType<typeof TextEncoder> | undefined;
+
+/** UTF-8 decode as the platform's body readers do: BOM stripped, bad sequences replaced. */
+function decodeUtf8(source: Source | null): string {
+  if (source === null) return '';
+  if (typeof source === 'string') {
+    const s = (source as unknown as WellFormed).isWellFormed() ? source : (source as unknown as WellFormed).toWellFormed();
+    return s.charCodeAt(0) === 0xfeff ? s.slice(1) : s;
+  }
+  return (decoder ??= new TextDecoder()).decode(source);
+}
+
+/** The body's bytes (strings as UTF-8, lone surrogates replaced). */
+export function sourceBytes(source: Source | null): Uint8Array {
+  if (source === null) return new Uint8Array(0);
+  if (typeof source === 'string') return (encoder ??= new TextEncoder()).encode(source);
+  return source;
+}
+
+const bodyUnusable = (where: string) => new TypeError(`${where}: Body has already been consumed.`);
+
+/** Marks a native body used, as a light read already did. */
+function disturb<T extends { arrayBuffer(): Promise<ArrayBuffer> }>(native: T): T {
+  native.arrayBuffer().catch(() => undefined);
+  return native;
+}
+
+interface Taken { source: Source | null; native?: Response | Request }
+/** The body as given, or undefined once a native object owns it (set by LightBody). */
+export let bodySource: (body: LightBody) => Source | null | undefined;
+/** Takes the body for a clone, or for a native Request made from a light one (set by LightBody). */
+let takeBody: (body: LightBody, where: string, clone: boolean) => Taken;
+
+/**
+ * What Request and Response share: the body readers. A body is read once; a null body reads as
+ * empty any number of times. `#native` is set once the body stream is handed out: from then on
+ * the native object owns the body.
+ */
+abstract class LightBody {
+  #source: Source | null;
+  #used = false;
+  #native: Response | Request | undefined;
+  /** Makes a native object with the given body and the current headers (for blob(), formData()). */
+  readonly #make: (self: LightBody, source: Source | null) => Response | Request;
+
+  protected constructor(source: Source | null, native: Response | Request | undefined, make: (self: LightBody, source: Source | null) => Response | Request) {
+    this.#source = source;
+    this.#native = native;
+    this.#make = make;
   }
 
-  get bodyUsed(): boolean {
-    return this[NATIVE]?.bodyUsed ?? this.used;
+  static {
+    bodySource = (body) => (body.#native ? undefined : body.#source);
+    takeBody = (body, where, clone) => {
+      if (body.bodyUsed) throw bodyUnusable(where);
+      if (body.#native) return clone ? { source: null, native: body.#native.clone() } : { source: null, native: body.#native };
+      if (!clone && body.#source !== null) body.#used = true;
+      return { source: body.#source };
+    };
+  }
+
+  /** A native object owning the body, made on first need (a used body stays used). */
+  #owner(): Response | Request {
+    if (!this.#native) {
+      const native = this.#make(this, this.#source);
+      this.#native = this.#used ? disturb(native) : native;
+    }
+    return this.#native;
   }
 
   get body(): ReadableStream<Uint8Array> | null {
-    return this.toNative().body;
+    if (this.#source === null && !this.#native) return null;
+    return this.#owner().body;
   }
 
-  get redirected(): boolean { return false; }
-  get type(): string { return 'default'; }
-  get url(): string { return ''; }
+  get bodyUsed(): boolean {
+    return this.#native ? this.#native.bodyUsed : this.#used;
+  }
+
+  #consume(): Source | null {
+    if (this.#used) throw new TypeError('Body is unusable: Body has already been read');
+    if (this.#source !== null) this.#used = true;
+    return this.#source;
+  }
 
   async text(): Promise<string> {
-    if (this[NATIVE]) return this[NATIVE].text();
-    this.consume();
-    const b = this.bodyInit;
-    return b === null || b === undefined ? '' : typeof b === 'string' ? b : Buffer.from(b as ArrayBuffer).toString('utf8');
+    if (this.#native) return this.#native.text();
+    return decodeUtf8(this.#consume());
   }
 
-  async json(): Promise<unknown> {
-    return JSON.parse(await this.text());
+  async json(): Promise<any> {
+    if (this.#native) return this.#native.json();
+    return JSON.parse(decodeUtf8(this.#consume()));
   }
 
   async arrayBuffer(): Promise<ArrayBuffer> {
-    if (this[NATIVE]) return this[NATIVE].arrayBuffer();
-    this.consume();
-    const bytes = toBytes(this.bodyInit ?? null);
+    if (this.#native) return this.#native.arrayBuffer();
+    const bytes = sourceBytes(this.#consume());
     return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   }
 
-  async blob(): Promise<Blob> { return this.toNative().blob(); }
-  async formData(): Promise<FormData> { return this.toNative().formData(); }
-  clone(): Response { return this.toNative().clone(); }
+  async bytes(): Promise<Uint8Array<ArrayBuffer>> {
+    if (this.#native) return (this.#native as unknown as { bytes(): Promise<Uint8Array<ArrayBuffer>> }).bytes();
+    return new Uint8Array(sourceBytes(this.#consume())) as Uint8Array<ArrayBuffer>;
+  }
 
-  private consume(): void {
-    if (this.used) throw new TypeError('Body is unusable: Body has already been read');
-    this.used = true;
+  async blob(): Promise<Blob> {
+    if (this.#native) return this.#native.blob();
+    return this.#make(this, this.#consume()).blob();
+  }
+
+  async formData(): Promise<FormData> {
+    if (this.#native) return this.#native.formData();
+    return this.#make(this, this.#consume()).formData();
   }
 }
 
-export function toBytes(body: SimpleBody): Uint8Array {
-  if (body === null) return new Uint8Array(0);
-  if (typeof body === 'string') return Buffer.from(body, 'utf8');
-  if (body instanceof ArrayBuffer) return new Uint8Array(body);
-  return body;
+// ---------------------------------------------------------------------------------------------
+// Response.
+
+const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
+const REDIRECT_STATUS = new Set([301, 302, 303, 307, 308]);
+/** Reason-phrase: HTAB, SP, visible ASCII and obs-text. */
+const REASON = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+/** WebIDL `unsigned short` without [EnforceRange]: truncated, modulo 2^16. */
+function unsignedShort(value: unknown): number {
+  const n = Number(value);
+  if (!Number.isFinite(n)) return 0;
+  const int = Math.trunc(n) % 65536;
+  return int < 0 ? int + 65536 : int + 0;
 }
+
+interface ResponseInitLike { status?: unknown; statusText?: unknown; headers?: unknown }
+interface Init { status: number; statusText: string; headers?: string[][] }
+
+/** WebIDL conversion of a ResponseInit. */
+function convertResponseInit(init: unknown): Init {
+  if (init === undefined || init === null) return { status: 200, statusText: '' };
+  if (typeof init !== 'object' && typeof init !== 'function') {
+    throw new TypeError('Response constructor: Expected init to be one of: Null, Undefined, Object.');
+  }
+  // Each member read once, in the platform's (lexicographic) order.
+  const i = init as ResponseInitLike;
+  const headersInit = i.headers;
+  const headers = headersInit === undefined ? undefined : convertHeadersInit(headersInit, 'Response constructor');
+  const statusInit = i.status;
+  const status = statusInit === undefined ? 200 : unsignedShort(statusInit);
+  const statusTextInit = i.statusText;
+  const statusText = statusTextInit === undefined ? '' : byteString(statusTextInit);
+  return { status, statusText, headers };
+}
+
+const INTERNAL = Symbol('cdk-web-tiers.internal');
+
+/** Whether a value is a light Response (not a native one). */
+export let isLightResponse: (value: unknown) => boolean;
+/** Whether a value is a light Request (not a native one). */
+let isLightRequest: (value: unknown) => boolean;
+/**
+ * The native Request a light one stands for, with its current headers, for the platform's
+ * `Request` constructor and `fetch`: as those do with a Request, it takes the body.
+ */
+let requestToNative: (request: LightRequest, where: string) => Request;
+/**
+ * A light request, as the adapters make them: a serialized URL, an upper-case method, headers
+ * whose values are ByteStrings, the body's bytes (dropped for GET and HEAD, as a server does).
+ */
+export let createLightRequest: (url: string, method: string, headers: LightHeaders, body: Uint8Array | null) => LightRequest;
+
+/** `Response` for string, byte, URLSearchParams and empty bodies; other bodies are the platform's. */
+export class LightResponse extends LightBody {
+  static [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== LightResponse) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return (value !== null && typeof value === 'object' && #status in value) || isNative(value, 'Response');
+  }
+
+  static json(data: unknown, init?: unknown): LightResponse {
+    arity(arguments.length, 1, 'Response.json');
+    if (init === null) throw new TypeError('Response.json: init must be an object');
+    const converted = convertResponseInit(init);
+    const body = JSON.stringify(data);
+    if (body === undefined) throw new TypeError('Response.json: Value is not JSON serializable');
+    return new LightResponse(INTERNAL, converted, { source: body, contentType: 'application/json' });
+  }
+
+  static redirect(url: string | URL, status: number = 302): LightResponse {
+    arity(arguments.length, 1, 'Response.redirect');
+    const href = `${url as string}`;
+    let location: string;
+    try {
+      location = new URL(href).href;
+    } catch (err) {
+      throw new TypeError(`Failed to parse URL from ${href}`, { cause: err });
+    }
+    const code = unsignedShort(status);
+    if (!REDIRECT_STATUS.has(code)) throw new RangeError(`Invalid status code ${code}`);
+    const response = new LightResponse(INTERNAL, { status: code, statusText: '', headers: [['location', location]] }, { source: null, contentType: null });
+    freezeHeaders(response.#headers);
+    return response;
+  }
+
+  static error(): Response {
+    return NativeResponse().error();
+  }
+
+  #status: number;
+  #statusText: string;
+  #headers: LightHeaders;
+
+  constructor(body: unknown = null, init?: unknown, ..._internal: unknown[]) {
+    let extracted: Extracted | undefined;
+    let converted: Init;
+    let native: Response | undefined;
+    if (body === INTERNAL) {
+      converted = init as Init;
+      extracted = arguments[2] as Extracted;
+      native = arguments[3] as Response | undefined;
+    } else {
+      extracted = extractLight(body);
+      if (!extracted) {
+        // Exactly the platform's constructor, checks and all; the headers are then copied.
+        native = new (NativeResponse())(body as any, init as any);
+        converted = { status: native.status, statusText: native.statusText, headers: [...native.headers] };
+      } else {
+        converted = convertResponseInit(init);
+      }
+    }
+    super(extracted?.source ?? null, native, LightResponse.#makeNative);
+    const { status, statusText } = converted;
+    if (status < 200 || status > 599) throw new RangeError(`init["status"] must be in the range of 200 to 599, inclusive.`);
+    if (!REASON.test(statusText)) throw new TypeError('Invalid statusText');
+    this.#status = status;
+    this.#statusText = statusText;
+    this.#headers = new LightHeaders();
+    if (native) {
+      // set-cookie comes apart from the native iterator; fill keeps each one.
+      fillHeaders(this.#headers, converted.headers!);
+      return;
+    }
+    if (converted.headers) fillHeaders(this.#headers, converted.headers);
+    if (extracted!.source !== null) {
+      if (NULL_BODY_STATUS.has(status)) throw new TypeError(`Response constructor: Invalid response status code ${status}`);
+      if (extracted!.contentType && !this.#headers.has('content-type')) this.#headers.append('content-type', extracted!.contentType);
+    }
+  }
+
+  static #makeNative(self: LightBody, source: Source | null): Response {
+    const r = self as LightResponse;
+    return new (NativeResponse())(source as any, { status: r.#status, statusText: r.#statusText, headers: headerPairs(r.#headers) });
+  }
+
+  static {
+    isLightResponse = (value) => value !== null && typeof value === 'object' && #status in value;
+  }
+
+  get type(): 'default' { return 'default'; }
+  get url(): string { return ''; }
+  get redirected(): boolean { return false; }
+  get status(): number { return this.#status; }
+  get ok(): boolean { return this.#status >= 200 && this.#status <= 299; }
+  get statusText(): string { return this.#statusText; }
+  get headers(): LightHeaders { return this.#headers; }
+
+  clone(): LightResponse {
+    const { source, native } = takeBody(this, 'Response.clone', true);
+    return new LightResponse(INTERNAL, { status: this.#status, statusText: this.#statusText, headers: headerPairs(this.#headers) },
+      { source, contentType: null }, native);
+  }
+}
+Object.defineProperty(LightResponse.prototype, Symbol.toStringTag, { value: 'Response', configurable: true });
+nameAs(LightResponse, 'Response');
+
+// ---------------------------------------------------------------------------------------------
+// Request.
 
 /**
- * The request handed to the app: url, method, headers and the body readers are light; any
- * other Request member is served by a native Request made on first use.
+ * `Request`. The adapters make light requests (url, method, headers, body bytes); anything else
+ * that constructs one — `new Request(url, init)` in the app — gets the platform's Request, with a
+ * light request as input turned into a native one first.
  */
-export function lightRequest(url: string, method: string, headers: LightHeaders, body: Buffer | undefined): Request {
-  let native: Request | undefined;
-  let used = false;
-  const toNative = (): Request => {
-    markNativeLoaded();
-    native ??= new (NativeRequest())(url, { method, headers: [...headers], body: body && method !== 'GET' && method !== 'HEAD' ? body : undefined });
-    return native;
-  };
-  const consume = () => {
-    if (used) throw new TypeError('Body is unusable: Body has already been read');
-    used = true;
-  };
-  const own: Record<PropertyKey, unknown> = {
-    url,
-    method,
-    headers,
-    get bodyUsed() { return native?.bodyUsed ?? used; },
-    // The stream is the native request's, so reading it marks the body used as the spec says.
-    get body() {
-      if (native) return native.body;
-      if (!body || body.length === 0) return null;
-      return toNative().body;
-    },
-    text: async () => (native ? native.text() : (consume(), body ? body.toString('utf8') : '')),
-    json: async () => (native ? native.json() : (consume(), JSON.parse(body ? body.toString('utf8') : ''))),
-    arrayBuffer: async () => {
-      if (native) return native.arrayBuffer();
-      consume();
-      const b = body ?? Buffer.alloc(0);
-      return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
-    },
-    [Symbol.toStringTag]: 'Request',
-  };
-  return new Proxy(own, {
-    // `request instanceof Request` holds (it loads the native class, which few apps need).
-    getPrototypeOf() {
-      return NativeRequest().prototype;
-    },
-    get(target, prop) {
-      if (prop in target) return target[prop as string];
-      const value = Reflect.get(toNative(), prop);
-      return typeof value === 'function' ? value.bind(native) : value;
-    },
-    has(target, prop) {
-      return prop in target || prop in toNative();
-    },
-  }) as unknown as Request;
-}
-
-let installed = false;
-
-/**
- * Puts LightHeaders and LightResponse in place of the global `Headers` and `Response`, so an app's
- * `new Response(...)` does not load the native fetch classes. `instanceof` keeps working for
- * native objects too. Set `WEB_TIERS_NATIVE_FETCH=1` to keep the platform's classes.
- */
-export function installLightGlobals(): void {
-  if (installed || process.env.WEB_TIERS_NATIVE_FETCH === '1') return;
-  installed = true;
-  // Anything that reads the native getters has loaded them; from then on instanceof checks are exact.
-  lightGlobals.set('Headers', LightHeaders);
-  lightGlobals.set('Response', LightResponse);
-  restoreLightGlobals();
-  const request = Object.getOwnPropertyDescriptor(globalThis, 'Request');
-  if (request?.get) {
-    const get = request.get;
-    Object.defineProperty(globalThis, 'Request', { ...request, get() { markNativeLoaded(); return get.call(globalThis); } });
+export class LightRequest extends LightBody {
+  static [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== LightRequest) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return (value !== null && typeof value === 'object' && #url in value) || isNative(value, 'Request');
   }
-  const fetchDescriptor = Object.getOwnPropertyDescriptor(globalThis, 'fetch');
-  if (fetchDescriptor?.get) {
-    const get = fetchDescriptor.get;
-    Object.defineProperty(globalThis, 'fetch', { ...fetchDescriptor, get() { markNativeLoaded(); return get.call(globalThis); } });
-  } else if (typeof fetchDescriptor?.value === 'function') {
-    const original = fetchDescriptor.value as typeof fetch;
-    Object.defineProperty(globalThis, 'fetch', {
-      ...fetchDescriptor,
-      value: function fetch(this: unknown, ...args: Parameters<typeof globalThis.fetch>) {
-        markNativeLoaded();
-        return original.apply(this, args);
-      },
-    });
+
+  #url!: string;
+  #method!: string;
+  #headers!: LightHeaders;
+  #signal: AbortSignal | undefined;
+
+  constructor(input: unknown, init?: unknown) {
+    if (input !== INTERNAL) {
+      // The app constructs a Request: the platform's, exactly. Returning an object from a
+      // constructor makes `new` yield it.
+      const source = isLightRequest(input) ? requestToNative(input as LightRequest, 'Request constructor') : input;
+      return new (NativeRequest())(source as any, convertInit(init)) as unknown as LightRequest;
+    }
+    const [url, method, headers, source, native] = init as [string, string, LightHeaders, Source | null, Request | undefined];
+    super(source, native, LightRequest.#makeNative);
+    this.#url = url;
+    this.#method = method;
+    this.#headers = headers;
+  }
+
+  static {
+    createLightRequest = (url, method, headers, body) => {
+      const source = body && body.length > 0 && method !== 'GET' && method !== 'HEAD' ? body : null;
+      return new LightRequest(INTERNAL, [url, method, headers, source, undefined]);
+    };
+  }
+
+  static #makeNative(self: LightBody, source: Source | null): Request {
+    const r = self as LightRequest;
+    return new (NativeRequest())(r.#url, { method: r.#method, headers: headerPairs(r.#headers), body: source, duplex: 'half' } as RequestInit);
+  }
+
+  /**
+   * @internal The native Request this one stands for, with its current headers, for the platform's
+   * `Request` constructor and `fetch`: as those do with a Request, it takes the body.
+   */
+  static {
+    isLightRequest = (value) => value !== null && typeof value === 'object' && #url in value;
+    requestToNative = (request, where) => {
+      if (request.bodyUsed) throw new TypeError(`${where}: Cannot construct a Request with a Request object that has already been used.`);
+      const { source, native } = takeBody(request, where, false);
+      const init = { method: request.#method, headers: headerPairs(request.#headers), body: native ? native.body : source, duplex: 'half', signal: request.signal };
+      return new (NativeRequest())(request.#url, init as RequestInit);
+    };
+  }
+
+  get method(): string { return this.#method; }
+  get url(): string { return this.#url; }
+  get headers(): LightHeaders { return this.#headers; }
+  get destination(): '' { return ''; }
+  get referrer(): string { return 'about:client'; }
+  get referrerPolicy(): '' { return ''; }
+  get mode(): 'cors' { return 'cors'; }
+  get credentials(): 'same-origin' { return 'same-origin'; }
+  get cache(): 'default' { return 'default'; }
+  get redirect(): 'follow' { return 'follow'; }
+  get integrity(): string { return ''; }
+  get keepalive(): boolean { return false; }
+  get isReloadNavigation(): boolean { return false; }
+  get isHistoryNavigation(): boolean { return false; }
+  get duplex(): 'half' { return 'half'; }
+  get signal(): AbortSignal {
+    return (this.#signal ??= new AbortController().signal);
+  }
+
+  clone(): LightRequest {
+    const { source, native } = takeBody(this, 'Request.clone', true);
+    const clone = new LightRequest(INTERNAL, [this.#url, this.#method, new LightHeaders(this.#headers), source, native as Request | undefined]);
+    clone.#signal = this.#signal;
+    return clone;
   }
 }
+Object.defineProperty(LightRequest.prototype, Symbol.toStringTag, { value: 'Request', configurable: true });
+nameAs(LightRequest, 'Request');
+
+/** A RequestInit whose light parts (headers, a light Request or Response as body) the platform can read. */
+function convertInit(init: unknown): RequestInit | undefined {
+  if (init === null || typeof init !== 'object') return init as undefined;
+  const i = init as AnyRecord;
+  const headers = i.headers instanceof LightHeaders && !isNative(i.headers, 'Headers') ? headerPairs(i.headers as LightHeaders) : i.headers;
+  return headers === i.headers ? (init as RequestInit) : ({ ...i, headers } as RequestInit);
+}
+
+/** `fetch`, the platform's: a light Request as input is turned into a native one first. */
+export function lightFetch(input: unknown, init?: unknown): Promise<Response> {
+  const source = isLightRequest(input) ? requestToNative(input as LightRequest, 'fetch') : input;
+  return nativeFetch()(source as any, convertInit(init));
+}
+nameAs(lightFetch, 'fetch');

@@ -113,6 +113,8 @@ function build(entry: string, target: Target, external: string[], define: Record
     ? `import app from ${JSON.stringify(entry)};\nimport { startServer } from ${JSON.stringify(runtime)};\nstartServer(app);\n`
     : `import app from ${JSON.stringify(entry)};\nimport { createHandler } from ${JSON.stringify(runtime)};\nexport const handler = createHandler(app);\n`;
   const root = packageRoot(entry);
+  // The lambda bundle binds the app's Headers/Request/Response/fetch to the light classes.
+  const inject = target === Target.LAMBDA ? [runtimeFile('fetch-globals')] : [];
   const directory = fs.mkdtempSync(path.join(os.tmpdir(), `cdk-web-tiers-${target}-`));
   const outfile = path.join(directory, file);
 
@@ -132,6 +134,7 @@ function build(entry: string, target: Target, external: string[], define: Record
       sourcesContent: false,
       legalComments: 'external',
       external,
+      inject,
       // WEB_TIERS_TARGET lets an app leave the other target's code out of the bundle.
       define: { 'process.env.NODE_ENV': '"production"', ...define, 'process.env.WEB_TIERS_TARGET': JSON.stringify(target) },
       absWorkingDir: root,
@@ -162,6 +165,15 @@ function build(entry: string, target: Target, external: string[], define: Record
     fs.writeFileSync(out.path, bytes);
   }
   return { directory, file, sizeBytes };
+}
+
+/**
+ * An ES module of the runtime by name (esbuild injects only ES modules): TypeScript in the source
+ * tree, JavaScript in the published package.
+ */
+function runtimeFile(name: string): string {
+  const source = path.join(RUNTIME_DIR, `${name}.mts`);
+  return fs.existsSync(source) ? source : path.join(RUNTIME_DIR, `${name}.mjs`);
 }
 
 /** The nearest folder above `file` holding a package.json (or the file's own folder). */

@@ -1,0 +1,39 @@
+/**
+ * How both adapters turn what arrived (scheme, Host, request target) into `request.url`, so the
+ * app sees the same URL on a server and on Lambda: the WHATWG URL serialization (lower-case
+ * host, default port dropped, dot segments resolved, spaces and non-ASCII percent-encoded).
+ */
+
+/** A request the adapters answer with 400 before the app sees it. */
+export class BadRequest extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BadRequest';
+  }
+}
+
+/** Targets already in serialized form: no dot segments, only characters the URL parser keeps. */
+const SERIALIZED_TARGET = /^\/[!#$&-;=?-[\]_a-z~]*$/i;
+const DOT_SEGMENT = /\/\.\.?(?:[/?#]|$)|%2e/i;
+const PLAIN_HOST = /^[a-z0-9.-]+$/;
+
+/** `scheme://host/target` as the URL parser serializes it; a BadRequest when it cannot be one. */
+export function requestUrl(scheme: string, host: string, target: string): string {
+  if (target.charCodeAt(0) !== 47) throw new BadRequest(`the request target must start with '/': ${JSON.stringify(target.slice(0, 100))}`);
+  if (PLAIN_HOST.test(host) && SERIALIZED_TARGET.test(target) && !DOT_SEGMENT.test(target)) return `${scheme}://${host}${target}`;
+  const backslash = target.indexOf('\\');
+  const query = target.indexOf('?');
+  if (backslash !== -1 && (query === -1 || backslash < query)) throw new BadRequest('a backslash in the request path');
+  let url: URL;
+  try {
+    url = new URL(`${scheme}://${host}${target}`);
+  } catch {
+    throw new BadRequest(`the Host header is not a valid host: ${JSON.stringify(host.slice(0, 100))}`);
+  }
+  // A Host the parser read as something else (user info, a path, another host) is not a host.
+  const expected = host.toLowerCase().replace(/:\d*$/, '');
+  if (url.hostname !== expected || url.username || url.password) {
+    throw new BadRequest(`the Host header is not a valid host: ${JSON.stringify(host.slice(0, 100))}`);
+  }
+  return url.href;
+}
