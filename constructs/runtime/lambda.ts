@@ -226,7 +226,14 @@ export function createHandler(app: FetchApp) {
       log('warn', 'bad request: answered 400', { reason: err.message });
       return toResult(kind, multiValue, BAD_REQUEST);
     }
-    const response = await app.fetch(request, { event, lambdaContext: context });
+    let response: Response;
+    try {
+      response = await app.fetch(request, { event, lambdaContext: context });
+    } catch (err) {
+      // As a server does: 500, and the error in the log (not a failed invocation, which clients see as 502).
+      log('error', 'the app threw: answered 500', { error: (err as Error)?.stack ?? String(err) });
+      return toResult(kind, multiValue, SERVER_ERROR);
+    }
     if (!(response instanceof LightResponse)) {
       log('error', 'the app returned something other than a Response: answered 500', { got: response === null ? 'null' : typeof response });
       return toResult(kind, multiValue, SERVER_ERROR);

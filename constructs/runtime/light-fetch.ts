@@ -299,11 +299,16 @@ interface WellFormed { isWellFormed(): boolean; toWellFormed(): string }
 let decoder: InstanceType<typeof TextDecoder> | undefined;
 let encoder: InstanceType<typeof TextEncoder> | undefined;
 
+/** A USVString: lone surrogates replaced by U+FFFD, as text is before it is encoded. */
+export function wellFormed(s: string): string {
+  return (s as unknown as WellFormed).isWellFormed() ? s : (s as unknown as WellFormed).toWellFormed();
+}
+
 /** UTF-8 decode as the platform's body readers do: BOM stripped, bad sequences replaced. */
 function decodeUtf8(source: Source | null): string {
   if (source === null) return '';
   if (typeof source === 'string') {
-    const s = (source as unknown as WellFormed).isWellFormed() ? source : (source as unknown as WellFormed).toWellFormed();
+    const s = wellFormed(source);
     return s.charCodeAt(0) === 0xfeff ? s.slice(1) : s;
   }
   return (decoder ??= new TextDecoder()).decode(source);
@@ -465,7 +470,7 @@ let requestToNative: (request: LightRequest, where: string) => Request;
  * A light request, as the adapters make them: a serialized URL, an upper-case method, headers
  * whose values are ByteStrings, the body's bytes (dropped for GET and HEAD, as a server does).
  */
-export let createLightRequest: (url: string, method: string, headers: LightHeaders, body: Uint8Array | null) => LightRequest;
+export let createLightRequest: (url: string, method: string, headers: LightHeaders, body: Uint8Array | null, signal?: () => AbortSignal) => LightRequest;
 
 /** `Response` for string, byte, URLSearchParams and empty bodies; other bodies are the platform's. */
 export class LightResponse extends LightBody {
@@ -588,6 +593,8 @@ export class LightRequest extends LightBody {
   #method!: string;
   #headers!: LightHeaders;
   #signal: AbortSignal | undefined;
+  /** Makes the signal, on first use: the server adapter's aborts when the client goes away. */
+  #makeSignal: (() => AbortSignal) | undefined;
 
   constructor(input: unknown, init?: unknown) {
     if (input !== INTERNAL) {
@@ -604,9 +611,11 @@ export class LightRequest extends LightBody {
   }
 
   static {
-    createLightRequest = (url, method, headers, body) => {
+    createLightRequest = (url, method, headers, body, signal) => {
       const source = body && body.length > 0 && method !== 'GET' && method !== 'HEAD' ? body : null;
-      return new LightRequest(INTERNAL, [url, method, headers, source, undefined]);
+      const request = new LightRequest(INTERNAL, [url, method, headers, source, undefined]);
+      request.#makeSignal = signal;
+      return request;
     };
   }
 
@@ -645,13 +654,14 @@ export class LightRequest extends LightBody {
   get isHistoryNavigation(): boolean { return false; }
   get duplex(): 'half' { return 'half'; }
   get signal(): AbortSignal {
-    return (this.#signal ??= new AbortController().signal);
+    return (this.#signal ??= this.#makeSignal?.() ?? new AbortController().signal);
   }
 
   clone(): LightRequest {
     const { source, native } = takeBody(this, 'Request.clone', true);
     const clone = new LightRequest(INTERNAL, [this.#url, this.#method, new LightHeaders(this.#headers), source, native as Request | undefined]);
-    clone.#signal = this.#signal;
+    // The clone's signal aborts with this one's.
+    clone.#makeSignal = () => this.signal;
     return clone;
   }
 }

@@ -1,9 +1,11 @@
+import * as http from 'node:http';
 import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
-import { createAdaptorServer } from '@hono/node-server';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
 import { assertFetchApp, type FetchApp } from './contract';
-
+import { LightHeaders, bodySource, createLightRequest, headerPairs, isLightResponse, wellFormed } from './light-fetch';
+import { BadRequest, requestUrl } from './request-target';
 /** Settings of the server adapter, read from the environment by default. */
 export interface ServerSettings {
   /** `PORT`, default 8080. */
@@ -49,8 +51,154 @@ export interface RunningServer {
 /** How long a keep-alive connection may stay idle after a drain starts before it is closed. */
 const IDLE_GRACE_MS = 500;
 
-function log(msg: string, fields: Record<string, unknown> = {}) {
-  process.stdout.write(`${JSON.stringify({ level: 'info', msg, ...fields })}\n`);
+function log(msg: string, fields: Record<string, unknown> = {}, level = 'info') {
+  process.stdout.write(`${JSON.stringify({ level, msg, ...fields })}\n`);
+}
+
+/** The request's URL as the app sees it on every target (see request-target.ts). */
+function urlOf(req: IncomingMessage): string {
+  const target = req.url ?? '/';
+  // Absolute-form targets (proxies send them) carry their own scheme and host.
+  if (target.charCodeAt(0) !== 47 && /^https?:\/\//i.test(target)) {
+    try {
+      return new URL(target).href;
+    } catch {
+      throw new BadRequest('an absolute request target that is not a URL');
+    }
+  }
+  // Behind the load balancer (or Caddy on tier 1) the client's scheme is X-Forwarded-Proto.
+  const forwarded = req.headers['x-forwarded-proto'];
+  const proto = typeof forwarded === 'string' ? forwarded.split(',')[0].trim().toLowerCase() : '';
+  const scheme = proto === 'https' || proto === 'http' ? proto : 'http';
+  const host = req.headers.host;
+  if (!host) throw new BadRequest('no Host header');
+  return requestUrl(scheme, host, target);
+}
+
+/** Headers as node:http received them: values are already Latin-1 ByteStrings, names valid tokens. */
+function headersOf(req: IncomingMessage): LightHeaders {
+  const headers = new LightHeaders();
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) headers.append(raw[i], raw[i + 1]);
+  return headers;
+}
+
+/** Whether a request carries a body: a length above zero, or a transfer coding. */
+function hasBody(req: IncomingMessage): boolean {
+  if (req.method === 'GET' || req.method === 'HEAD') return false;
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+/**
+ * The Request handed to the app. Without a body it is a light Request (see light-fetch.ts); with
+ * one it is the platform's, streaming the body as it arrives. Its signal aborts when the client
+ * goes away before the response is finished.
+ */
+function requestOf(req: IncomingMessage, res: ServerResponse): Request {
+  const url = urlOf(req);
+  const headers = headersOf(req);
+  let controller: AbortController | undefined;
+  const signal = () => {
+    if (!controller) {
+      const c = controller = new AbortController();
+      res.once('close', () => { if (!res.writableFinished) c.abort(); });
+    }
+    return controller.signal;
+  };
+  if (!hasBody(req)) return createLightRequest(url, req.method ?? 'GET', headers, null, signal) as unknown as Request;
+  return new globalThis.Request(url, {
+    method: req.method, headers: headerPairs(headers), body: Readable.toWeb(req) as ReadableStream, duplex: 'half', signal: signal(),
+  } as RequestInit);
+}
+
+const NO_BODY = new Set([204, 205, 304]);
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/** Writes what the app answered: light bodies in one write, native ones streamed. */
+async function respond(req: IncomingMessage, res: ServerResponse, response: Response): Promise<void> {
+  const light = isLightResponse(response);
+  const headers = light ? (response.headers as unknown as LightHeaders) : new LightHeaders(response.headers);
+  const status = response.status || 500;
+  const flat: string[] = [];
+  let nonAscii = false;
+  for (const [name, value] of headers) {
+    flat.push(name, value);
+    if (!nonAscii && NON_ASCII.test(value)) nonAscii = true;
+  }
+  const source = light ? bodySource(response as never) : undefined;
+  if (source !== undefined || !response.body || NO_BODY.has(status)) {
+    // A light body (or none): one write, with its length.
+    const body = source === undefined || source === null || NO_BODY.has(status) ? undefined
+      : typeof source === 'string' ? wellFormed(source) : source;
+    if (!headers.has('content-length') && status !== 204 && status !== 304) {
+      flat.push('content-length', String(body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength));
+    }
+    res.writeHead(status, response.statusText || undefined, flat);
+    // node:http sends the header block in the encoding of a string body given with it: header
+    // values (ByteStrings, one byte per character) must go out as Latin-1, so the body goes as bytes.
+    res.end(typeof body === 'string' && nonAscii ? Buffer.from(body, 'utf8') : body);
+    return;
+  }
+  // A native body: streamed as it comes. When the whole body is there at once (a native
+  // Response built from a string or bytes), it goes out in one write with its length instead.
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  try {
+    const first = await reader.read();
+    const second = first.done ? first : await Promise.race([reader.read(), new Promise<undefined>((resolve) => setImmediate(() => resolve(undefined)))]);
+    if (second?.done) {
+      const body = first.done ? undefined : first.value;
+      if (!headers.has('content-length')) flat.push('content-length', String(body?.byteLength ?? 0));
+      res.writeHead(status, response.statusText || undefined, flat);
+      res.end(req.method === 'HEAD' ? undefined : body);
+      return;
+    }
+    res.writeHead(status, response.statusText || undefined, flat);
+    if (req.method === 'HEAD') {
+      res.end();
+      await reader.cancel();
+      return;
+    }
+    res.write(first.value);
+    let next = second ?? await reader.read();
+    while (!next.done && !res.destroyed) {
+      if (!res.write(next.value)) await new Promise((resolve) => res.once('drain', resolve));
+      next = await reader.read();
+    }
+    res.end();
+  } catch (err) {
+    log('the response body failed while streaming: connection closed', { error: (err as Error).message }, 'error');
+    res.destroy();
+  }
+}
+
+async function serve(app: FetchApp, req: IncomingMessage, res: ServerResponse, settings: ServerSettings, draining: () => boolean): Promise<void> {
+  let request: Request;
+  try {
+    request = requestOf(req, res);
+  } catch (err) {
+    if (!(err instanceof BadRequest)) throw err;
+    log('bad request: answered 400', { reason: err.message }, 'warn');
+    res.writeHead(400, { 'content-length': '0', connection: 'close' }).end();
+    return;
+  }
+  let response: unknown;
+  try {
+    if (draining() && new URL(request.url).pathname === settings.healthCheckPath) {
+      response = Response.json({ status: 'draining' }, { status: 503, headers: { connection: 'close' } });
+    } else {
+      response = await app.fetch(request, { incoming: req, outgoing: res });
+    }
+  } catch (err) {
+    log('the app threw: answered 500', { error: (err as Error)?.stack ?? String(err) }, 'error');
+    response = undefined;
+  }
+  if (!(response instanceof Response)) {
+    if (response !== undefined) log('the app returned something other than a Response: answered 500', { got: response === null ? 'null' : typeof response }, 'error');
+    if (!res.headersSent) res.writeHead(500, { 'content-length': '0' }).end();
+    return;
+  }
+  await respond(req, res, response);
 }
 
 /**
@@ -65,17 +213,9 @@ export function startServer(app: FetchApp, settings: ServerSettings = settingsFr
   let draining = false;
   let drained: Promise<boolean> | undefined;
 
-  const server = createAdaptorServer({
-    fetch: (request: Request, env: unknown) => {
-      if (draining && new URL(request.url).pathname === settings.healthCheckPath) {
-        return Response.json({ status: 'draining' }, { status: 503, headers: { connection: 'close' } });
-      }
-      return app.fetch(request, env);
-    },
-  }) as Server;
-  // Runs before the adapter's listener, so the header is set before any response starts.
-  server.prependListener('request', (_req, res) => {
+  const server = http.createServer((req, res) => {
     if (draining) res.setHeader('connection', 'close');
+    void serve(app, req, res, settings, () => draining);
   });
   // Longer than the load balancer's idle timeout, so the balancer closes first and never races us.
   server.keepAliveTimeout = settings.keepAliveTimeoutMs;

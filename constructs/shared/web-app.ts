@@ -113,8 +113,8 @@ function build(entry: string, target: Target, external: string[], define: Record
     ? `import app from ${JSON.stringify(entry)};\nimport { startServer } from ${JSON.stringify(runtime)};\nstartServer(app);\n`
     : `import app from ${JSON.stringify(entry)};\nimport { createHandler } from ${JSON.stringify(runtime)};\nexport const handler = createHandler(app);\n`;
   const root = packageRoot(entry);
-  // The lambda bundle binds the app's Headers/Request/Response/fetch to the light classes.
-  const inject = target === Target.LAMBDA ? [runtimeFile('fetch-globals')] : [];
+  // Both bundles bind the app's Headers/Request/Response/fetch to the light classes.
+  const inject = [runtimeFile('fetch-globals')];
   const directory = fs.mkdtempSync(path.join(os.tmpdir(), `cdk-web-tiers-${target}-`));
   const outfile = path.join(directory, file);
 
