@@ -116,6 +116,8 @@ const Guard = { NONE: 0, IMMUTABLE: 1 } as const;
 
 /** The headers as [name, value] pairs, Set-Cookie values apart (a copy). */
 export let headerPairs: (headers: LightHeaders) => Pairs;
+/** The headers' own sorted list, to read without copying (the adapters write responses from it). */
+export let headerList: (headers: LightHeaders) => ReadonlyArray<readonly [string, string]>;
 /** Appends validated pairs, as the standard's "fill". */
 let fillHeaders: (headers: LightHeaders, entries: string[][]) => void;
 /** Makes headers immutable, as those of `Response.redirect()`. */
@@ -149,6 +151,7 @@ export class LightHeaders {
 
   static {
     headerPairs = (headers) => headers.#list().map(([n, v]) => [n, v]);
+    headerList = (headers) => headers.#list();
     fillHeaders = (headers, entries) => {
       for (const entry of entries) {
         if (entry.length !== 2) throw new TypeError(`Headers constructor: expected name/value pair to be length 2, found ${entry.length}.`);
@@ -217,7 +220,7 @@ export class LightHeaders {
   /** Sorted by name, Set-Cookie values one by one; recomputed after a change. */
   #list(): Pairs {
     if (!this.#sorted) {
-      const names = [...this.#map.keys()].sort();
+      const names = this.#map.size > 1 ? [...this.#map.keys()].sort() : [...this.#map.keys()];
       const list: Pairs = [];
       for (const name of names) {
         if (name === 'set-cookie' && this.#cookies) for (const cookie of this.#cookies) list.push([name, cookie]);
@@ -470,7 +473,8 @@ let requestToNative: (request: LightRequest, where: string) => Request;
  * A light request, as the adapters make them: a serialized URL, an upper-case method, headers
  * whose values are ByteStrings, the body's bytes (dropped for GET and HEAD, as a server does).
  */
-export let createLightRequest: (url: string, method: string, headers: LightHeaders, body: Uint8Array | null, signal?: () => AbortSignal) => LightRequest;
+export let createLightRequest: (url: string, method: string, headers: LightHeaders | (() => LightHeaders), body: Uint8Array | null,
+  signal?: () => AbortSignal) => LightRequest;
 
 /** `Response` for string, byte, URLSearchParams and empty bodies; other bodies are the platform's. */
 export class LightResponse extends LightBody {
@@ -591,7 +595,8 @@ export class LightRequest extends LightBody {
 
   #url!: string;
   #method!: string;
-  #headers!: LightHeaders;
+  /** The headers, or what makes them on first use (the server adapter builds them lazily). */
+  #headers!: LightHeaders | (() => LightHeaders);
   #signal: AbortSignal | undefined;
   /** Makes the signal, on first use: the server adapter's aborts when the client goes away. */
   #makeSignal: (() => AbortSignal) | undefined;
@@ -603,7 +608,7 @@ export class LightRequest extends LightBody {
       const source = isLightRequest(input) ? requestToNative(input as LightRequest, 'Request constructor') : input;
       return new (NativeRequest())(source as any, convertInit(init)) as unknown as LightRequest;
     }
-    const [url, method, headers, source, native] = init as [string, string, LightHeaders, Source | null, Request | undefined];
+    const [url, method, headers, source, native] = init as [string, string, LightHeaders | (() => LightHeaders), Source | null, Request | undefined];
     super(source, native, LightRequest.#makeNative);
     this.#url = url;
     this.#method = method;
@@ -621,7 +626,7 @@ export class LightRequest extends LightBody {
 
   static #makeNative(self: LightBody, source: Source | null): Request {
     const r = self as LightRequest;
-    return new (NativeRequest())(r.#url, { method: r.#method, headers: headerPairs(r.#headers), body: source, duplex: 'half' } as RequestInit);
+    return new (NativeRequest())(r.#url, { method: r.#method, headers: headerPairs(r.headers), body: source, duplex: 'half' } as RequestInit);
   }
 
   /**
@@ -633,14 +638,18 @@ export class LightRequest extends LightBody {
     requestToNative = (request, where) => {
       if (request.bodyUsed) throw new TypeError(`${where}: Cannot construct a Request with a Request object that has already been used.`);
       const { source, native } = takeBody(request, where, false);
-      const init = { method: request.#method, headers: headerPairs(request.#headers), body: native ? native.body : source, duplex: 'half', signal: request.signal };
+      const init = { method: request.#method, headers: headerPairs(request.headers), body: native ? native.body : source, duplex: 'half', signal: request.signal };
       return new (NativeRequest())(request.#url, init as RequestInit);
     };
   }
 
   get method(): string { return this.#method; }
   get url(): string { return this.#url; }
-  get headers(): LightHeaders { return this.#headers; }
+  get headers(): LightHeaders {
+    if (typeof this.#headers === 'function') this.#headers = this.#headers();
+    return this.#headers;
+  }
+
   get destination(): '' { return ''; }
   get referrer(): string { return 'about:client'; }
   get referrerPolicy(): '' { return ''; }
@@ -659,7 +668,7 @@ export class LightRequest extends LightBody {
 
   clone(): LightRequest {
     const { source, native } = takeBody(this, 'Request.clone', true);
-    const clone = new LightRequest(INTERNAL, [this.#url, this.#method, new LightHeaders(this.#headers), source, native as Request | undefined]);
+    const clone = new LightRequest(INTERNAL, [this.#url, this.#method, new LightHeaders(this.headers), source, native as Request | undefined]);
     // The clone's signal aborts with this one's.
     clone.#makeSignal = () => this.signal;
     return clone;

@@ -15,12 +15,17 @@ export class BadRequest extends Error {
 /** Targets already in serialized form: no dot segments, only characters the URL parser keeps. */
 const SERIALIZED_TARGET = /^\/[!#$&-;=?-[\]_a-z~]*$/i;
 const DOT_SEGMENT = /\/\.\.?(?:[/?#]|$)|%2e/i;
-const PLAIN_HOST = /^[a-z0-9.-]+$/;
+/** A lower-case host name or IPv4 address, with a port that is not 0-padded. */
+const PLAIN_HOST = /^[a-z0-9.-]+(?::([1-9]\d{0,4}))?$/;
+const DEFAULT_PORT: Record<string, string> = { http: '80', https: '443' };
 
 /** `scheme://host/target` as the URL parser serializes it; a BadRequest when it cannot be one. */
 export function requestUrl(scheme: string, host: string, target: string): string {
   if (target.charCodeAt(0) !== 47) throw new BadRequest(`the request target must start with '/': ${JSON.stringify(target.slice(0, 100))}`);
-  if (PLAIN_HOST.test(host) && SERIALIZED_TARGET.test(target) && !DOT_SEGMENT.test(target)) return `${scheme}://${host}${target}`;
+  const plain = PLAIN_HOST.exec(host);
+  if (plain && plain[1] !== DEFAULT_PORT[scheme] && Number(plain[1] ?? 0) <= 65535 && SERIALIZED_TARGET.test(target) && !DOT_SEGMENT.test(target)) {
+    return `${scheme}://${host}${target}`;
+  }
   const backslash = target.indexOf('\\');
   const query = target.indexOf('?');
   if (backslash !== -1 && (query === -1 || backslash < query)) throw new BadRequest('a backslash in the request path');

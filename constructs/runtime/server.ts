@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { assertFetchApp, type FetchApp } from './contract';
-import { LightHeaders, bodySource, createLightRequest, headerPairs, isLightResponse, wellFormed } from './light-fetch';
+import { LightHeaders, bodySource, createLightRequest, headerList, headerPairs, isLightResponse, wellFormed } from './light-fetch';
 import { BadRequest, requestUrl } from './request-target';
 /** Settings of the server adapter, read from the environment by default. */
 export interface ServerSettings {
@@ -97,7 +97,6 @@ function hasBody(req: IncomingMessage): boolean {
  */
 function requestOf(req: IncomingMessage, res: ServerResponse): Request {
   const url = urlOf(req);
-  const headers = headersOf(req);
   let controller: AbortController | undefined;
   const signal = () => {
     if (!controller) {
@@ -106,9 +105,9 @@ function requestOf(req: IncomingMessage, res: ServerResponse): Request {
     }
     return controller.signal;
   };
-  if (!hasBody(req)) return createLightRequest(url, req.method ?? 'GET', headers, null, signal) as unknown as Request;
+  if (!hasBody(req)) return createLightRequest(url, req.method ?? 'GET', () => headersOf(req), null, signal) as unknown as Request;
   return new globalThis.Request(url, {
-    method: req.method, headers: headerPairs(headers), body: Readable.toWeb(req) as ReadableStream, duplex: 'half', signal: signal(),
+    method: req.method, headers: headerPairs(headersOf(req)), body: Readable.toWeb(req) as ReadableStream, duplex: 'half', signal: signal(),
   } as RequestInit);
 }
 
@@ -116,13 +115,13 @@ const NO_BODY = new Set([204, 205, 304]);
 const NON_ASCII = /[^\x00-\x7f]/;
 
 /** Writes what the app answered: light bodies in one write, native ones streamed. */
-async function respond(req: IncomingMessage, res: ServerResponse, response: Response): Promise<void> {
+function respond(req: IncomingMessage, res: ServerResponse, response: Response): void | Promise<void> {
   const light = isLightResponse(response);
   const headers = light ? (response.headers as unknown as LightHeaders) : new LightHeaders(response.headers);
   const status = response.status || 500;
   const flat: string[] = [];
   let nonAscii = false;
-  for (const [name, value] of headers) {
+  for (const [name, value] of headerList(headers)) {
     flat.push(name, value);
     if (!nonAscii && NON_ASCII.test(value)) nonAscii = true;
   }
@@ -140,8 +139,14 @@ async function respond(req: IncomingMessage, res: ServerResponse, response: Resp
     res.end(typeof body === 'string' && nonAscii ? Buffer.from(body, 'utf8') : body);
     return;
   }
-  // A native body: streamed as it comes. When the whole body is there at once (a native
-  // Response built from a string or bytes), it goes out in one write with its length instead.
+  return stream(req, res, response, headers, status, flat);
+}
+
+/**
+ * A native body: streamed as it comes. When the whole body is there at once (a native Response
+ * built from a string or bytes), it goes out in one write with its length instead.
+ */
+async function stream(req: IncomingMessage, res: ServerResponse, response: Response, headers: LightHeaders, status: number, flat: string[]): Promise<void> {
   const reader = (response.body as ReadableStream<Uint8Array>).getReader();
   try {
     const first = await reader.read();
@@ -172,7 +177,7 @@ async function respond(req: IncomingMessage, res: ServerResponse, response: Resp
   }
 }
 
-async function serve(app: FetchApp, req: IncomingMessage, res: ServerResponse, settings: ServerSettings, draining: () => boolean): Promise<void> {
+function serve(app: FetchApp, req: IncomingMessage, res: ServerResponse, settings: ServerSettings, draining: () => boolean): void {
   let request: Request;
   try {
     request = requestOf(req, res);
@@ -182,23 +187,36 @@ async function serve(app: FetchApp, req: IncomingMessage, res: ServerResponse, s
     res.writeHead(400, { 'content-length': '0', connection: 'close' }).end();
     return;
   }
-  let response: unknown;
+  let result: unknown;
   try {
-    if (draining() && new URL(request.url).pathname === settings.healthCheckPath) {
-      response = Response.json({ status: 'draining' }, { status: 503, headers: { connection: 'close' } });
-    } else {
-      response = await app.fetch(request, { incoming: req, outgoing: res });
-    }
+    result = draining() && new URL(request.url).pathname === settings.healthCheckPath
+      ? Response.json({ status: 'draining' }, { status: 503, headers: { connection: 'close' } })
+      : app.fetch(request, { incoming: req, outgoing: res });
   } catch (err) {
-    log('the app threw: answered 500', { error: (err as Error)?.stack ?? String(err) }, 'error');
-    response = undefined;
+    failed(res, err);
+    return;
   }
+  // Most apps answer synchronously or with a settled promise; the sync path writes in this tick.
+  if (result !== null && typeof result === 'object' && typeof (result as Promise<unknown>).then === 'function') {
+    (result as Promise<unknown>).then((response) => finish(req, res, response), (err) => failed(res, err));
+  } else {
+    finish(req, res, result);
+  }
+}
+
+function failed(res: ServerResponse, err: unknown): void {
+  log('the app threw: answered 500', { error: (err as Error)?.stack ?? String(err) }, 'error');
+  if (!res.headersSent) res.writeHead(500, { 'content-length': '0' }).end();
+}
+
+function finish(req: IncomingMessage, res: ServerResponse, response: unknown): void {
   if (!(response instanceof Response)) {
-    if (response !== undefined) log('the app returned something other than a Response: answered 500', { got: response === null ? 'null' : typeof response }, 'error');
+    log('the app returned something other than a Response: answered 500', { got: response === null ? 'null' : typeof response }, 'error');
     if (!res.headersSent) res.writeHead(500, { 'content-length': '0' }).end();
     return;
   }
-  await respond(req, res, response);
+  const streaming = respond(req, res, response);
+  if (streaming) streaming.catch((err) => failed(res, err));
 }
 
 /**
@@ -215,7 +233,7 @@ export function startServer(app: FetchApp, settings: ServerSettings = settingsFr
 
   const server = http.createServer((req, res) => {
     if (draining) res.setHeader('connection', 'close');
-    void serve(app, req, res, settings, () => draining);
+    serve(app, req, res, settings, () => draining);
   });
   // Longer than the load balancer's idle timeout, so the balancer closes first and never races us.
   server.keepAliveTimeout = settings.keepAliveTimeoutMs;
