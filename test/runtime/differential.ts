@@ -6,7 +6,8 @@
  * `Headers`/`Request`/`Response` and once on the light classes; every observable result (values,
  * header lists, body bytes, `bodyUsed`, and the class of any error thrown) is recorded, and the
  * two traces must be identical. Scenarios come from fast-check with a fixed seed, plus
- * hand-written cases. Prints `{ operations, scenarios, differences: [...] }` as JSON.
+ * hand-written cases. Prints `{ operations, scenarios, differences: [...] }` as JSON;
+ * `DUMP=file` also writes every scenario's native trace there, to read what is compared.
  */
 import fc from 'fast-check';
 import { LightHeaders, LightRequest, LightResponse, createLightRequest, lightFetch } from '../../constructs/runtime/light-fetch';
