@@ -257,7 +257,7 @@ function steps(): void {
   };
   const rows: Array<[string, () => unknown]> = [
     ['request URL (requestUrl, host with port)', () => requestUrl('http', '127.0.0.1:3000', '/')],
-    ['light Request (headers left unread)', () => createLightRequest('http://127.0.0.1:3000/', 'GET', () => new LightHeaders(), null)],
+    ['light Request (headers left unread)', () => createLightRequest('http://127.0.0.1:3000/', 'GET', { rawHeaders: RAW.flat() }, null)],
     ["new Response('ok')", () => new LightResponse('ok')],
     ['Response.json({ ok: true })', () => LightResponse.json({ ok: true })],
     ['response header list (sorted, once)', () => headerList(new LightResponse('ok').headers)],

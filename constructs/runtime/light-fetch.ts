@@ -56,6 +56,7 @@ function arity(count: number, needed: number, where: string): void {
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const NON_BYTE = /[^\x00-\xff]/;
+const NON_ASCII = /[^\x00-\x7f]/;
 const FORBIDDEN_VALUE = /[\0\r\n]/;
 const isHttpWhitespace = (code: number) => code === 9 || code === 10 || code === 13 || code === 32;
 
@@ -118,6 +119,22 @@ const Guard = { NONE: 0, IMMUTABLE: 1 } as const;
 export let headerPairs: (headers: LightHeaders) => Pairs;
 /** The headers' own sorted list, to read without copying (the adapters write responses from it). */
 export let headerList: (headers: LightHeaders) => ReadonlyArray<readonly [string, string]>;
+/** Pushes name, value, name, value… for node:http's writeHead, in insertion order, Set-Cookie values apart. */
+export let flattenHeaders: (headers: LightHeaders, flat: string[]) => void;
+/**
+ * Appends node:http's rawHeaders (name, value, name, value…) without checking them again: its
+ * parser has already rejected invalid names and values and trimmed the whitespace.
+ */
+export let fillTrusted: (headers: LightHeaders, raw: readonly string[]) => void;
+/** `has()` for a lower-case name known valid, without checking it again. */
+export let hasTrusted: (headers: LightHeaders, key: string) => boolean;
+/**
+ * The headers as node:http's writeHead takes them (Set-Cookie as a list), and whether a value has
+ * a byte above 0x7F.
+ */
+export let headersObject: (headers: LightHeaders) => { headers: Record<string, string | string[]>; wide: boolean };
+/** Appends a value known valid under a lower-case name (a default Content-Type). */
+let setTrusted: (headers: LightHeaders, key: string, value: string) => void;
 /** Appends validated pairs, as the standard's "fill". */
 let fillHeaders: (headers: LightHeaders, entries: string[][]) => void;
 /** Makes headers immutable, as those of `Response.redirect()`. */
@@ -138,6 +155,8 @@ export class LightHeaders {
   #cookies: string[] | null = null;
   #sorted: Pairs | null = null;
   #guard: number = Guard.NONE;
+  /** Whether a value has a byte above 0x7F (node:http then needs the body as bytes, see server.ts). */
+  #wide = false;
 
   constructor(init?: unknown) {
     if (init === undefined) return;
@@ -152,6 +171,22 @@ export class LightHeaders {
   static {
     headerPairs = (headers) => headers.#list().map(([n, v]) => [n, v]);
     headerList = (headers) => headers.#list();
+    flattenHeaders = (headers, flat) => {
+      for (const [name, value] of headers.#map) {
+        if (name === 'set-cookie' && headers.#cookies) for (const cookie of headers.#cookies) flat.push(name, cookie);
+        else flat.push(name, value);
+      }
+    };
+    fillTrusted = (headers, raw) => {
+      for (let i = 0; i < raw.length; i += 2) headers.#add(raw[i].toLowerCase(), raw[i + 1]);
+    };
+    setTrusted = (headers, key, value) => headers.#add(key, value);
+    hasTrusted = (headers, key) => headers.#map.has(key);
+    headersObject = (headers) => {
+      const out: Record<string, string | string[]> = {};
+      for (const [name, value] of headers.#map) out[name] = name === 'set-cookie' && headers.#cookies ? headers.#cookies : value;
+      return { headers: out, wide: headers.#wide };
+    };
     fillHeaders = (headers, entries) => {
       for (const entry of entries) {
         if (entry.length !== 2) throw new TypeError(`Headers constructor: expected name/value pair to be length 2, found ${entry.length}.`);
@@ -173,7 +208,13 @@ export class LightHeaders {
 
   #append(name: string, value: string, where: string): void {
     const v = normalizeHeaderValue(value);
-    const key = this.#check(name, v, where);
+    this.#add(this.#check(name, v, where), v);
+  }
+
+  /** Adds a checked, normalized value under a lower-case name. */
+  #add(key: string, v: string): void {
+    this.#sorted = null;
+    if (!this.#wide && NON_ASCII.test(v)) this.#wide = true;
     const existing = this.#map.get(key);
     this.#map.set(key, existing === undefined ? v : `${existing}${key === 'cookie' ? '; ' : ', '}${v}`);
     if (key === 'set-cookie') (this.#cookies ??= []).push(v);
@@ -189,6 +230,7 @@ export class LightHeaders {
     const v = normalizeHeaderValue(byteString(value));
     const key = this.#check(byteString(name), v, 'Headers.set');
     this.#map.set(key, v);
+    if (!this.#wide && NON_ASCII.test(v)) this.#wide = true;
     if (key === 'set-cookie') this.#cookies = [v];
   }
 
@@ -462,6 +504,11 @@ const INTERNAL = Symbol('cdk-web-tiers.internal');
 
 /** Whether a value is a light Response (not a native one). */
 export let isLightResponse: (value: unknown) => boolean;
+/**
+ * A light response's headers as node:http's writeHead takes them, without making a Headers object
+ * for a response that never had one (the common `new Response('ok')`).
+ */
+export let responseHeadersObject: (response: LightResponse) => { headers: Record<string, string | string[]>; wide: boolean };
 /** Whether a value is a light Request (not a native one). */
 let isLightRequest: (value: unknown) => boolean;
 /**
@@ -473,8 +520,13 @@ let requestToNative: (request: LightRequest, where: string) => Request;
  * A light request, as the adapters make them: a serialized URL, an upper-case method, headers
  * whose values are ByteStrings, the body's bytes (dropped for GET and HEAD, as a server does).
  */
-export let createLightRequest: (url: string, method: string, headers: LightHeaders | (() => LightHeaders), body: Uint8Array | null,
-  signal?: () => AbortSignal) => LightRequest;
+export let createLightRequest: (url: string, method: string, headers: LightHeaders | RawHeaders, body: Uint8Array | null,
+  closes?: ClosingResponse) => LightRequest;
+
+/** node:http's rawHeaders, read into Headers the first time the app asks for them. */
+export interface RawHeaders { readonly rawHeaders: readonly string[] }
+/** A server response whose early close (the client went away) aborts the request's signal. */
+export interface ClosingResponse { once(event: 'close', listener: () => void): unknown; readonly writableFinished: boolean }
 
 /** `Response` for string, byte, URLSearchParams and empty bodies; other bodies are the platform's. */
 export class LightResponse extends LightBody {
@@ -504,7 +556,7 @@ export class LightResponse extends LightBody {
     const code = unsignedShort(status);
     if (!REDIRECT_STATUS.has(code)) throw new RangeError(`Invalid status code ${code}`);
     const response = new LightResponse(INTERNAL, { status: code, statusText: '', headers: [['location', location]] }, { source: null, contentType: null });
-    freezeHeaders(response.#headers);
+    freezeHeaders(response.headers);
     return response;
   }
 
@@ -514,7 +566,10 @@ export class LightResponse extends LightBody {
 
   #status: number;
   #statusText: string;
-  #headers: LightHeaders;
+  /** The headers; null until asked for when the response was made without init headers. */
+  #headers: LightHeaders | null = null;
+  /** The body's Content-Type, for headers not made yet. */
+  #type: string | null = null;
 
   constructor(body: unknown = null, init?: unknown, ..._internal: unknown[]) {
     let extracted: Extracted | undefined;
@@ -537,29 +592,41 @@ export class LightResponse extends LightBody {
     super(extracted?.source ?? null, native, LightResponse.#makeNative);
     const { status, statusText } = converted;
     if (status < 200 || status > 599) throw new RangeError(`init["status"] must be in the range of 200 to 599, inclusive.`);
-    if (!REASON.test(statusText)) throw new TypeError('Invalid statusText');
+    if (statusText !== '' && !REASON.test(statusText)) throw new TypeError('Invalid statusText');
     this.#status = status;
     this.#statusText = statusText;
-    this.#headers = new LightHeaders();
     if (native) {
       // set-cookie comes apart from the native iterator; fill keeps each one.
+      this.#headers = new LightHeaders();
       fillHeaders(this.#headers, converted.headers!);
       return;
     }
-    if (converted.headers) fillHeaders(this.#headers, converted.headers);
+    if (converted.headers) {
+      this.#headers = new LightHeaders();
+      fillHeaders(this.#headers, converted.headers);
+    }
     if (extracted!.source !== null) {
       if (NULL_BODY_STATUS.has(status)) throw new TypeError(`Response constructor: Invalid response status code ${status}`);
-      if (extracted!.contentType && !this.#headers.has('content-type')) this.#headers.append('content-type', extracted!.contentType);
+      const type = extracted!.contentType;
+      if (type) {
+        // Without init headers the Headers object is made when first asked for.
+        if (!this.#headers) this.#type = type;
+        else if (!hasTrusted(this.#headers, 'content-type')) setTrusted(this.#headers, 'content-type', type);
+      }
     }
   }
 
   static #makeNative(self: LightBody, source: Source | null): Response {
     const r = self as LightResponse;
-    return new (NativeResponse())(source as any, { status: r.#status, statusText: r.#statusText, headers: headerPairs(r.#headers) });
+    return new (NativeResponse())(source as any, { status: r.#status, statusText: r.#statusText, headers: headerPairs(r.headers) });
   }
 
   static {
     isLightResponse = (value) => value !== null && typeof value === 'object' && #status in value;
+    responseHeadersObject = (response) => {
+      if (response.#headers) return headersObject(response.#headers);
+      return { headers: response.#type ? { 'content-type': response.#type } : {}, wide: false };
+    };
   }
 
   get type(): 'default' { return 'default'; }
@@ -568,11 +635,17 @@ export class LightResponse extends LightBody {
   get status(): number { return this.#status; }
   get ok(): boolean { return this.#status >= 200 && this.#status <= 299; }
   get statusText(): string { return this.#statusText; }
-  get headers(): LightHeaders { return this.#headers; }
+  get headers(): LightHeaders {
+    if (!this.#headers) {
+      this.#headers = new LightHeaders();
+      if (this.#type) setTrusted(this.#headers, 'content-type', this.#type);
+    }
+    return this.#headers;
+  }
 
   clone(): LightResponse {
     const { source, native } = takeBody(this, 'Response.clone', true);
-    return new LightResponse(INTERNAL, { status: this.#status, statusText: this.#statusText, headers: headerPairs(this.#headers) },
+    return new LightResponse(INTERNAL, { status: this.#status, statusText: this.#statusText, headers: headerPairs(this.headers) },
       { source, contentType: null }, native);
   }
 }
@@ -595,11 +668,12 @@ export class LightRequest extends LightBody {
 
   #url!: string;
   #method!: string;
-  /** The headers, or what makes them on first use (the server adapter builds them lazily). */
-  #headers!: LightHeaders | (() => LightHeaders);
+  /** The headers, or node:http's raw ones, read on first use. */
+  #headers!: LightHeaders | RawHeaders;
   #signal: AbortSignal | undefined;
   /** Makes the signal, on first use: the server adapter's aborts when the client goes away. */
   #makeSignal: (() => AbortSignal) | undefined;
+  #closes: ClosingResponse | undefined;
 
   constructor(input: unknown, init?: unknown) {
     if (input !== INTERNAL) {
@@ -608,7 +682,7 @@ export class LightRequest extends LightBody {
       const source = isLightRequest(input) ? requestToNative(input as LightRequest, 'Request constructor') : input;
       return new (NativeRequest())(source as any, convertInit(init)) as unknown as LightRequest;
     }
-    const [url, method, headers, source, native] = init as [string, string, LightHeaders | (() => LightHeaders), Source | null, Request | undefined];
+    const [url, method, headers, source, native] = init as [string, string, LightHeaders | RawHeaders, Source | null, Request | undefined];
     super(source, native, LightRequest.#makeNative);
     this.#url = url;
     this.#method = method;
@@ -616,10 +690,10 @@ export class LightRequest extends LightBody {
   }
 
   static {
-    createLightRequest = (url, method, headers, body, signal) => {
+    createLightRequest = (url, method, headers, body, closes) => {
       const source = body && body.length > 0 && method !== 'GET' && method !== 'HEAD' ? body : null;
       const request = new LightRequest(INTERNAL, [url, method, headers, source, undefined]);
-      request.#makeSignal = signal;
+      request.#closes = closes;
       return request;
     };
   }
@@ -646,7 +720,11 @@ export class LightRequest extends LightBody {
   get method(): string { return this.#method; }
   get url(): string { return this.#url; }
   get headers(): LightHeaders {
-    if (typeof this.#headers === 'function') this.#headers = this.#headers();
+    if (!(this.#headers instanceof LightHeaders)) {
+      const headers = new LightHeaders();
+      fillTrusted(headers, this.#headers.rawHeaders);
+      this.#headers = headers;
+    }
     return this.#headers;
   }
 
@@ -663,7 +741,16 @@ export class LightRequest extends LightBody {
   get isHistoryNavigation(): boolean { return false; }
   get duplex(): 'half' { return 'half'; }
   get signal(): AbortSignal {
-    return (this.#signal ??= this.#makeSignal?.() ?? new AbortController().signal);
+    if (!this.#signal) {
+      if (this.#makeSignal) this.#signal = this.#makeSignal();
+      else {
+        const controller = new AbortController();
+        const res = this.#closes;
+        res?.once('close', () => { if (!res.writableFinished) controller.abort(); });
+        this.#signal = controller.signal;
+      }
+    }
+    return this.#signal;
   }
 
   clone(): LightRequest {

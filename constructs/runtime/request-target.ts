@@ -20,11 +20,21 @@ const PLAIN_HOST = /^[a-z0-9.-]+(?::([1-9]\d{0,4}))?$/;
 const DEFAULT_PORT: Record<string, string> = { http: '80', https: '443' };
 
 /** `scheme://host/target` as the URL parser serializes it; a BadRequest when it cannot be one. */
+/** The last scheme and host found already in serialized form (most requests repeat them). */
+let plainOrigin = '';
+
+/** Whether `scheme://host` is already what the URL parser would serialize. */
+function isPlainOrigin(scheme: string, host: string): boolean {
+  const plain = PLAIN_HOST.exec(host);
+  return plain !== null && plain[1] !== DEFAULT_PORT[scheme] && Number(plain[1] ?? 0) <= 65535;
+}
+
 export function requestUrl(scheme: string, host: string, target: string): string {
   if (target.charCodeAt(0) !== 47) throw new BadRequest(`the request target must start with '/': ${JSON.stringify(target.slice(0, 100))}`);
-  const plain = PLAIN_HOST.exec(host);
-  if (plain && plain[1] !== DEFAULT_PORT[scheme] && Number(plain[1] ?? 0) <= 65535 && SERIALIZED_TARGET.test(target) && !DOT_SEGMENT.test(target)) {
-    return `${scheme}://${host}${target}`;
+  const origin = `${scheme}://${host}`;
+  if ((origin === plainOrigin || isPlainOrigin(scheme, host)) && SERIALIZED_TARGET.test(target) && !DOT_SEGMENT.test(target)) {
+    plainOrigin = origin;
+    return origin + target;
   }
   const backslash = target.indexOf('\\');
   const query = target.indexOf('?');

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { assertFetchApp, type FetchApp } from './contract';
-import { LightHeaders, bodySource, createLightRequest, headerList, headerPairs, isLightResponse, wellFormed } from './light-fetch';
+import { LightHeaders, bodySource, createLightRequest, fillTrusted, flattenHeaders, headerPairs, headersObject, isLightResponse, responseHeadersObject, wellFormed } from './light-fetch';
 import { BadRequest, requestUrl } from './request-target';
 /** Settings of the server adapter, read from the environment by default. */
 export interface ServerSettings {
@@ -55,8 +55,29 @@ function log(msg: string, fields: Record<string, unknown> = {}, level = 'info') 
   process.stdout.write(`${JSON.stringify({ level, msg, ...fields })}\n`);
 }
 
+/**
+ * The request headers the adapter itself reads, from one pass over rawHeaders: node:http builds
+ * `req.headers` lazily, and an app that never reads its headers should not pay for it.
+ */
+interface Wanted { host?: string; proto?: string; length?: string; chunked: boolean }
+function wanted(raw: readonly string[]): Wanted {
+  const found: Wanted = { chunked: false };
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i];
+    switch (name.length) {
+      case 4: if (found.host === undefined && name.toLowerCase() === 'host') found.host = raw[i + 1]; break;
+      case 14: if (found.length === undefined && name.toLowerCase() === 'content-length') found.length = raw[i + 1]; break;
+      case 17:
+        if (name.toLowerCase() === 'x-forwarded-proto') found.proto ??= raw[i + 1];
+        else if (name.toLowerCase() === 'transfer-encoding') found.chunked = true;
+        break;
+    }
+  }
+  return found;
+}
+
 /** The request's URL as the app sees it on every target (see request-target.ts). */
-function urlOf(req: IncomingMessage): string {
+function urlOf(req: IncomingMessage, found: Wanted): string {
   const target = req.url ?? '/';
   // Absolute-form targets (proxies send them) carry their own scheme and host.
   if (target.charCodeAt(0) !== 47 && /^https?:\/\//i.test(target)) {
@@ -67,79 +88,59 @@ function urlOf(req: IncomingMessage): string {
     }
   }
   // Behind the load balancer (or Caddy on tier 1) the client's scheme is X-Forwarded-Proto.
-  const forwarded = req.headers['x-forwarded-proto'];
-  const proto = typeof forwarded === 'string' ? forwarded.split(',')[0].trim().toLowerCase() : '';
-  const scheme = proto === 'https' || proto === 'http' ? proto : 'http';
-  const host = req.headers.host;
-  if (!host) throw new BadRequest('no Host header');
-  return requestUrl(scheme, host, target);
-}
-
-/** Headers as node:http received them: values are already Latin-1 ByteStrings, names valid tokens. */
-function headersOf(req: IncomingMessage): LightHeaders {
-  const headers = new LightHeaders();
-  const raw = req.rawHeaders;
-  for (let i = 0; i < raw.length; i += 2) headers.append(raw[i], raw[i + 1]);
-  return headers;
-}
-
-/** Whether a request carries a body: a length above zero, or a transfer coding. */
-function hasBody(req: IncomingMessage): boolean {
-  if (req.method === 'GET' || req.method === 'HEAD') return false;
-  const length = req.headers['content-length'];
-  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+  let scheme = 'http';
+  if (found.proto !== undefined) {
+    const proto = found.proto.split(',')[0].trim().toLowerCase();
+    if (proto === 'https') scheme = proto;
+  }
+  if (!found.host) throw new BadRequest('no Host header');
+  return requestUrl(scheme, found.host, target);
 }
 
 /**
- * The Request handed to the app. Without a body it is a light Request (see light-fetch.ts); with
- * one it is the platform's, streaming the body as it arrives. Its signal aborts when the client
- * goes away before the response is finished.
+ * The Request handed to the app. Without a body it is a light Request (see light-fetch.ts) whose
+ * headers are read from node:http only if the app asks; with one it is the platform's, streaming
+ * the body as it arrives. Its signal aborts when the client goes away before the response is done.
  */
 function requestOf(req: IncomingMessage, res: ServerResponse): Request {
-  const url = urlOf(req);
-  let controller: AbortController | undefined;
-  const signal = () => {
-    if (!controller) {
-      const c = controller = new AbortController();
-      res.once('close', () => { if (!res.writableFinished) c.abort(); });
-    }
-    return controller.signal;
-  };
-  if (!hasBody(req)) return createLightRequest(url, req.method ?? 'GET', () => headersOf(req), null, signal) as unknown as Request;
+  const found = wanted(req.rawHeaders);
+  const url = urlOf(req, found);
+  const method = req.method ?? 'GET';
+  const hasBody = method !== 'GET' && method !== 'HEAD' && (found.chunked || (found.length !== undefined && found.length !== '0'));
+  if (!hasBody) return createLightRequest(url, method, req, null, res) as unknown as Request;
+  const headers = new LightHeaders();
+  fillTrusted(headers, req.rawHeaders);
+  const controller = new AbortController();
+  res.once('close', () => { if (!res.writableFinished) controller.abort(); });
   return new globalThis.Request(url, {
-    method: req.method, headers: headerPairs(headersOf(req)), body: Readable.toWeb(req) as ReadableStream, duplex: 'half', signal: signal(),
+    method, headers: headerPairs(headers), body: Readable.toWeb(req) as ReadableStream, duplex: 'half', signal: controller.signal,
   } as RequestInit);
 }
 
 const NO_BODY = new Set([204, 205, 304]);
-const NON_ASCII = /[^\x00-\x7f]/;
 
 /** Writes what the app answered: light bodies in one write, native ones streamed. */
 function respond(req: IncomingMessage, res: ServerResponse, response: Response): void | Promise<void> {
   const light = isLightResponse(response);
-  const headers = light ? (response.headers as unknown as LightHeaders) : new LightHeaders(response.headers);
   const status = response.status || 500;
-  const flat: string[] = [];
-  let nonAscii = false;
-  for (const [name, value] of headerList(headers)) {
-    flat.push(name, value);
-    if (!nonAscii && NON_ASCII.test(value)) nonAscii = true;
-  }
   const source = light ? bodySource(response as never) : undefined;
-  if (source !== undefined || !response.body || NO_BODY.has(status)) {
-    // A light body (or none): one write, with its length.
-    const body = source === undefined || source === null || NO_BODY.has(status) ? undefined
-      : typeof source === 'string' ? wellFormed(source) : source;
-    if (!headers.has('content-length') && status !== 204 && status !== 304) {
-      flat.push('content-length', String(body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength));
-    }
-    res.writeHead(status, response.statusText || undefined, flat);
-    // node:http sends the header block in the encoding of a string body given with it: header
-    // values (ByteStrings, one byte per character) must go out as Latin-1, so the body goes as bytes.
-    res.end(typeof body === 'string' && nonAscii ? Buffer.from(body, 'utf8') : body);
-    return;
+  if (source === undefined && response.body && !NO_BODY.has(status)) {
+    const headers = light ? (response.headers as unknown as LightHeaders) : new LightHeaders(response.headers);
+    const flat: string[] = [];
+    flattenHeaders(headers, flat);
+    return stream(req, res, response, headers, status, flat);
   }
-  return stream(req, res, response, headers, status, flat);
+  // A light body (or none): one write, with its length.
+  const { headers: out, wide } = light ? responseHeadersObject(response as never) : headersObject(new LightHeaders(response.headers));
+  const body = source === undefined || source === null || NO_BODY.has(status) ? undefined
+    : typeof source === 'string' ? wellFormed(source) : source;
+  if (status !== 204 && status !== 304 && out['content-length'] === undefined) {
+    out['content-length'] = String(body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
+  }
+  res.writeHead(status, response.statusText || undefined, out);
+  // node:http sends the header block in the encoding of a string body given with it: header
+  // values (ByteStrings, one byte per character) must go out as Latin-1, so the body goes as bytes.
+  res.end(wide && typeof body === 'string' ? Buffer.from(body, 'utf8') : body);
 }
 
 /**
@@ -177,7 +178,7 @@ async function stream(req: IncomingMessage, res: ServerResponse, response: Respo
   }
 }
 
-function serve(app: FetchApp, req: IncomingMessage, res: ServerResponse, settings: ServerSettings, draining: () => boolean): void {
+function serve(app: FetchApp, req: IncomingMessage, res: ServerResponse, settings: ServerSettings, draining: boolean): void {
   let request: Request;
   try {
     request = requestOf(req, res);
@@ -189,7 +190,7 @@ function serve(app: FetchApp, req: IncomingMessage, res: ServerResponse, setting
   }
   let result: unknown;
   try {
-    result = draining() && new URL(request.url).pathname === settings.healthCheckPath
+    result = draining && new URL(request.url).pathname === settings.healthCheckPath
       ? Response.json({ status: 'draining' }, { status: 503, headers: { connection: 'close' } })
       : app.fetch(request, { incoming: req, outgoing: res });
   } catch (err) {
@@ -233,7 +234,7 @@ export function startServer(app: FetchApp, settings: ServerSettings = settingsFr
 
   const server = http.createServer((req, res) => {
     if (draining) res.setHeader('connection', 'close');
-    serve(app, req, res, settings, () => draining);
+    serve(app, req, res, settings, draining);
   });
   // Longer than the load balancer's idle timeout, so the balancer closes first and never races us.
   server.keepAliveTimeout = settings.keepAliveTimeoutMs;
