@@ -57,11 +57,28 @@ function arity(count: number, needed: number, where: string): void {
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const NON_BYTE = /[^\x00-\xff]/;
 const NON_ASCII = /[^\x00-\x7f]/;
+/** Tab and printable ASCII: a value that is a ByteString, has no forbidden byte and is ASCII. */
+const SAFE_VALUE = /^[\t\x20-\x7e]*$/;
+
+/** Valid names already seen → their lower-case form (apps use a handful of names). */
+const NAMES = new Map<string, string>();
+
+/** The lower-case form of a valid header name; a TypeError names an invalid one. */
+function lowerName(name: string, where: string): string {
+  let key = NAMES.get(name);
+  if (key === undefined) {
+    if (!TOKEN.test(name)) throw new TypeError(`${where}: "${name}" is an invalid header name.`);
+    key = name.toLowerCase();
+    if (NAMES.size < 1024) NAMES.set(name, key);
+  }
+  return key;
+}
 const FORBIDDEN_VALUE = /[\0\r\n]/;
 const isHttpWhitespace = (code: number) => code === 9 || code === 10 || code === 13 || code === 32;
 
 /** WebIDL ByteString: `${value}` (a Symbol throws), and no code unit above 0xFF. */
 function byteString(value: unknown): string {
+  if (typeof value === 'string' && SAFE_VALUE.test(value)) return value;
   const s = `${value as string}`;
   const bad = NON_BYTE.exec(s);
   if (bad) {
@@ -119,6 +136,8 @@ const Guard = { NONE: 0, IMMUTABLE: 1 } as const;
 export let headerPairs: (headers: LightHeaders) => Pairs;
 /** The headers' own sorted list, to read without copying (the adapters write responses from it). */
 export let headerList: (headers: LightHeaders) => ReadonlyArray<readonly [string, string]>;
+/** Whether a value is a light Headers (not a native one). */
+let isLightHeaders: (value: unknown) => boolean;
 /** Pushes name, value, name, value… for node:http's writeHead, in insertion order, Set-Cookie values apart. */
 export let flattenHeaders: (headers: LightHeaders, flat: string[]) => void;
 /**
@@ -163,6 +182,7 @@ export class LightHeaders {
     if (init instanceof LightHeaders && #map in init) {
       this.#map = new Map(init.#map);
       this.#cookies = init.#cookies && [...init.#cookies];
+      this.#wide = init.#wide;
       return;
     }
     fillHeaders(this, convertHeadersInit(init, 'Headers constructor'));
@@ -171,6 +191,7 @@ export class LightHeaders {
   static {
     headerPairs = (headers) => headers.#list().map(([n, v]) => [n, v]);
     headerList = (headers) => headers.#list();
+    isLightHeaders = (value) => value !== null && typeof value === 'object' && #map in value;
     flattenHeaders = (headers, flat) => {
       for (const [name, value] of headers.#map) {
         if (name === 'set-cookie' && headers.#cookies) for (const cookie of headers.#cookies) flat.push(name, cookie);
@@ -199,11 +220,11 @@ export class LightHeaders {
   }
 
   #check(name: string, value: string | undefined, where: string): string {
-    if (!TOKEN.test(name)) throw new TypeError(`${where}: "${name}" is an invalid header name.`);
-    if (value !== undefined && !isValidHeaderValue(value)) throw new TypeError(`${where}: "${value}" is an invalid header value.`);
+    const key = lowerName(name, where);
+    if (value !== undefined && !SAFE_VALUE.test(value) && !isValidHeaderValue(value)) throw new TypeError(`${where}: "${value}" is an invalid header value.`);
     if (this.#guard === Guard.IMMUTABLE) throw new TypeError('immutable');
     this.#sorted = null;
-    return name.toLowerCase();
+    return key;
   }
 
   #append(name: string, value: string, where: string): void {
@@ -214,7 +235,7 @@ export class LightHeaders {
   /** Adds a checked, normalized value under a lower-case name. */
   #add(key: string, v: string): void {
     this.#sorted = null;
-    if (!this.#wide && NON_ASCII.test(v)) this.#wide = true;
+    if (!this.#wide && !SAFE_VALUE.test(v) && NON_ASCII.test(v)) this.#wide = true;
     const existing = this.#map.get(key);
     this.#map.set(key, existing === undefined ? v : `${existing}${key === 'cookie' ? '; ' : ', '}${v}`);
     if (key === 'set-cookie') (this.#cookies ??= []).push(v);
@@ -243,16 +264,12 @@ export class LightHeaders {
 
   get(name: string): string | null {
     arity(arguments.length, 1, 'Headers.get');
-    const n = byteString(name);
-    if (!TOKEN.test(n)) throw new TypeError(`Headers.get: "${n}" is an invalid header name.`);
-    return this.#map.get(n.toLowerCase()) ?? null;
+    return this.#map.get(lowerName(byteString(name), 'Headers.get')) ?? null;
   }
 
   has(name: string): boolean {
     arity(arguments.length, 1, 'Headers.has');
-    const n = byteString(name);
-    if (!TOKEN.test(n)) throw new TypeError(`Headers.has: "${n}" is an invalid header name.`);
-    return this.#map.has(n.toLowerCase());
+    return this.#map.has(lowerName(byteString(name), 'Headers.has'));
   }
 
   getSetCookie(): string[] {
@@ -481,7 +498,8 @@ function unsignedShort(value: unknown): number {
 }
 
 interface ResponseInitLike { status?: unknown; statusText?: unknown; headers?: unknown }
-interface Init { status: number; statusText: string; headers?: string[][] }
+/** A converted ResponseInit; light headers (already valid) are kept as they are, to be copied whole. */
+interface Init { status: number; statusText: string; headers?: string[][] | LightHeaders }
 
 /** WebIDL conversion of a ResponseInit. */
 function convertResponseInit(init: unknown): Init {
@@ -492,7 +510,8 @@ function convertResponseInit(init: unknown): Init {
   // Each member read once, in the platform's (lexicographic) order.
   const i = init as ResponseInitLike;
   const headersInit = i.headers;
-  const headers = headersInit === undefined ? undefined : convertHeadersInit(headersInit, 'Response constructor');
+  const headers = headersInit === undefined ? undefined
+    : isLightHeaders(headersInit) ? headersInit as LightHeaders : convertHeadersInit(headersInit, 'Response constructor');
   const statusInit = i.status;
   const status = statusInit === undefined ? 200 : unsignedShort(statusInit);
   const statusTextInit = i.statusText;
@@ -598,12 +617,16 @@ export class LightResponse extends LightBody {
     if (native) {
       // set-cookie comes apart from the native iterator; fill keeps each one.
       this.#headers = new LightHeaders();
-      fillHeaders(this.#headers, converted.headers!);
+      fillHeaders(this.#headers, converted.headers as string[][]);
       return;
     }
     if (converted.headers) {
-      this.#headers = new LightHeaders();
-      fillHeaders(this.#headers, converted.headers);
+      if (Array.isArray(converted.headers)) {
+        this.#headers = new LightHeaders();
+        fillHeaders(this.#headers, converted.headers);
+      } else {
+        this.#headers = new LightHeaders(converted.headers);
+      }
     }
     if (extracted!.source !== null) {
       if (NULL_BODY_STATUS.has(status)) throw new TypeError(`Response constructor: Invalid response status code ${status}`);
