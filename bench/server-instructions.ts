@@ -6,8 +6,6 @@
  * (Debian package). Two rows at a time, one per core.
  */
 import { execFile } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { WebApp } from '../constructs/shared/web-app';
@@ -15,23 +13,7 @@ import { WebApp } from '../constructs/shared/web-app';
 const run = promisify(execFile);
 const COUNT = Number(process.env.COUNT ?? 10000);
 const ROUTES = ['/', '/json'];
-const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-instructions-'));
-const bare = path.join(scratch, 'bare-server.js');
-fs.writeFileSync(bare, `const http = require('node:http');
-http.createServer((req, res) => {
-  if (req.url === '/') {
-    res.writeHead(200, { 'content-type': 'text/plain;charset=UTF-8', 'content-length': 2 });
-    res.end('ok');
-  } else if (req.url === '/json') {
-    const body = JSON.stringify({ ok: true });
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-    res.end(body);
-  } else {
-    res.writeHead(404, { 'content-length': 0 });
-    res.end();
-  }
-}).listen(Number(process.env.PORT), process.env.HOST);
-`);
+const bare = path.join(__dirname, 'bare-server.js');
 const bundle = (entry: string) => { const b = WebApp.fromEntry(path.join(__dirname, entry)).serverBundle(); return path.join(b.directory, b.file); };
 const servers: Array<[string, string]> = [
   ['bare node:http', bare],
@@ -65,7 +47,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().finally(() => fs.rmSync(scratch, { recursive: true, force: true })).catch((err: Error) => {
+main().catch((err: Error) => {
   console.error(err.message);
   process.exitCode = 1;
 });
