@@ -134,8 +134,6 @@ const Guard = { NONE: 0, IMMUTABLE: 1 } as const;
 
 /** The headers as [name, value] pairs, Set-Cookie values apart (a copy). */
 export let headerPairs: (headers: LightHeaders) => Pairs;
-/** The headers' own sorted list, to read without copying (the adapters write responses from it). */
-export let headerList: (headers: LightHeaders) => ReadonlyArray<readonly [string, string]>;
 /** Whether a value is a light Headers (not a native one). */
 let isLightHeaders: (value: unknown) => boolean;
 /** Pushes name, value, name, value… for node:http's writeHead, in insertion order, Set-Cookie values apart. */
@@ -145,8 +143,6 @@ export let flattenHeaders: (headers: LightHeaders, flat: string[]) => void;
  * parser has already rejected invalid names and values and trimmed the whitespace.
  */
 export let fillTrusted: (headers: LightHeaders, raw: readonly string[]) => void;
-/** `has()` for a lower-case name known valid, without checking it again. */
-export let hasTrusted: (headers: LightHeaders, key: string) => boolean;
 /**
  * The headers as node:http's writeHead takes them (Set-Cookie as a list), and whether a value has
  * a byte above 0x7F.
@@ -190,7 +186,6 @@ export class LightHeaders {
 
   static {
     headerPairs = (headers) => headers.#list().map(([n, v]) => [n, v]);
-    headerList = (headers) => headers.#list();
     isLightHeaders = (value) => value !== null && typeof value === 'object' && #map in value;
     flattenHeaders = (headers, flat) => {
       for (const [name, value] of headers.#map) {
@@ -202,7 +197,6 @@ export class LightHeaders {
       for (let i = 0; i < raw.length; i += 2) headers.#add(raw[i].toLowerCase(), raw[i + 1]);
     };
     setTrusted = (headers, key, value) => headers.#add(key, value);
-    hasTrusted = (headers, key) => headers.#map.has(key);
     headersObject = (headers) => {
       const out: Record<string, string | string[]> = {};
       for (const [name, value] of headers.#map) out[name] = name === 'set-cookie' && headers.#cookies ? headers.#cookies : value;
@@ -634,7 +628,7 @@ export class LightResponse extends LightBody {
       if (type) {
         // Without init headers the Headers object is made when first asked for.
         if (!this.#headers) this.#type = type;
-        else if (!hasTrusted(this.#headers, 'content-type')) setTrusted(this.#headers, 'content-type', type);
+        else if (!this.#headers.has('content-type')) setTrusted(this.#headers, 'content-type', type);
       }
     }
   }
