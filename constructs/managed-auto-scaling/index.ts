@@ -1,2 +1,3 @@
 export * from './options';
 export * from './managed-auto-scaling-tier';
+export * from './source-bundle';
