@@ -1,3 +1,4 @@
 export * from './options';
 export * from './managed-auto-scaling-tier';
 export * from './source-bundle';
+export * from './platform';

@@ -39,7 +39,7 @@ const FINDINGS: InherentFinding[] = [
   },
   {
     type: 'AWS::Lambda::Function', ids: [...hipaaNist('LambdaInsideVPC'), guard('lambda_inside_vpc_check')],
-    reason: 'The function calls only AWS APIs (DynamoDB, Secrets Manager, EC2, S3) over TLS; a VPC would add NAT cost and cold-start latency and protect nothing.',
+    reason: 'The function calls only AWS APIs (DynamoDB, Secrets Manager, EC2, S3, Elastic Beanstalk) over TLS; a VPC would add NAT cost and cold-start latency and protect nothing.',
   },
   {
     type: 'AWS::Lambda::Function', ids: hipaaNist('LambdaDLQ'),

@@ -1,0 +1,109 @@
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CustomResource, CustomResourceProvider, CustomResourceProviderRuntime, Duration } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { buildSync } from 'esbuild';
+import { acknowledgeInherentFindings } from '../shared/compliance';
+import { INSTANCE_NODE_MAJOR } from '../shared/server-bootstrap';
+import { checkIntegerRange } from '../shared/validation';
+
+/** One provider (function and role) per stack, whatever the number of NodePlatforms. */
+const PROVIDER_ID = 'Custom::WebTiersNodePlatform';
+
+/** Props of {@link NodePlatform}. */
+export interface NodePlatformProps {
+  /**
+   * The Node.js major of the platform branch (`Node.js <major> running on 64bit Amazon Linux 2023`).
+   * @default - INSTANCE_NODE_MAJOR (24), the Node.js major the other server tiers install
+   */
+  readonly nodeMajor?: number;
+}
+
+/**
+ * The newest `Ready` platform version of an Elastic Beanstalk Node.js branch on Amazon Linux 2023,
+ * resolved at deploy time by a custom resource (`elasticbeanstalk:ListPlatformVersions`), so no
+ * platform version that AWS has since retired is written into the template.
+ *
+ * The version is resolved when the resource is created and again only when the branch changes:
+ * later deploys keep it, so a deploy never upgrades the platform (managed platform updates do).
+ */
+export class NodePlatform extends Construct {
+  /** The branch name Beanstalk gives the Node.js platform of a major on Amazon Linux 2023. */
+  public static branchName(nodeMajor: number): string {
+    return `Node.js ${nodeMajor} running on 64bit Amazon Linux 2023`;
+  }
+
+  /** The platform branch this resolves. */
+  public readonly branch: string;
+  /** The ARN of the platform version (a token; the custom resource's `Ref`). */
+  public readonly platformArn: string;
+  /** The custom resource; its physical id, and so its `Ref`, is the platform ARN. */
+  public readonly resource: CustomResource;
+
+  constructor(scope: Construct, id: string, props: NodePlatformProps = {}) {
+    super(scope, id);
+    checkIntegerRange(this, 'nodeMajor', props.nodeMajor, 20, 99);
+    this.branch = NodePlatform.branchName(props.nodeMajor ?? INSTANCE_NODE_MAJOR);
+
+    const provider = CustomResourceProvider.getOrCreateProvider(this, PROVIDER_ID, {
+      codeDirectory: platformHandlerDirectory(),
+      runtime: CustomResourceProviderRuntime.NODEJS_24_X,
+      timeout: Duration.minutes(1),
+      description: 'Resolves the newest Ready Elastic Beanstalk platform version of a branch (cdk-web-tiers NodePlatform)',
+      // ListPlatformVersions has no resource-level permissions: its resource is always '*'.
+      policyStatements: [{ Effect: 'Allow', Action: ['elasticbeanstalk:ListPlatformVersions'], Resource: '*' }],
+    });
+    this.resource = new CustomResource(this, 'Resource', {
+      serviceToken: provider.serviceToken,
+      resourceType: 'Custom::NodePlatform',
+      properties: { Branch: this.branch },
+    });
+    this.platformArn = this.resource.ref;
+    // The provider's role and function are raw CfnResources, which cdk-nag's AwsSolutions, HIPAA and
+    // NIST rules (written against CfnRole, CfnFunction) do not inspect; the Guard rules read the
+    // template, and their inherent Lambda findings are acknowledged here.
+    acknowledgeInherentFindings(this);
+  }
+}
+
+const HANDLER_DIR = path.join(__dirname, 'platform-handler');
+let bundled: string | undefined;
+
+/**
+ * The custom resource's code: a folder holding `index.js`, the handler bundled by esbuild (from
+ * TypeScript in the source tree, from the compiled JavaScript in the published package), with
+ * `@aws-sdk/*` left to the Lambda runtime. The folder is named after the bundle's hash and paths in
+ * the bundle are relative to the handler's folder, so the asset hash is the same on every synth.
+ */
+export function platformHandlerDirectory(): string {
+  if (bundled && fs.existsSync(path.join(bundled, 'index.js'))) return bundled;
+  const entry = ['index.ts', 'index.js'].map((f) => path.join(HANDLER_DIR, f)).find((f) => fs.existsSync(f));
+  if (!entry) throw new Error(`cdk-web-tiers: the NodePlatform handler is missing from ${HANDLER_DIR}`);
+  const [out] = buildSync({
+    entryPoints: [entry],
+    outfile: 'bundle/index.js', // not written (write: false); a path apart from the entry in dist
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node24',
+    external: ['@aws-sdk/*'],
+    absWorkingDir: HANDLER_DIR,
+    legalComments: 'none',
+    logLevel: 'silent',
+    write: false,
+  }).outputFiles;
+  const hash = createHash('sha256').update(out.contents).digest('hex').slice(0, 16);
+  const directory = path.join(os.tmpdir(), `cdk-web-tiers-node-platform-${hash}`);
+  const file = path.join(directory, 'index.js');
+  if (!fs.existsSync(file)) {
+    // Written under a temporary name, then renamed: parallel synths never see half a file.
+    fs.mkdirSync(directory, { recursive: true });
+    const partial = path.join(os.tmpdir(), `cdk-web-tiers-node-platform-${hash}.${process.pid}.tmp`);
+    fs.writeFileSync(partial, out.contents);
+    fs.renameSync(partial, file);
+  }
+  bundled = directory;
+  return directory;
+}
