@@ -1,11 +1,8 @@
 import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { WebApp } from '../constructs';
-import { databaseUrlShell } from '../constructs/shared/server-bootstrap';
 import { startServer } from '../constructs/runtime/server';
 import { webApp } from './helpers';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -357,33 +354,5 @@ describe('sample app through the lambda bundle, on DynamoDB: the same requests t
   test('entries from every integration are in one table, newest first', async () => {
     const list = await invoke(integrations['HTTP API v2']('GET', '/api/entries', 'limit=10'));
     expect(JSON.parse(list.body).entries.map((e: { name: string }) => e.name)).toEqual(['Function URL', 'REST v1', 'HTTP API v2']);
-  });
-});
-
-describe('the database URL shell the server tiers run', () => {
-  // Stub `aws` and `curl` stand in for the AWS CLI and the CA download; bash runs the real script.
-  const run = (caAvailable: boolean) => {
-    const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'stub-bin-'));
-    const secret = JSON.stringify({ username: 'web app', password: 'p@ss:w/rd?#', host: 'db.example.internal', port: 5432, dbname: 'webapp' });
-    fs.writeFileSync(path.join(bin, 'aws'), `#!/bin/bash\n[ "$*" = "secretsmanager get-secret-value --region eu-west-1 --secret-id arn:secret --query SecretString --output text" ] || exit 9\necho '${secret}'\n`, { mode: 0o755 });
-    fs.writeFileSync(path.join(bin, 'curl'), caAvailable
-      ? '#!/bin/bash\nwhile [ $# -gt 0 ]; do [ "$1" = -o ] && echo CA > "$2"; shift; done\n'
-      : '#!/bin/bash\nexit 7\n', { mode: 0o755 });
-    const ca = path.join(bin, 'ca.pem');
-    const script = `set -euo pipefail\nREGION=eu-west-1\nSECRET_ARN=arn:secret\n${databaseUrlShell(process.execPath, ca)}\necho "$DATABASE_URL|$NODE_EXTRA_CA_CERTS"`;
-    return { out: execFileSync('bash', ['-c', script], { env: { PATH: `${bin}:${process.env.PATH}` }, encoding: 'utf8' }).trim(), ca };
-  };
-
-  test('with the RDS CA at hand: verify-full, URL-encoded credentials, the CA exported', () => {
-    const { out, ca } = run(true);
-    expect(out).toBe(`postgresql://web%20app:p%40ss%3Aw%2Frd%3F%23@db.example.internal:5432/webapp?sslmode=verify-full|${ca}`);
-    // pg parses it back to the same credentials.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const parsed = require('pg-connection-string').parse(out.split('|')[0]);
-    expect(parsed).toMatchObject({ user: 'web app', password: 'p@ss:w/rd?#', host: 'db.example.internal', port: '5432', database: 'webapp' });
-  });
-
-  test('without egress: still encrypted (no-verify), no CA exported', () => {
-    expect(run(false).out).toBe('postgresql://web%20app:p%40ss%3Aw%2Frd%3F%23@db.example.internal:5432/webapp?sslmode=no-verify|');
   });
 });

@@ -1,4 +1,4 @@
-import { Duration, Token, Validations } from 'aws-cdk-lib';
+import { type CfnElement, Duration, Lazy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -111,7 +111,11 @@ export class AutoScalingTier extends ServerFleetTier {
     this.launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
       instanceType: fleet.instanceType,
       machineImage: props.machineImage ?? amazonLinux2023(fleet.arm64),
-      userData: serverUserData(this, fleet.bootstrap),
+      // The group's logical id, known once the group exists: the hosts signal it directly.
+      userData: serverUserData(this, {
+        ...fleet.bootstrap,
+        signal: Lazy.string({ produce: () => Stack.of(this).getLogicalId(this.autoScalingGroup.node.defaultChild as CfnElement) }),
+      }),
       role: fleet.role,
       securityGroup: fleet.securityGroup,
       requireImdsv2: true,

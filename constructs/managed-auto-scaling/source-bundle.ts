@@ -1,30 +1,36 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { databaseUrlShell } from '../shared/server-bootstrap';
+import { SCRIPTS_DIR, writeDatabaseSupport } from '../shared/server-bootstrap';
 import type { WebApp } from '../shared/web-app';
 
+/** Where the platform hooks go in the source bundle: app deployments and configuration changes. */
+const HOOKS = ['.platform/hooks/prebuild', '.platform/confighooks/prebuild'];
+const HOOK = '10-web-tiers-db-env.sh';
+
+const bundles = new Map<string, string>();
+
 /**
- * The source bundle: the server bundle, a start script that reads the database secret with the
- * instance profile and execs the server, and a Procfile that runs it. Written once per bundle.
+ * The source bundle: the server bundle; a Procfile whose `web` process runs `start.sh`; a
+ * prebuild hook (for app and configuration deployments) that installs the database credential
+ * refresh the instance tiers run; and the RDS CA bundle. Written once per server bundle.
  */
 export function beanstalkSourceBundle(app: WebApp): string {
   const bundle = app.serverBundle();
+  const cached = bundles.get(bundle.directory);
+  if (cached) return cached;
+  if (bundle.file !== 'server.js') throw new Error(`start.sh runs server.js; the server bundle is ${bundle.file}`);
   const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-web-tiers-beanstalk-')), 'source');
   fs.cpSync(bundle.directory, dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'Procfile'), 'web: bash start.sh\n');
-  fs.writeFileSync(path.join(dir, 'start.sh'), `#!/bin/bash
-# Started by Beanstalk (Procfile). The database password never sits in the environment:
-# it is read from Secrets Manager here, with the instance profile, and handed to the server.
-set -euo pipefail
-if [ -n "\${DATABASE_SECRET_ARN:-}" ]; then
-  SECRET_ARN="$DATABASE_SECRET_ARN"
-  REGION=$(echo "$SECRET_ARN" | cut -d: -f4)
-${databaseUrlShell('node', '"$PWD/rds-ca.pem"').split('\n').map((l) => `  ${l}`).join('\n')}
-  export DATABASE_URL
-  [ -n "$NODE_EXTRA_CA_CERTS" ] && export NODE_EXTRA_CA_CERTS
-fi
-exec node --enable-source-maps ${bundle.file}
-`, { mode: 0o755 });
+  fs.copyFileSync(path.join(SCRIPTS_DIR, 'beanstalk', 'start.sh'), path.join(dir, 'start.sh'));
+  fs.chmodSync(path.join(dir, 'start.sh'), 0o755);
+  for (const hooks of HOOKS) {
+    fs.mkdirSync(path.join(dir, hooks), { recursive: true });
+    fs.copyFileSync(path.join(SCRIPTS_DIR, 'beanstalk', 'db-env-hook.sh'), path.join(dir, hooks, HOOK));
+    fs.chmodSync(path.join(dir, hooks, HOOK), 0o755);
+  }
+  writeDatabaseSupport(path.join(dir, 'web-tiers'));
+  bundles.set(bundle.directory, dir);
   return dir;
 }

@@ -79,8 +79,13 @@ export interface DatabaseProps {
   readonly logRetention?: logs.RetentionDays;
 }
 
-/** The PostgreSQL major the database runs. */
+/**
+ * The PostgreSQL major of every server tier: RDS on tiers 2-4, the Amazon Linux 2023 package
+ * `postgresql<major>-server` on tier 1. Changing it upgrades tier 1's data at its next boot.
+ */
 export const POSTGRES_VERSION = rds.PostgresEngineVersion.VER_18;
+/** {@link POSTGRES_VERSION}'s major as a number. */
+export const POSTGRES_MAJOR = Number(POSTGRES_VERSION.postgresMajorVersion);
 const DATABASE_NAME = 'webapp';
 
 /**

@@ -4,7 +4,6 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { alarmTopic, type AlarmOptions } from './alarms';
@@ -12,7 +11,7 @@ import { acknowledgeInherentFindings } from './compliance';
 import { Database, checkDatabaseNetwork, type IAppDatabase } from './database';
 import { WebLoadBalancer, checkLoadBalancerOptions, keepAliveFor, type LoadBalancerOptions } from './load-balancer';
 import { Network } from './network';
-import { createServerRole, type ServerBootstrapOptions } from './server-bootstrap';
+import { createServerRole, hostAssets, type ServerBootstrapOptions } from './server-bootstrap';
 import { WebTiersValidationError, checkEnvironment, checkInstanceType, withoutSnapshot } from './validation';
 import type { WebApp } from './web-app';
 
@@ -41,8 +40,9 @@ export interface ServerFleetProps {
    */
   readonly machineImage?: ec2.IMachineImage;
   /**
-   * HTTPS certificate, deregistration delay and access-log retention of the load balancer.
-   * @default - HTTP only, 30 s deregistration delay, 90 days of access logs
+   * Domain (with its certificate and hosted zone), deregistration delay, access-log retention
+   * and idle timeout of the load balancer.
+   * @default - HTTP only on the load balancer's DNS name, 30 s deregistration delay, 90 days of access logs
    */
   readonly loadBalancer?: LoadBalancerOptions;
   /**
@@ -120,11 +120,9 @@ export function buildServerFleet(scope: Construct, props: ServerFleetProps, auto
   const logRemoval = withoutSnapshot(removalPolicy);
   const appLogGroup = new logs.LogGroup(scope, 'AppLogs', { retention: logRetention, removalPolicy: logRemoval });
   const systemLogGroup = new logs.LogGroup(scope, 'SystemLogs', { retention: logRetention, removalPolicy: logRemoval });
-  const bundle = props.app.serverBundle();
   const arm64 = instanceType.architecture === ec2.InstanceArchitecture.ARM_64;
   const bootstrap: ServerBootstrapOptions = {
-    bundle: new Asset(scope, 'Bundle', { path: bundle.directory }),
-    bundleFile: bundle.file,
+    ...hostAssets(scope, props.app, true),
     port: APP_PORT,
     host: '0.0.0.0',
     healthCheckPath: props.app.healthCheckPath,
@@ -134,7 +132,8 @@ export function buildServerFleet(scope: Construct, props: ServerFleetProps, auto
     arm64,
     databaseSecret: database.secret,
     autoScaling,
-    signal: true,
+    // Instances signal the resource their logical-id tag names; a group sets its own id.
+    signal: 'tag',
   };
   const role = createServerRole(scope, 'InstanceRole', bootstrap);
   database.allowFrom(securityGroup, role);
@@ -173,7 +172,7 @@ export abstract class ServerFleetTier extends Construct implements ec2.IConnecta
   public readonly alarms: cloudwatch.Alarm[];
   /** The app's log group (its stdout and stderr). */
   public readonly appLogGroup: logs.LogGroup;
-  /** The URL users reach the app on (the load balancer's DNS name). */
+  /** The URL users reach the app on: `https://<loadBalancer.domainName>`, else the load balancer's DNS name over HTTP. */
   public readonly url: string;
   /** What the tier's instances are built from. */
   protected readonly fleet: ServerFleet;
