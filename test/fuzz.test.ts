@@ -10,6 +10,7 @@ import { App, Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as route53 from 'aws-cdk-lib/aws-route53';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import fc from 'fast-check';
 import {
@@ -20,6 +21,11 @@ import { addNagChecks } from '../lib/nag';
 import { PROJECT_CONTEXT, webApp } from './helpers';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 20);
+/** The hosted zone of a domain: its last two labels. */
+function zoneFor(stack: Stack, domainName: string): route53.IHostedZone {
+  return route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', { hostedZoneId: 'Z1', zoneName: domainName.split('.').slice(-2).join('.') });
+}
+
 const CERT = 'arn:aws:acm:eu-west-1:123456789012:certificate/0c1d2e3f-4a5b-6c7d-8e9f-0a1b2c3d4e5f';
 const GLOBAL_ACL = 'arn:aws:wafv2:us-east-1:123456789012:global/webacl/site/0c1d2e3f-4a5b-6c7d-8e9f-0a1b2c3d4e5f';
 
@@ -83,9 +89,10 @@ describe('SingleInstanceTier', () => {
       https: fc.option(fc.constantFrom('app.example.com', 'www.shop.example.org'), { nil: undefined }),
       environment,
       email: fc.option(fc.constant('ops@example.com'), { nil: undefined }),
-    }).map((v) => () => ({
+    }).map((v) => (stack: Stack) => ({
       instanceType: v.instanceType, dataVolumeSize: Size.gibibytes(v.dataVolumeSize), snapshotRetention: v.snapshotRetention,
-      removalPolicy: v.removalPolicy, logRetention: v.logRetention, https: v.https ? { domainName: v.https } : undefined,
+      removalPolicy: v.removalPolicy, logRetention: v.logRetention,
+      https: v.https ? { domainName: v.https, hostedZone: zoneFor(stack, v.https) } : undefined,
       environment: v.environment, alarms: { email: v.email },
     })),
     fc.oneof(
@@ -115,7 +122,10 @@ describe('LoadBalancedTier', () => {
       instanceCount: v.instanceCount, instanceType: v.instanceType, removalPolicy: v.removalPolicy, environment: v.environment,
       loadBalancer: {
         deregistrationDelay: Duration.seconds(v.delay), accessLogDays: v.days,
-        certificate: v.https ? acm.Certificate.fromCertificateArn(stack, 'Cert', CERT) : undefined,
+        ...(v.https ? {
+          certificate: acm.Certificate.fromCertificateArn(stack, 'Cert', CERT),
+          domainName: 'app.example.com', hostedZone: zoneFor(stack, 'app.example.com'),
+        } : {}),
       },
     })),
     fc.oneof(

@@ -7,11 +7,17 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { SINGLE_POINT_OF_FAILURE_WARNING, SNAPSHOT_TAG, SingleInstanceTier, WebApp, type SingleInstanceTierProps } from '../constructs';
 import { addNagChecks } from '../lib/nag';
+import { POSTGRES_MAJOR } from '../constructs/shared/database';
+import { scriptBody } from '../constructs/shared/server-bootstrap';
 import { logicalIds, testApp, testStack, userDataText, webApp, snapshotOf } from './helpers';
 
 function synth(props: Partial<SingleInstanceTierProps> = {}, stack = testStack()) {
   const tier = new SingleInstanceTier(stack, 'Web', { app: webApp, ...props });
   return { stack, tier, template: Template.fromStack(stack) };
+}
+
+function zone(stack = new Stack()) {
+  return route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', { hostedZoneId: 'Z123456ABCDEFG', zoneName: 'example.com' });
 }
 
 function fullyConfigured() {
@@ -37,12 +43,16 @@ describe('snapshots', () => {
   test('fully configured', () => expect(snapshotOf(full.template)).toMatchSnapshot());
 });
 
-describe('instance', () => {
+describe('a group of one', () => {
   const { template } = byDefault;
+  const group = () => Object.values(template.findResources('AWS::AutoScaling::AutoScalingGroup'))[0];
 
-  test('one Graviton instance on the latest Amazon Linux 2023 for arm64', () => {
-    template.resourceCountIs('AWS::EC2::Instance', 1);
-    template.hasResourceProperties('AWS::EC2::Instance', { InstanceType: 't4g.small', Monitoring: true });
+  test('one Graviton instance on the latest Amazon Linux 2023 for arm64, from a launch template', () => {
+    template.resourceCountIs('AWS::EC2::Instance', 0);
+    template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', { MinSize: '1', MaxSize: '1' });
+    template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
+      LaunchTemplateData: Match.objectLike({ InstanceType: 't4g.small', Monitoring: { Enabled: true } }),
+    });
     const params = template.toJSON().Parameters as Record<string, { Default: string }>;
     expect(Object.values(params).map((p) => p.Default)).toContain('/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64');
   });
@@ -54,26 +64,48 @@ describe('instance', () => {
 
   test('IMDSv2 required, no key pair', () => {
     template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
-      LaunchTemplateData: { MetadataOptions: { HttpTokens: 'required' } },
+      LaunchTemplateData: Match.objectLike({ MetadataOptions: { HttpTokens: 'required' }, KeyName: Match.absent() }),
     });
-    template.hasResourceProperties('AWS::EC2::Instance', { KeyName: Match.absent() });
   });
 
-  test('in a public subnet, behind an Elastic IP', () => {
-    const subnetRef = template.findResources('AWS::EC2::Instance');
-    const props = Object.values(subnetRef)[0].Properties;
-    const subnet = template.toJSON().Resources[props.SubnetId.Ref];
+  test("in one public subnet, the data volume's zone; the boot takes the Elastic IP over", () => {
+    const subnets = group().Properties.VPCZoneIdentifier as Array<{ Ref: string }>;
+    expect(subnets).toHaveLength(1);
+    const subnet = template.toJSON().Resources[subnets[0].Ref];
     expect(subnet.Properties.MapPublicIpOnLaunch).toBe(true);
+    const [volume] = Object.values(template.findResources('AWS::EC2::Volume'));
+    expect(volume.Properties.AvailabilityZone).toEqual(subnet.Properties.AvailabilityZone);
     template.hasResourceProperties('AWS::EC2::EIP', { Domain: 'vpc' });
-    template.hasResourceProperties('AWS::EC2::EIPAssociation', {
-      AllocationId: { 'Fn::GetAtt': [Match.stringLikeRegexp('ElasticIp'), 'AllocationId'] },
-      InstanceId: { Ref: Match.stringLikeRegexp('Instance') },
+    template.resourceCountIs('AWS::EC2::EIPAssociation', 0);
+    expect(userDataText(template)).toMatch(/ELASTIC_IP_ALLOCATION='\{GetAtt:WebElasticIp[0-9A-F]+\.AllocationId\}'/);
+  });
+
+  test('a deploy waits for the boot to report a healthy app, and replaces terminate-first', () => {
+    const g = group();
+    expect(g.CreationPolicy).toEqual({ ResourceSignal: { Count: 1, Timeout: 'PT30M' } });
+    expect(g.UpdatePolicy.AutoScalingRollingUpdate).toMatchObject({
+      MaxBatchSize: 1, MinInstancesInService: 0, WaitOnResourceSignals: true, PauseTime: 'PT30M',
     });
+    expect(g.Properties.InstanceMaintenancePolicy).toEqual({ MinHealthyPercentage: 0, MaxHealthyPercentage: 100 });
+    const logicalId = logicalIds(template, 'AWS::AutoScaling::AutoScalingGroup')[0];
+    expect(userDataText(template)).toContain(`SIGNAL_RESOURCE='${logicalId}'`);
+    // The group waits for the permissions the first boot needs.
+    expect(g.DependsOn).toEqual(expect.arrayContaining([expect.stringMatching(/^WebBootPermissions/)]));
+  });
+
+  test('a stack deployed when the tier was a plain instance keeps its volume and its address', () => {
+    // The logical ids that tier had: unchanged ids are updated in place, never replaced.
+    expect(logicalIds(template, 'AWS::EC2::Volume')).toEqual(['WebDataVolumeD04BD05C']);
+    expect(logicalIds(template, 'AWS::EC2::EIP')).toEqual(['WebElasticIpB7D40D0A']);
+    // The boot stops that instance (by its old logical id) to take the volume over.
+    expect(userDataText(template)).toContain("LEGACY_INSTANCE_TAG='WebInstance8546399B'");
   });
 
   test('every volume is encrypted', () => {
-    template.hasResourceProperties('AWS::EC2::Instance', {
-      BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { Encrypted: true, VolumeType: 'gp3' } }],
+    template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
+      LaunchTemplateData: Match.objectLike({
+        BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { Encrypted: true, VolumeSize: 16, VolumeType: 'gp3' } }],
+      }),
     });
     for (const volume of Object.values(template.findResources('AWS::EC2::Volume'))) {
       expect(volume.Properties.Encrypted).toBe(true);
@@ -105,13 +137,10 @@ describe('security group', () => {
 });
 
 describe('data volume', () => {
-  test('a separate gp3 volume in the instance AZ, tagged for the daily snapshot policy', () => {
+  test('a separate gp3 volume, tagged for the daily snapshot policy', () => {
     const { template } = byDefault;
     const [volume] = Object.values(template.findResources('AWS::EC2::Volume'));
     expect(volume.Properties).toMatchObject({ Size: 20, VolumeType: 'gp3', Encrypted: true });
-    const [instance] = Object.values(template.findResources('AWS::EC2::Instance'));
-    const subnet = template.toJSON().Resources[instance.Properties.SubnetId.Ref];
-    expect(volume.Properties.AvailabilityZone).toEqual(subnet.Properties.AvailabilityZone);
     const tag = (volume.Properties.Tags as Array<{ Key: string; Value: string }>).find((t) => t.Key === SNAPSHOT_TAG);
     template.hasResourceProperties('AWS::DLM::LifecyclePolicy', {
       State: 'ENABLED',
@@ -157,23 +186,38 @@ describe('IAM', () => {
     });
   });
 
-  test('the only "*" resource is PutMetricData, limited to the agent namespace', () => {
+  test('"*" resources only for actions without resource-level permissions', () => {
     const wildcard = statements().filter((s) => JSON.stringify(s.Resource) === '"*"');
-    expect(wildcard).toEqual([expect.objectContaining({
-      Action: 'cloudwatch:PutMetricData',
-      Condition: { StringEquals: { 'cloudwatch:namespace': 'CWAgent' } },
-    })]);
+    expect(wildcard.flatMap((s) => s.Action).sort()).toEqual(['cloudwatch:PutMetricData', 'ec2:DescribeInstances', 'ec2:DescribeTags', 'ec2:DescribeVolumes']);
+    expect(wildcard.find((s) => s.Action === 'cloudwatch:PutMetricData')!.Condition).toEqual({ StringEquals: { 'cloudwatch:namespace': 'CWAgent' } });
   });
 
-  test('reads exactly the bundle object and attaches exactly its own volume to itself', () => {
+  test('reads exactly the bundle object; attaches its own volume and takes its own address, for instances of its profile only', () => {
     const get = statements().find((s) => s.Action === 's3:GetObject')!;
     expect(JSON.stringify(get.Resource)).toMatch(/[0-9a-f]{64}\.zip/);
-    const attach = statements().find((s) => s.Action === 'ec2:AttachVolume')!;
-    const text = JSON.stringify(attach.Resource);
-    expect(text).toContain(':volume/');
-    expect(text).toContain(':instance/');
-    expect(text).toMatch(/"Ref":"WebDataVolume[0-9A-F]+"/);
-    expect(text).toMatch(/"Ref":"WebInstance[0-9A-F]+"/);
+    const byAction = (action: string) => statements().filter((s) => [s.Action].flat().includes(action));
+    const attach = JSON.stringify(byAction('ec2:AttachVolume'));
+    expect(attach).toMatch(/:volume\/",\{"Ref":"WebDataVolume[0-9A-F]+"\}/);
+    expect(attach).toMatch(/"ArnEquals":\{"ec2:InstanceProfile":\{"Fn::GetAtt":\["WebInstanceProfile[0-9A-F]+","Arn"\]\}\}/);
+    const associate = JSON.stringify(byAction('ec2:AssociateAddress'));
+    expect(associate).toMatch(/:elastic-ip\/",\{"Fn::GetAtt":\["WebElasticIp[0-9A-F]+","AllocationId"\]\}/);
+    expect(associate).toContain('ec2:InstanceProfile');
+    // Its own instance: attach, detach (to give a volume back) and associate, by instance profile.
+    const own = statements().find((s) => JSON.stringify(s.Condition ?? {}).includes('ec2:InstanceProfile'))!;
+    expect([...own.Action].sort()).toEqual(['ec2:AssociateAddress', 'ec2:AttachVolume', 'ec2:DetachVolume']);
+    // The launch template gives the instance a public address of its own until the Elastic IP moves over.
+    template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
+      LaunchTemplateData: Match.objectLike({ NetworkInterfaces: [Match.objectLike({ AssociatePublicIpAddress: true, DeviceIndex: 0 })] }),
+    });
+    // Stopping and starting an instance is allowed only for the pre-group instance of this very stack.
+    const [stop] = byAction('ec2:StopInstances');
+    expect([...stop.Action].sort()).toEqual(['ec2:DetachVolume', 'ec2:StartInstances', 'ec2:StopInstances']);
+    expect(stop.Resource).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ec2:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':instance/*']] });
+    expect(stop.Condition).toEqual({
+      StringEquals: { 'aws:ResourceTag/aws:cloudformation:stack-id': { Ref: 'AWS::StackId' }, 'aws:ResourceTag/aws:cloudformation:logical-id': 'WebInstance8546399B' },
+    });
+    const [signal] = byAction('cloudformation:SignalResource');
+    expect(signal.Resource).toEqual({ Ref: 'AWS::StackId' });
   });
 });
 
@@ -184,23 +228,19 @@ describe('user data', () => {
     expect(text).toContain('[scripts-user, always]');
   });
 
-  test('installs Node.js, PostgreSQL and the CloudWatch agent, and runs the app under systemd', () => {
-    expect(text).toMatch(/dnf install -y nodejs24 amazon-cloudwatch-agent rsyslog unzip postgresql16-server/);
-    expect(text).toContain('ExecStart=/usr/bin/node-24 --enable-source-maps /opt/webapp/server.js');
-    expect(text).toContain('KillSignal=SIGTERM');
-    expect(text).toMatch(/PORT="80"\nHOST="0.0.0.0"\nHEALTH_CHECK_PATH="\/health"/);
-    expect(text).toContain('DATABASE_URL="postgresql://webapp@localhost/webapp?host=/run/postgresql"');
+  test('user data stays well inside EC2\'s 16 KB, with room for the app\'s environment', () => {
+    const bytes = Buffer.byteLength(userDataText(full.template));
+    expect(bytes).toBeLessThan(8 * 1024);
   });
 
-  test('attaches and mounts the data volume before PostgreSQL, never falling back to the root disk', () => {
-    expect(text).toMatch(/VOLUME_ID='\{Ref:WebDataVolume[0-9A-F]+\}'/);
-    const attach = text.indexOf('aws ec2 attach-volume');
-    const guard = text.indexOf('did not attach"; exit 1');
-    const initdb = text.indexOf('postgresql-setup --initdb');
-    expect(attach).toBeGreaterThan(0);
-    expect(guard).toBeGreaterThan(attach);
-    expect(initdb).toBeGreaterThan(guard);
-    expect(text).toContain('[ -f /var/lib/pgsql/data/PG_VERSION ] || postgresql-setup --initdb');
+  test('the boot script behind quoted inputs: Node.js, PostgreSQL of the one major, the app under systemd', () => {
+    expect(text).toContain(`PACKAGES='nodejs24 amazon-cloudwatch-agent rsyslog unzip postgresql${POSTGRES_MAJOR}-server'`);
+    expect(text).toContain("NODE_BIN='/usr/bin/node-24'");
+    expect(text).toMatch(/BOOT_SCRIPT_URL='s3:\/\/[^']+\/[0-9a-f]{64}\.sh'/);
+    expect(text).toMatch(/PORT="80"\nHOST="0.0.0.0"\nHEALTH_CHECK_PATH="\/health"/);
+    expect(text).toContain('DATABASE_URL="postgresql://webapp@localhost/webapp?host=/run/postgresql"');
+    expect(text).toMatch(/DATA_VOLUME_ID='\{Ref:WebDataVolume[0-9A-F]+\}'/);
+    expect(text).toContain(scriptBody('boot-loader.sh'));
   });
 
   test('ships memory, disk and logs to CloudWatch', () => {
@@ -208,18 +248,15 @@ describe('user data', () => {
     expect(text).toContain('"/var/lib/pgsql"');
     expect(text).toMatch(/"log_group_name":"\{Ref:WebAppLogs[0-9A-F]+\}"/);
     expect(text).toMatch(/"log_group_name":"\{Ref:WebSystemLogs[0-9A-F]+\}"/);
-    expect(text).toContain('amazon-cloudwatch-agent-ctl -a fetch-config');
   });
 
-  test('HTTPS: Caddy with a verified download proxies to the app on loopback', () => {
+  test('HTTPS: Caddy for the domain, the app on loopback', () => {
     const https = userDataText(full.template);
-    expect(https).toContain('app.example.com {');
-    expect(https).toContain('reverse_proxy 127.0.0.1:8080');
-    expect(https).toContain('email ops@example.com');
-    expect(https).toContain('sha512sum -c -');
-    expect(https).toContain('caddy_2.10.2_linux_amd64.tar.gz');
+    expect(https).toContain("TLS_DOMAIN='app.example.com'");
+    expect(https).toContain("TLS_EMAIL='ops@example.com'");
+    expect(https).toContain("CADDY_ARCH='amd64'");
     expect(https).toMatch(/PORT="8080"\nHOST="127.0.0.1"/);
-    expect(text).not.toContain('caddy');
+    expect(text).toContain("TLS_DOMAIN=''");
   });
 
   test('extra environment reaches the env file', () => {
@@ -231,13 +268,13 @@ describe('alarms', () => {
   const { template } = byDefault;
   const topicRef = { Ref: Match.stringLikeRegexp('WebAlarmTopic') };
 
-  test('system status check failure recovers the instance and notifies', () => {
+  test('no instance in service for 10 minutes notifies (the group itself replaces a failed instance)', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: 'StatusCheckFailed_System',
-      AlarmActions: Match.arrayWith([
-        { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':automate:', { Ref: 'AWS::Region' }, ':ec2:recover']] },
-        topicRef,
-      ]),
+      Namespace: 'AWS/AutoScaling', MetricName: 'GroupInServiceInstances', Threshold: 1, EvaluationPeriods: 10,
+      ComparisonOperator: 'LessThanThreshold', TreatMissingData: 'breaching', AlarmActions: [topicRef],
+    });
+    template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', {
+      MetricsCollection: [{ Granularity: '1Minute', Metrics: ['GroupInServiceInstances'] }],
     });
   });
 
@@ -247,9 +284,11 @@ describe('alarms', () => {
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'CWAgent', MetricName: 'disk_used_percent', Threshold: 80,
-      Dimensions: Match.arrayWith([{ Name: 'path', Value: '/var/lib/pgsql' }]),
+      Dimensions: [{ Name: 'AutoScalingGroupName', Value: { Ref: Match.stringLikeRegexp('^WebGroup') } }, { Name: 'path', Value: '/var/lib/pgsql' }],
     });
-    expect(byDefault.tier.alarms).toHaveLength(4);
+    // The agent publishes exactly that aggregate.
+    expect(userDataText(template)).toContain('"aggregation_dimensions":[["AutoScalingGroupName"],["AutoScalingGroupName","path"]]');
+    expect(byDefault.tier.alarms).toHaveLength(3);
   });
 
   test('the topic is KMS-encrypted, TLS-only, and CloudWatch may use the key', () => {
@@ -304,10 +343,15 @@ describe('validation', () => {
     ['data volume over 16 TiB', { dataVolumeSize: Size.tebibytes(17) }, /invalid dataVolumeSize: got 17408/],
     ['data volume in fractional GiB', { dataVolumeSize: Size.mebibytes(1500) }, /invalid dataVolumeSize/],
     ['no snapshots', { snapshotRetention: 0 }, /invalid snapshotRetention: got 0; accepted: an integer from 1 to 1000/],
-    ['bad domain', { https: { domainName: 'Not A Domain' } }, /invalid https\.domainName: got 'Not A Domain'/],
+    ['bad domain', { https: { domainName: 'Not A Domain', hostedZone: zone() } }, /invalid https\.domainName: got 'Not A Domain'/],
+    ['domain outside the zone', { https: { domainName: 'app.example.org', hostedZone: zone() } }, /invalid https\.domainName: 'app\.example\.org' is not in hosted zone 'example\.com'/],
+    ['a domain without its zone', { https: { domainName: 'app.example.com' } as never }, /invalid https\.hostedZone: is missing: Let's Encrypt/],
+    ['an e-mail that would add lines to the Caddyfile', { https: { domainName: 'app.example.com', email: 'a@b.co\n}\n:80 {', hostedZone: zone() } },
+      /invalid https\.email: got [\s\S]*accepted: an e-mail address/],
     ['reserved variable', { environment: { PORT: '8080' } }, /invalid environment: variable 'PORT' is set by the tier/],
     ['bad variable name', { environment: { 'bad-name': 'x' } }, /invalid environment: variable name 'bad-name'/],
     ['multi-line value', { environment: { NOTE: 'a\nb' } }, /invalid environment: variable 'NOTE'.*single-line/],
+    ['an environment EC2 user data cannot hold', { environment: { BIG: 'x'.repeat(12000) } }, /invalid environment: makes the host's user data about \d+ bytes; accepted: up to 15872 \(EC2 takes 16 KB\)/],
     ['bad email', { alarms: { email: 'nobody' } }, /invalid alarms\.email: got 'nobody'/],
   ])('%s', (_name, props, message) => {
     expect(() => synth(props)).toThrow(message);
@@ -350,7 +394,7 @@ describe('cdk-nag AwsSolutions', () => {
   test.each([
     ['default', (s: Stack) => new SingleInstanceTier(s, 'Web', { app: webApp })],
     ['fully configured', (s: Stack) => new SingleInstanceTier(s, 'Web', {
-      app: webApp, https: { domainName: 'app.example.com' }, alarms: { email: 'ops@example.com' }, removalPolicy: RemovalPolicy.SNAPSHOT,
+      app: webApp, https: { domainName: 'app.example.com', hostedZone: zone(s) }, alarms: { email: 'ops@example.com' }, removalPolicy: RemovalPolicy.SNAPSHOT,
     })],
   ])('%s: no unacknowledged finding', (_name, build) => {
     const app = testApp();
@@ -375,7 +419,7 @@ describe('cdk-nag AwsSolutions', () => {
       .filter(([id]) => id.startsWith('AwsSolutions::'));
     expect(acks.length).toBeGreaterThanOrEqual(5);
     for (const [id, reason] of acks) {
-      expect(id).toMatch(/^AwsSolutions::AwsSolutions-(EC23|EC29|IAM4|IAM5)/);
+      expect(id).toMatch(/^AwsSolutions::AwsSolutions-(EC23|EC29|IAM4|IAM5|AS3)/);
       expect(String(reason).length).toBeGreaterThan(40);
     }
   });
@@ -384,5 +428,5 @@ describe('cdk-nag AwsSolutions', () => {
 test('only the expected resource types', () => {
   const types = new Set(Object.values(byDefault.template.toJSON().Resources as Record<string, { Type: string }>).map((r) => r.Type));
   expect(types.has('AWS::EC2::NatGateway')).toBe(false);
-  expect(logicalIds(byDefault.template, 'AWS::EC2::Instance')).toHaveLength(1);
+  expect(logicalIds(byDefault.template, 'AWS::AutoScaling::AutoScalingGroup')).toHaveLength(1);
 });

@@ -1,5 +1,5 @@
-import { Annotations, CfnDeletionPolicy, CfnResource, Stack, type IAspect } from 'aws-cdk-lib';
-import type { IConstruct } from 'constructs';
+import { Annotations, App, CfnDeletionPolicy, CfnResource, Stack, type IAspect } from 'aws-cdk-lib';
+import { Construct, type IConstruct } from 'constructs';
 
 /** How one stateful resource type must be protected. */
 interface Protection {
@@ -97,4 +97,18 @@ export function removedStatefulResources(
 ): StatefulResource[] {
   const kept = new Set(statefulResources(after).map((r) => `${r.type}|${r.logicalId}`));
   return statefulResources(before).filter((r) => !kept.has(`${r.type}|${r.logicalId}`));
+}
+
+/**
+ * The logical id a stack gives a resource at `path` (construct ids below the stack, ending with
+ * the resource's own, e.g. `['Web', 'Instance', 'Resource']`), computed by CDK's own naming on a
+ * throwaway stack: for keeping the logical id of a resource that moved in the construct tree, so
+ * CloudFormation updates it in place instead of creating a second one.
+ */
+export function logicalIdAt(stackName: string, path: string[]): string {
+  // Never synthesized: under the CDK CLI a plain App would write itself into cdk.out at exit.
+  const probe = new Stack(new App({ autoSynth: false }), stackName);
+  let scope: Construct = probe;
+  for (const id of path.slice(0, -1)) scope = new Construct(scope, id);
+  return probe.getLogicalId(new CfnResource(scope, path[path.length - 1], { type: 'Probe::Probe::Probe' }));
 }

@@ -1,29 +1,29 @@
-import { Annotations, Duration, Names, RemovalPolicy, Size, Stack, Tags, Validations } from 'aws-cdk-lib';
+import { Annotations, Duration, Lazy, Names, RemovalPolicy, Size, Stack, Tags, Validations, type CfnElement } from 'aws-cdk-lib';
+import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dlm from 'aws-cdk-lib/aws-dlm';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
-import { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { alarmTopic, notify, type AlarmOptions } from '../shared/alarms';
-import { acknowledgeAll, acknowledgeInherentFindings, hipaaNist } from '../shared/compliance';
+import { acknowledgeAll, acknowledgeInherentFindings, guard, hipaaNist } from '../shared/compliance';
 import { publicOnlyVpc } from '../shared/network';
-import { AGENT_NAMESPACE, DATA_MOUNT, amazonLinux2023, createServerRole, serverUserData, type ServerBootstrapOptions } from '../shared/server-bootstrap';
+import { logicalIdAt } from '../shared/stateful';
 import {
-  WebTiersValidationError, checkDomainName, checkEnvironment, checkInstanceType, checkIntegerRange, checkSizeGiB, withoutSnapshot,
+  AGENT_NAMESPACE, DATA_MOUNT, amazonLinux2023, createServerRole, hostAssets, serverUserData, type ServerBootstrapOptions,
+} from '../shared/server-bootstrap';
+import {
+  WebTiersValidationError, checkDomainInZone, checkDomainName, checkEmail, checkEnvironment, checkInstanceType, checkIntegerRange, checkSizeGiB,
+  withoutSnapshot,
 } from '../shared/validation';
 import type { WebApp } from '../shared/web-app';
 
 /** HTTPS for a single instance: Caddy on the instance gets a Let's Encrypt certificate for the domain. */
 export interface SingleInstanceHttpsOptions {
-  /**
-   * The domain users reach the app on. Its DNS must point at the instance's
-   * Elastic IP (done for you when `hostedZone` is given) before the certificate can be issued.
-   */
+  /** The domain users reach the app on; its A record points at the Elastic IP. */
   readonly domainName: string;
   /**
    * Contact address given to Let's Encrypt for expiry notices.
@@ -31,10 +31,10 @@ export interface SingleInstanceHttpsOptions {
    */
   readonly email?: string;
   /**
-   * A Route 53 zone in which to create the A record `domainName` → Elastic IP.
-   * @default - no record; point DNS at the `ElasticIp` yourself
+   * The Route 53 zone in which the A record `domainName` → Elastic IP is created: the record must
+   * exist before Let's Encrypt can issue the certificate.
    */
-  readonly hostedZone?: route53.IHostedZone;
+  readonly hostedZone: route53.IHostedZone;
 }
 
 /** Props of {@link SingleInstanceTier}. */
@@ -114,18 +114,25 @@ export const SNAPSHOT_TAG = 'cdk-web-tiers:snapshot';
 /** Id of the warning that this tier is a single point of failure; acknowledge it with `Annotations.of(tier).acknowledgeWarning(id)`. */
 export const SINGLE_POINT_OF_FAILURE_WARNING = 'cdk-web-tiers:singlePointOfFailure';
 
+/** How long a boot may take before CloudFormation counts it as failed (the volume takeover included). */
+const BOOT_TIMEOUT = Duration.minutes(30);
+
 /**
  * Tier 1: the app and PostgreSQL on one EC2 instance — the cheap start.
  *
- * One Graviton instance running Amazon Linux 2023 in a public subnet behind an
- * Elastic IP. The app runs under systemd from the server bundle; PostgreSQL keeps
- * its data on a separate encrypted EBS volume that outlives the instance and is
- * snapshotted daily. No SSH: Session Manager. IMDSv2 only. Memory, disk and logs
- * go to CloudWatch; alarms recover the instance and notify a topic.
+ * One Graviton instance running Amazon Linux 2023 in a public subnet behind an Elastic IP, run
+ * as an Auto Scaling group of exactly one in the data volume's Availability Zone. At boot the
+ * instance attaches the data volume (PostgreSQL's data, encrypted, snapshotted daily, kept when
+ * the instance goes) and takes over the Elastic IP, then reports to CloudFormation whether the app
+ * answers its health route: a broken boot fails the deploy. A replacement — a new image, a new
+ * bundle, a failed instance — terminates the old instance first, so the new one can take the
+ * volume. No SSH: Session Manager. IMDSv2 only. Memory, disk and logs go to CloudWatch.
  */
 export class SingleInstanceTier extends Construct implements ec2.IConnectable {
-  /** The instance. */
-  public readonly instance: ec2.Instance;
+  /** The group that keeps one instance running. */
+  public readonly autoScalingGroup: autoscaling.AutoScalingGroup;
+  /** What the instance is launched from. */
+  public readonly launchTemplate: ec2.LaunchTemplate;
   /** The VPC the instance is in. */
   public readonly vpc: ec2.IVpc;
   /** The instance's security group: HTTP (and HTTPS) from anywhere, nothing else. */
@@ -140,7 +147,7 @@ export class SingleInstanceTier extends Construct implements ec2.IConnectable {
   public readonly role: iam.IRole;
   /** The topic alarms notify. */
   public readonly alarmTopic: sns.ITopic;
-  /** The alarms: system and instance status checks, memory, data disk. */
+  /** The alarms: no instance in service, memory, data disk. */
   public readonly alarms: cloudwatch.Alarm[];
   /** The app's log group (its stdout and stderr). */
   public readonly appLogGroup: logs.LogGroup;
@@ -153,8 +160,16 @@ export class SingleInstanceTier extends Construct implements ec2.IConnectable {
     checkInstanceType(this, 'instanceType', instanceType);
     checkSizeGiB(this, 'dataVolumeSize', props.dataVolumeSize, 1, 16384);
     checkIntegerRange(this, 'snapshotRetention', props.snapshotRetention, 1, 1000);
-    checkDomainName(this, 'https.domainName', props.https?.domainName);
     checkEnvironment(this, 'environment', props.environment, RESERVED_ENV);
+    if (props.https) {
+      checkDomainName(this, 'https.domainName', props.https.domainName);
+      checkEmail(this, 'https.email', props.https.email);
+      if (!props.https.hostedZone) {
+        throw new WebTiersValidationError(this, 'https.hostedZone',
+          "is missing: Let's Encrypt issues the certificate only once the domain points at the instance; accepted: the Route 53 zone of https.domainName");
+      }
+      checkDomainInZone(this, 'https.domainName', props.https.domainName, props.https.hostedZone);
+    }
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
     const arm64 = instanceType.architecture === ec2.InstanceArchitecture.ARM_64;
@@ -183,6 +198,8 @@ export class SingleInstanceTier extends Construct implements ec2.IConnectable {
     this.appLogGroup = new logs.LogGroup(this, 'AppLogs', { retention: logRetention, removalPolicy: logRemoval });
     const systemLogGroup = new logs.LogGroup(this, 'SystemLogs', { retention: logRetention, removalPolicy: logRemoval });
 
+    // The volume and the address keep the logical ids they had when the tier was a plain
+    // instance, so a stack made then upgrades in place with its data and its address.
     this.dataVolume = new ec2.Volume(this, 'DataVolume', {
       availabilityZone: subnet.availabilityZone,
       size: props.dataVolumeSize ?? Size.gibibytes(DEFAULT_DATA_GIB),
@@ -191,11 +208,11 @@ export class SingleInstanceTier extends Construct implements ec2.IConnectable {
       removalPolicy,
     });
     Tags.of(this.dataVolume).add(SNAPSHOT_TAG, Names.uniqueId(this));
+    this.elasticIp = new ec2.CfnEIP(this, 'ElasticIp', { domain: 'vpc' });
+    this.elasticIp.applyRemovalPolicy(logRemoval);
 
-    const bundle = props.app.serverBundle();
     const bootstrap: ServerBootstrapOptions = {
-      bundle: new Asset(this, 'Bundle', { path: bundle.directory }),
-      bundleFile: bundle.file,
+      ...hostAssets(this, props.app, false),
       port: props.https ? 8080 : 80,
       host: props.https ? '127.0.0.1' : '0.0.0.0',
       healthCheckPath: props.app.healthCheckPath,
@@ -203,20 +220,26 @@ export class SingleInstanceTier extends Construct implements ec2.IConnectable {
       appLogGroup: this.appLogGroup,
       systemLogGroup,
       arm64,
-      localPostgres: { volumeId: this.dataVolume.volumeId },
+      localPostgres: { volumeId: this.dataVolume.volumeId, legacyInstanceLogicalId: legacyInstanceLogicalId(this) },
+      elasticIpAllocationId: this.elasticIp.attrAllocationId,
       tls: props.https && { domainName: props.https.domainName, email: props.https.email },
+      // The group's logical id, known once the group exists: the instance signals it directly.
+      signal: Lazy.string({ produce: () => Stack.of(this).getLogicalId(this.autoScalingGroup.node.defaultChild as CfnElement) }),
+      autoScaling: true,
     };
 
     const role = createServerRole(this, 'InstanceRole', bootstrap);
     this.role = role;
+    const instanceProfile = new iam.InstanceProfile(this, 'InstanceProfile', { role });
 
-    this.instance = new ec2.Instance(this, 'Instance', {
-      vpc: this.vpc,
-      vpcSubnets: { subnets: [subnet] },
+    this.launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
       instanceType,
       machineImage: props.machineImage ?? amazonLinux2023(arm64),
       securityGroup: this.securityGroup,
-      role,
+      instanceProfile,
+      // Internet access before the Elastic IP moves over (that happens only once the app is
+      // healthy), whatever the subnet's own public-IP setting.
+      associatePublicIpAddress: true,
       userData: serverUserData(this, bootstrap),
       requireImdsv2: true,
       detailedMonitoring: true,
@@ -225,36 +248,47 @@ export class SingleInstanceTier extends Construct implements ec2.IConnectable {
         volume: ec2.BlockDeviceVolume.ebs(ROOT_VOLUME_GIB, { encrypted: true, volumeType: ec2.EbsDeviceVolumeType.GP3 }),
       }],
     });
-    Validations.of(this.instance).acknowledge({
+
+    acknowledgeAll(this.launchTemplate, [guard('ec2_launch_template_public_ip_disabled_check')],
+      'A public web server without a load balancer: the instance needs a public address of its own until it takes the Elastic IP over (only its web ports are open).');
+
+    this.autoScalingGroup = new autoscaling.AutoScalingGroup(this, 'Group', {
+      vpc: this.vpc,
+      vpcSubnets: { subnets: [subnet] },
+      launchTemplate: this.launchTemplate,
+      minCapacity: 1,
+      maxCapacity: 1,
+      // Terminate first, then launch: the volume attaches to one instance at a time.
+      minHealthyPercentage: 0,
+      maxHealthyPercentage: 100,
+      healthChecks: autoscaling.HealthChecks.ec2({ gracePeriod: Duration.minutes(5) }),
+      signals: autoscaling.Signals.waitForAll({ timeout: BOOT_TIMEOUT }),
+      updatePolicy: autoscaling.UpdatePolicy.rollingUpdate({
+        maxBatchSize: 1,
+        minInstancesInService: 0,
+        waitOnResourceSignals: true,
+        pauseTime: BOOT_TIMEOUT,
+      }),
+      groupMetrics: [new autoscaling.GroupMetrics(autoscaling.GroupMetric.IN_SERVICE_INSTANCES)],
+    });
+    Validations.of(this.autoScalingGroup).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-AS3',
+      reason: 'A group of one: the alarm on in-service instances pages when it has none; each launch is in the activity history.',
+    });
+    acknowledgeAll(this.autoScalingGroup, [guard('autoscaling_multiple_az_check'), guard('autoscaling_mixed_instances_policy_multiple_instance_types_check')],
+      "A group of exactly one instance, pinned to the data volume's Availability Zone (an EBS volume lives in one zone): the tier is the single-instance one by design.");
+    Validations.of(this.autoScalingGroup).acknowledge({
       id: 'AwsSolutions::AwsSolutions-EC29',
-      reason: 'Data lives on a separate retained, snapshotted volume; termination protection would block CloudFormation from replacing the instance on an image update.',
+      reason: 'Data lives on a separate retained, snapshotted volume; the group replaces the instance on an image or bundle change.',
     });
+    // The first boot needs its permissions: the group waits for them.
+    this.autoScalingGroup.node.addDependency(this.bootPermissions(role, instanceProfile));
 
-    // The instance attaches its data volume itself at boot, so that after a replacement the
-    // new instance takes the volume over once CloudFormation removes the old one. This policy
-    // is not part of the role's default policy, so naming the instance here makes no cycle.
-    new iam.Policy(this, 'AttachDataVolume', {
-      roles: [role],
-      statements: [new iam.PolicyStatement({
-        actions: ['ec2:AttachVolume'],
-        resources: [
-          Stack.of(this).formatArn({ service: 'ec2', resource: 'volume', resourceName: this.dataVolume.volumeId }),
-          Stack.of(this).formatArn({ service: 'ec2', resource: 'instance', resourceName: this.instance.instanceId }),
-        ],
-      })],
-    });
-
-    this.elasticIp = new ec2.CfnEIP(this, 'ElasticIp', { domain: 'vpc' });
-    this.elasticIp.applyRemovalPolicy(logRemoval);
-    new ec2.CfnEIPAssociation(this, 'ElasticIpAssociation', {
-      allocationId: this.elasticIp.attrAllocationId,
-      instanceId: this.instance.instanceId,
-    });
-
-    if (props.https?.hostedZone) {
+    if (props.https) {
       new route53.ARecord(this, 'DnsRecord', {
         zone: props.https.hostedZone,
-        recordName: props.https.domainName,
+        // Fully qualified: right whatever the zone's name, even one imported by id only.
+        recordName: `${props.https.domainName}.`,
         target: route53.RecordTarget.fromIpAddresses(this.elasticIp.ref),
       });
     }
@@ -266,11 +300,59 @@ export class SingleInstanceTier extends Construct implements ec2.IConnectable {
 
     Annotations.of(this).addWarningV2(SINGLE_POINT_OF_FAILURE_WARNING,
       'SingleInstanceTier runs the app and its database on one instance in one Availability Zone: an instance or AZ failure ' +
-      'stops the site until recovery, and deploys that change the image or user data restart it. Use LoadBalancedTier or ' +
+      'stops the site until the replacement has booted, and deploys that change the image or the app restart it. Use LoadBalancedTier or ' +
       'AutoScalingTier where that matters; acknowledge this warning where it does not.');
     acknowledgeAll(this.dataVolume, hipaaNist('EC2EBSInBackupPlan'),
       'Data Lifecycle Manager snapshots the volume daily (snapshotRetention); an AWS Backup plan is opt-in.');
     acknowledgeInherentFindings(this);
+  }
+
+  /**
+   * What the boot does beyond the shared bootstrap: attach the data volume and take over the
+   * Elastic IP — only for instances launched with this tier's profile — and stop the instance of a
+   * pre-group deployment that still holds the volume (found by its CloudFormation tags).
+   */
+  private bootPermissions(role: iam.IRole, profile: iam.InstanceProfile): iam.Policy {
+    const stack = Stack.of(this);
+    const arn = (resource: string, resourceName: string) => stack.formatArn({ service: 'ec2', resource, resourceName });
+    const policy = new iam.Policy(this, 'BootPermissions', {
+      roles: [role],
+      statements: [
+        new iam.PolicyStatement({
+          actions: ['ec2:AttachVolume', 'ec2:DetachVolume'],
+          resources: [arn('volume', this.dataVolume.volumeId)],
+        }),
+        new iam.PolicyStatement({
+          actions: ['ec2:AssociateAddress'],
+          resources: [arn('elastic-ip', this.elasticIp.attrAllocationId)],
+        }),
+        new iam.PolicyStatement({
+          actions: ['ec2:AttachVolume', 'ec2:DetachVolume', 'ec2:AssociateAddress'],
+          resources: [arn('instance', '*')],
+          conditions: { ArnEquals: { 'ec2:InstanceProfile': profile.instanceProfileArn } },
+        }),
+        // A failed first boot gives the volume back to that instance and starts it again.
+        new iam.PolicyStatement({
+          actions: ['ec2:StopInstances', 'ec2:StartInstances', 'ec2:DetachVolume'],
+          resources: [arn('instance', '*')],
+          conditions: {
+            StringEquals: {
+              'aws:ResourceTag/aws:cloudformation:stack-id': stack.stackId,
+              'aws:ResourceTag/aws:cloudformation:logical-id': legacyInstanceLogicalId(this),
+            },
+          },
+        }),
+        new iam.PolicyStatement({ actions: ['ec2:DescribeVolumes', 'ec2:DescribeInstances'], resources: ['*'] }),
+      ],
+    });
+    Validations.of(policy).acknowledge(
+      { id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]', reason: 'ec2:DescribeVolumes and ec2:DescribeInstances have no resource-level permissions; they only read which instance holds the data volume and whether it has stopped.' },
+      {
+        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*]',
+        reason: "Instance ids are not known before launch: attaching and associating are limited to instances of this tier's instance profile, stopping to the one pre-group instance of this stack, by condition.",
+      },
+    );
+    return policy;
   }
 
   private snapshotPolicy(retainCount: number): void {
@@ -302,28 +384,20 @@ export class SingleInstanceTier extends Construct implements ec2.IConnectable {
   }
 
   private createAlarms(): cloudwatch.Alarm[] {
-    const instanceId = this.instance.instanceId;
-    const ec2Metric = (metricName: string) => new cloudwatch.Metric({
-      namespace: 'AWS/EC2', metricName, dimensionsMap: { InstanceId: instanceId }, statistic: 'Maximum', period: Duration.minutes(1),
-    });
+    const group = this.autoScalingGroup.autoScalingGroupName;
     const agentMetric = (metricName: string, extra: Record<string, string> = {}) => new cloudwatch.Metric({
-      namespace: AGENT_NAMESPACE, metricName, dimensionsMap: { InstanceId: instanceId, ...extra }, statistic: 'Average', period: Duration.minutes(5),
+      namespace: AGENT_NAMESPACE, metricName, dimensionsMap: { AutoScalingGroupName: group, ...extra }, statistic: 'Average', period: Duration.minutes(5),
     });
-
-    const system = new cloudwatch.Alarm(this, 'SystemStatusAlarm', {
-      alarmDescription: 'The host failed its system status check: the instance is being recovered onto healthy hardware.',
-      metric: ec2Metric('StatusCheckFailed_System'),
-      threshold: 1, evaluationPeriods: 2,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    const inService = new cloudwatch.Alarm(this, 'InServiceAlarm', {
+      alarmDescription: 'No instance in service for 10 minutes: the site is down (a failed replacement, or an AZ outage).',
+      metric: new cloudwatch.Metric({
+        namespace: 'AWS/AutoScaling', metricName: 'GroupInServiceInstances', dimensionsMap: { AutoScalingGroupName: group },
+        statistic: 'Minimum', period: Duration.minutes(1),
+      }),
+      threshold: 1, evaluationPeriods: 10,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
     });
-    system.addAlarmAction(new cwActions.Ec2Action(cwActions.Ec2InstanceAction.RECOVER));
-    const instanceCheck = new cloudwatch.Alarm(this, 'InstanceStatusAlarm', {
-      alarmDescription: 'The instance failed its status check for 3 minutes: it is being rebooted.',
-      metric: ec2Metric('StatusCheckFailed_Instance'),
-      threshold: 1, evaluationPeriods: 3,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-    });
-    instanceCheck.addAlarmAction(new cwActions.Ec2Action(cwActions.Ec2InstanceAction.REBOOT));
     const memory = new cloudwatch.Alarm(this, 'MemoryAlarm', {
       alarmDescription: 'Memory use above 90% for 15 minutes.',
       metric: agentMetric('mem_used_percent'),
@@ -332,10 +406,20 @@ export class SingleInstanceTier extends Construct implements ec2.IConnectable {
     });
     const disk = new cloudwatch.Alarm(this, 'DataDiskAlarm', {
       alarmDescription: 'The database volume is more than 80% full.',
-      metric: agentMetric('disk_used_percent', { path: DATA_MOUNT, fstype: 'xfs' }),
+      metric: agentMetric('disk_used_percent', { path: DATA_MOUNT }),
       threshold: 80, evaluationPeriods: 1,
     });
-    return [system, instanceCheck, memory, disk].map((a) => notify(a, this.alarmTopic));
+    return [inService, memory, disk].map((a) => notify(a, this.alarmTopic));
   }
 }
 
+
+/**
+ * The logical id CloudFormation knew this tier's instance by before the tier ran in an Auto
+ * Scaling group: an `AWS::EC2::Instance` at `<tier>/Instance`.
+ */
+function legacyInstanceLogicalId(tier: Construct): string {
+  const stack = Stack.of(tier);
+  const below = tier.node.scopes.slice(tier.node.scopes.indexOf(stack) + 1).map((c) => c.node.id);
+  return logicalIdAt(stack.stackName, [...below, 'Instance', 'Resource']);
+}
