@@ -50,16 +50,26 @@ export interface EnvironmentConfig {
     /** Daily snapshots / automated backups kept, in days. */
     readonly backupDays: number;
   };
-  /** The domain users reach the app on, and the certificate where the tier uses ACM. */
+  /**
+   * The domain users reach the app on: every tier creates its DNS record and answers on
+   * `https://<name>`; a piece the tier needs that is missing fails the synth.
+   */
   readonly domain?: {
     readonly name: string;
     /**
-     * ACM certificate: in the stack's region for the load balancer or API, in us-east-1 for the
-     * managed-serverless tier (the single-instance tier gets its own from Let's Encrypt).
+     * ACM certificate covering `name`. Required on load-balanced, auto-scaling,
+     * managed-auto-scaling and serverless (in the stack's region), and on managed-serverless
+     * outside us-east-1 (a us-east-1 certificate; in us-east-1 the tier creates one). Not
+     * accepted on single-instance, which gets its certificate from Let's Encrypt.
      */
     readonly certificateArn?: string;
-    /** Route 53 zone in which to create the record. */
+    /** Route 53 zone in which to create the record. Required. */
     readonly hostedZoneId?: string;
+    /**
+     * The zone's name, e.g. 'example.com'. Required on managed-auto-scaling, whose record is a
+     * CNAME (never at the zone apex).
+     * @default - `name`
+     */
     readonly hostedZoneName?: string;
   };
   /** Email subscribed to the alarm topic. */
@@ -136,5 +146,41 @@ export function checkEnvironmentConfig(name: string, c: EnvironmentConfig): void
   }
   if (c.retention.data === 'destroy' && name !== 'dev' && !name.startsWith('dev-')) {
     throw new WebTiersValidationError(undefined, prop('retention.data'), "'destroy' loses data on stack deletion; accepted outside dev: snapshot, retain");
+  }
+  if (c.domain) checkDomainConfig(prop, c.tier, c.domain, c.region);
+}
+
+/** Tiers that serve the domain with an ACM certificate in the stack's region. */
+const REGIONAL_CERTIFICATE_TIERS: readonly TierName[] = ['load-balanced', 'auto-scaling', 'managed-auto-scaling', 'serverless'];
+
+/** A domain gets its record and HTTPS on every tier, or the piece the tier needs is named. */
+function checkDomainConfig(prop: (p: string) => string, tier: TierName, d: NonNullable<EnvironmentConfig['domain']>, region: string | undefined): void {
+  if (!d.hostedZoneId) {
+    throw new WebTiersValidationError(undefined, prop('domain.hostedZoneId'),
+      `is required: the ${tier} tier creates the record of '${d.name}' in it; accepted: a Route 53 hosted zone id such as 'Z0123456789ABCDEFGHIJ'`);
+  }
+  if (tier === 'single-instance' && d.certificateArn) {
+    throw new WebTiersValidationError(undefined, prop('domain.certificateArn'),
+      "is not used by single-instance, which gets its certificate from Let's Encrypt on the instance; accepted: no certificateArn on this tier");
+  }
+  if (REGIONAL_CERTIFICATE_TIERS.includes(tier) && !d.certificateArn) {
+    throw new WebTiersValidationError(undefined, prop('domain.certificateArn'),
+      `is required on ${tier}; accepted: the ARN of an ACM certificate in the stack's region covering '${d.name}'`);
+  }
+  if (tier === 'managed-serverless' && !d.certificateArn && region !== 'us-east-1') {
+    throw new WebTiersValidationError(undefined, prop('domain.certificateArn'),
+      `is required on managed-serverless outside us-east-1 (CloudFront reads certificates from us-east-1 only); accepted: the ARN of a us-east-1 certificate covering '${d.name}', or region 'us-east-1', where the tier creates one`);
+  }
+  const zone = d.hostedZoneName?.replace(/\.$/, '');
+  if (zone !== undefined && d.name !== zone && !d.name.endsWith(`.${zone}`)) {
+    throw new WebTiersValidationError(undefined, prop('domain.name'), `'${d.name}' is not in hosted zone '${zone}'; accepted: '${zone}' or a name ending in '.${zone}'`);
+  }
+  if (tier === 'managed-auto-scaling' && zone === undefined) {
+    throw new WebTiersValidationError(undefined, prop('domain.hostedZoneName'),
+      "is required on managed-auto-scaling: its record is a CNAME, which cannot be at the zone apex; accepted: the zone's name, such as 'example.com'");
+  }
+  if (tier === 'managed-auto-scaling' && d.name === zone) {
+    throw new WebTiersValidationError(undefined, prop('domain.name'),
+      `'${d.name}' is the apex of its hosted zone, where managed-auto-scaling's CNAME record cannot be; accepted: a subdomain such as 'app.${zone}'`);
   }
 }

@@ -1,8 +1,7 @@
-import { Aspects, CfnOutput, RemovalPolicy, Size, Stack, type StackProps } from 'aws-cdk-lib';
+import { Aspects, CfnOutput, type CfnResource, RemovalPolicy, Size, Stack, type StackProps } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
-import * as route53Targets from 'aws-cdk-lib/aws-route53-targets';
 import type { Construct } from 'constructs';
 import { AutoScalingTier } from '../constructs/auto-scaling';
 import { BeanstalkDeployment, BeanstalkLoadBalancer, ManagedAutoScalingTier } from '../constructs/managed-auto-scaling';
@@ -12,7 +11,7 @@ import { ServerlessDeployment } from '../constructs/shared/app-function';
 import { LoadBalancedTier } from '../constructs/load-balanced';
 import { Database } from '../constructs/shared/database';
 import { Network } from '../constructs/shared/network';
-import { StatefulDataGuard } from '../constructs/shared/stateful';
+import { StatefulDataGuard, logicalIdAt } from '../constructs/shared/stateful';
 import type { ServerFleetProps } from '../constructs/shared/server-fleet';
 import type { WebApp } from '../constructs/shared/web-app';
 import { SingleInstanceTier } from '../constructs/single-instance';
@@ -52,6 +51,7 @@ export class WebTiersStack extends Stack {
 
     const removalPolicy = REMOVAL[config.retention.data];
     const instanceType = config.instanceType ? new ec2.InstanceType(config.instanceType) : undefined;
+    // checkEnvironmentConfig has made sure the tier gets every piece its domain needs.
     const hostedZone = config.domain?.hostedZoneId
       ? route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', {
         hostedZoneId: config.domain.hostedZoneId,
@@ -67,12 +67,16 @@ export class WebTiersStack extends Stack {
         snapshotRetention: config.retention.backupDays,
         removalPolicy,
         logRetention: config.retention.logs,
-        https: config.domain && { domainName: config.domain.name, hostedZone },
+        // checkEnvironmentConfig requires the zone with a domain; the tier checks it again.
+        https: config.domain && { domainName: config.domain.name, hostedZone: hostedZone! },
         alarms: { email: config.alarmEmail },
       });
       new CfnOutput(this, 'Url', { value: tier.url, description: 'Where the app answers' });
-      new CfnOutput(this, 'ElasticIp', { value: tier.elasticIp.ref, description: 'Point DNS here' });
-      new CfnOutput(this, 'InstanceId', { value: tier.instance.instanceId, description: 'aws ssm start-session --target <this>' });
+      new CfnOutput(this, 'ElasticIp', { value: tier.elasticIp.ref, description: 'The address the app answers on' });
+      new CfnOutput(this, 'AutoScalingGroupName', {
+        value: tier.autoScalingGroup.autoScalingGroupName,
+        description: 'The group of one that runs the instance (its instance id: aws autoscaling describe-auto-scaling-groups)',
+      });
       return;
     }
 
@@ -89,12 +93,12 @@ export class WebTiersStack extends Stack {
       const tier = config.tier === 'serverless'
         ? new ServerlessTier(this, 'Web', {
           ...common,
-          domain: config.domain && certificate ? { domainName: config.domain.name, certificate, hostedZone } : undefined,
+          domain: config.domain && { domainName: config.domain.name, certificate: certificate!, hostedZone: hostedZone! },
         })
         : new ManagedServerlessTier(this, 'Web', {
           ...common,
           assets: props.assets,
-          domain: config.domain && hostedZone ? { domainName: config.domain.name, hostedZone, certificate } : undefined,
+          domain: config.domain && { domainName: config.domain.name, hostedZone: hostedZone!, certificate },
         });
       new CfnOutput(this, 'Url', { value: tier.url, description: 'Where the app answers' });
       new CfnOutput(this, 'TableName', { value: tier.table.tableName, description: 'The app data' });
@@ -126,7 +130,7 @@ export class WebTiersStack extends Stack {
         instanceTypes: instanceType ? [instanceType] : undefined,
         scaling: config.capacity && { min: config.capacity.min, max: config.capacity.max },
         deployment: removalPolicy === RemovalPolicy.DESTROY ? BeanstalkDeployment.allAtOnce() : BeanstalkDeployment.rollingWithAdditionalBatch(),
-        loadBalancer: BeanstalkLoadBalancer.dedicated({ certificate }),
+        loadBalancer: BeanstalkLoadBalancer.dedicated({ certificate, domainName: config.domain?.name, hostedZone }),
         monitoring: { logRetention: config.retention.logs },
         removalPolicy,
         alarms: { email: config.alarmEmail },
@@ -141,7 +145,7 @@ export class WebTiersStack extends Stack {
       network,
       database,
       instanceType,
-      loadBalancer: { certificate },
+      loadBalancer: { certificate, domainName: config.domain?.name, hostedZone },
       removalPolicy,
       logRetention: config.retention.logs,
       alarms: { email: config.alarmEmail },
@@ -149,17 +153,11 @@ export class WebTiersStack extends Stack {
     const tier = config.tier === 'load-balanced'
       ? new LoadBalancedTier(this, 'Web', { ...fleet, instanceCount: config.capacity?.min })
       : new AutoScalingTier(this, 'Web', { ...fleet, capacity: config.capacity, scaleOn: config.scaleOn });
-
-    let url = tier.url;
-    if (config.domain && hostedZone) {
-      new route53.ARecord(this, 'DnsRecord', {
-        zone: hostedZone,
-        recordName: config.domain.name,
-        target: route53.RecordTarget.fromAlias(new route53Targets.LoadBalancerTarget(tier.loadBalancer)),
-      });
-      url = `${config.domain.certificateArn ? 'https' : 'http'}://${config.domain.name}`;
-    }
-    new CfnOutput(this, 'Url', { value: url, description: 'Where the app answers' });
+    // The record was this stack's own before the tier made it: keeping its logical id updates it
+    // in place, where a new id would collide with the existing record.
+    const record = tier.node.findChild('LoadBalancer').node.tryFindChild('DnsRecord')?.node.defaultChild as CfnResource | undefined;
+    record?.overrideLogicalId(logicalIdAt(this.stackName, ['DnsRecord', 'Resource']));
+    new CfnOutput(this, 'Url', { value: tier.url, description: 'Where the app answers' });
     new CfnOutput(this, 'LoadBalancerDns', { value: tier.loadBalancer.loadBalancerDnsName, description: 'Point DNS here (alias)' });
     new CfnOutput(this, 'DatabaseSecretArn', { value: database.secret.secretArn, description: 'Connection JSON of the database' });
   }

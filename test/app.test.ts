@@ -1,9 +1,17 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import { AutoScalingTier, BeanstalkLoadBalancer, LoadBalancedTier, ManagedAutoScalingTier, ManagedServerlessTier, ServerlessTier } from '../constructs';
 import { addEnvironmentStacks } from '../lib/app';
 import { ENVIRONMENTS, TIERS, selectEnvironments, type EnvironmentConfig, type TierName } from '../lib/config';
 import { addNagChecks } from '../lib/nag';
-import { testApp, webApp, snapshotOf } from './helpers';
+import { PROJECT_CONTEXT, testApp, webApp, snapshotOf } from './helpers';
 
 describe('the repo app', () => {
   test('synthesizes every environment offline, passing the CloudFormation validator and AwsSolutions', () => {
@@ -22,6 +30,24 @@ describe('the repo app', () => {
     } finally {
       process.env.CDK_VALIDATION = previous;
     }
+  });
+
+  test('run the way the CDK CLI runs it, the app writes exactly its own stacks into the output folder', () => {
+    // The CLI runs bin/app.ts with CDK_OUTDIR set, and every App made in that process then
+    // synthesizes itself at exit: a throwaway App (as logical-id probes use) must not overwrite a stack.
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-cli-run-'));
+    const run = spawnSync(process.execPath, [require.resolve('tsx/cli'), 'bin/app.ts'], {
+      cwd: path.join(__dirname, '..'), encoding: 'utf8',
+      env: { ...process.env, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify({ ...PROJECT_CONTEXT, env: 'dev' }), CDK_VALIDATION: 'false' },
+    });
+    expect(run.status).toBe(0);
+    const templates = fs.readdirSync(outdir).filter((f) => f.endsWith('.template.json'));
+    expect(templates).toEqual(['WebTiers-dev.template.json']);
+    const types = Object.values(JSON.parse(fs.readFileSync(path.join(outdir, templates[0]), 'utf8')).Resources as Record<string, { Type: string }>)
+      .map((r) => r.Type);
+    expect(types).toContain('AWS::AutoScaling::AutoScalingGroup');
+    expect(types.filter((t) => !t.startsWith('AWS::') && !t.startsWith('Custom::'))).toEqual([]);
+    fs.rmSync(outdir, { recursive: true, force: true });
   });
 
   test('-c env=prod builds only prod', () => {
@@ -68,7 +94,7 @@ describe('the repo app', () => {
 
   test('moving an environment between any tiers is a change of the tier line only', () => {
     const expected: Record<TierName, (t: Template) => void> = {
-      'single-instance': (t) => { t.resourceCountIs('AWS::EC2::Instance', 1); t.resourceCountIs('AWS::EC2::Volume', 1); t.resourceCountIs('AWS::RDS::DBInstance', 0); },
+      'single-instance': (t) => { t.resourceCountIs('AWS::EC2::Instance', 0); t.resourceCountIs('AWS::AutoScaling::AutoScalingGroup', 1); t.resourceCountIs('AWS::EC2::Volume', 1); t.resourceCountIs('AWS::RDS::DBInstance', 0); },
       'load-balanced': (t) => { t.resourceCountIs('AWS::EC2::Instance', 2); t.resourceCountIs('AWS::RDS::DBInstance', 1); t.resourceCountIs('AWS::AutoScaling::AutoScalingGroup', 0); },
       'auto-scaling': (t) => { t.resourceCountIs('AWS::AutoScaling::AutoScalingGroup', 1); t.resourceCountIs('AWS::RDS::DBInstance', 1); t.resourceCountIs('AWS::EC2::Instance', 0); },
       'managed-auto-scaling': (t) => { t.resourceCountIs('AWS::ElasticBeanstalk::Environment', 1); t.resourceCountIs('AWS::RDS::DBInstance', 1); t.resourceCountIs('AWS::AutoScaling::AutoScalingGroup', 0); },
@@ -113,5 +139,104 @@ describe('the repo app', () => {
       expect(stack.region).toBe('eu-west-1');
       Template.fromStack(stack).hasResourceProperties('AWS::EC2::Volume', { AvailabilityZone: 'eu-west-1a' });
     });
+  });
+});
+
+describe('domain: every tier creates the record and answers on https://<domain>, or synth names the missing piece', () => {
+  const CERT = 'arn:aws:acm:eu-west-1:123456789012:certificate/0c1d2e3f-4a5b-6c7d-8e9f-0a1b2c3d4e5f';
+  const EDGE_CERT = 'arn:aws:acm:us-east-1:123456789012:certificate/0c1d2e3f-4a5b-6c7d-8e9f-0a1b2c3d4e5f';
+  type Domain = NonNullable<EnvironmentConfig['domain']>;
+  const ZONE = { hostedZoneId: 'Z0123456789ABCDEFGHIJ', hostedZoneName: 'example.com' };
+  const domainFor: Record<TierName, Domain> = {
+    'single-instance': { name: 'app.example.com', ...ZONE },
+    'load-balanced': { name: 'app.example.com', certificateArn: CERT, ...ZONE },
+    'auto-scaling': { name: 'app.example.com', certificateArn: CERT, ...ZONE },
+    'managed-auto-scaling': { name: 'app.example.com', certificateArn: CERT, ...ZONE },
+    'serverless': { name: 'app.example.com', certificateArn: CERT, ...ZONE },
+    'managed-serverless': { name: 'app.example.com', certificateArn: EDGE_CERT, ...ZONE },
+  };
+  const stackWith = (tier: TierName, domain: Domain) =>
+    addEnvironmentStacks(testApp(), { x: { ...ENVIRONMENTS.prod, tier, domain } }, webApp)[0];
+  const getAtt = (id: string, attribute: string) => ({ 'Fn::GetAtt': [Match.stringLikeRegexp(`^${id}`), attribute] });
+  const record = (type: string, props: Record<string, unknown>) =>
+    ({ Name: 'app.example.com.', Type: type, HostedZoneId: ZONE.hostedZoneId, ...props });
+
+  /** What each tier's record looks like, and the logical id prefixes of the records (the tier's own). */
+  const expected: Record<TierName, { url: string; records: Array<[string, string, Record<string, unknown>]> }> = {
+    'single-instance': { url: 'https://app.example.com', records: [['WebDnsRecord', 'A', { ResourceRecords: [{ Ref: Match.stringLikeRegexp('ElasticIp') }] }]] },
+    // The load-balanced tiers' record keeps the logical id it had when the stack created it.
+    'load-balanced': { url: 'https://app.example.com', records: [['DnsRecord68F7FB14', 'A', { AliasTarget: Match.objectLike({ HostedZoneId: getAtt('WebLoadBalancerLB', 'CanonicalHostedZoneID') }) }]] },
+    'auto-scaling': { url: 'https://app.example.com', records: [['DnsRecord68F7FB14', 'A', { AliasTarget: Match.objectLike({ HostedZoneId: getAtt('WebLoadBalancerLB', 'CanonicalHostedZoneID') }) }]] },
+    'managed-auto-scaling': { url: 'https://app.example.com', records: [['WebDnsRecord', 'CNAME', { ResourceRecords: [getAtt('WebEnvironment', 'EndpointURL')], TTL: '300' }]] },
+    'serverless': { url: 'https://app.example.com/', records: [['WebDnsRecord', 'A', { AliasTarget: { DNSName: getAtt('WebDomain', 'RegionalDomainName'), HostedZoneId: getAtt('WebDomain', 'RegionalHostedZoneId') } }]] },
+    'managed-serverless': {
+      url: 'https://app.example.com/',
+      records: [
+        ['WebDnsRecord', 'A', { AliasTarget: Match.objectLike({ DNSName: getAtt('WebCdn', 'DomainName') }) }],
+        ['WebDnsRecordIpv6', 'AAAA', { AliasTarget: Match.objectLike({ DNSName: getAtt('WebCdn', 'DomainName') }) }],
+      ],
+    },
+  };
+
+  test.each(TIERS)('%s: its record in the zone, and Url https://<domain>', (tier) => {
+    const template = Template.fromStack(stackWith(tier, domainFor[tier]));
+    const { url, records } = expected[tier];
+    const found = template.findResources('AWS::Route53::RecordSet');
+    expect(Object.keys(found)).toHaveLength(records.length);
+    for (const [id, type, props] of records) {
+      const matching = template.findResources('AWS::Route53::RecordSet', { Properties: record(type, props) });
+      expect(Object.keys(matching)).toEqual([expect.stringMatching(new RegExp(`^${id}(?:[0-9A-F]{8})?$`))]);
+    }
+    expect(template.toJSON().Outputs.Url.Value).toBe(url);
+  });
+
+  test.each<[string, TierName, Partial<Domain>, RegExp]>([
+    ['no hosted zone', 'auto-scaling', { hostedZoneId: undefined }, /invalid environments\.x\.domain\.hostedZoneId: is required: the auto-scaling tier creates the record of 'app\.example\.com' in it/],
+    ['no hosted zone on single-instance', 'single-instance', { hostedZoneId: undefined }, /invalid environments\.x\.domain\.hostedZoneId: is required/],
+    ['no hosted zone on managed-serverless', 'managed-serverless', { hostedZoneId: undefined }, /invalid environments\.x\.domain\.hostedZoneId: is required/],
+    ['no certificate on load-balanced', 'load-balanced', { certificateArn: undefined }, /invalid environments\.x\.domain\.certificateArn: is required on load-balanced; accepted: the ARN of an ACM certificate/],
+    ['no certificate on auto-scaling', 'auto-scaling', { certificateArn: undefined }, /invalid environments\.x\.domain\.certificateArn: is required on auto-scaling/],
+    ['no certificate on managed-auto-scaling', 'managed-auto-scaling', { certificateArn: undefined }, /invalid environments\.x\.domain\.certificateArn: is required on managed-auto-scaling/],
+    ['no certificate on serverless', 'serverless', { certificateArn: undefined }, /invalid environments\.x\.domain\.certificateArn: is required on serverless/],
+    ['no certificate on managed-serverless outside us-east-1', 'managed-serverless', { certificateArn: undefined }, /invalid environments\.x\.domain\.certificateArn: is required on managed-serverless outside us-east-1/],
+    ['a certificate on single-instance', 'single-instance', { certificateArn: CERT }, /invalid environments\.x\.domain\.certificateArn: is not used by single-instance, which gets its certificate from Let's Encrypt/],
+    ['no zone name on managed-auto-scaling', 'managed-auto-scaling', { hostedZoneName: undefined }, /invalid environments\.x\.domain\.hostedZoneName: is required on managed-auto-scaling: its record is a CNAME/],
+    ['the zone apex on managed-auto-scaling', 'managed-auto-scaling', { name: 'example.com' }, /invalid environments\.x\.domain\.name: 'example\.com' is the apex of its hosted zone/],
+    ['a name outside the zone', 'serverless', { name: 'app.example.org' }, /invalid environments\.x\.domain\.name: 'app\.example\.org' is not in hosted zone 'example\.com'/],
+  ])('config: %s', (_name, tier, override, message) => {
+    expect(() => stackWith(tier, { ...domainFor[tier], ...override })).toThrow(message);
+  });
+
+  const zone = (s: Stack) => route53.HostedZone.fromHostedZoneAttributes(s, 'Zone', { hostedZoneId: 'Z1', zoneName: 'example.com' });
+  const cert = (s: Stack, arn = CERT) => acm.Certificate.fromCertificateArn(s, 'Cert', arn);
+  test.each<[string, (s: Stack) => void, RegExp]>([
+    ['load-balanced: a certificate without a domain', (s) => new LoadBalancedTier(s, 'Web', { app: webApp, loadBalancer: { certificate: cert(s) } }),
+      /Test\/Web: invalid loadBalancer\.domainName: is required with loadBalancer\.certificate: the certificate does not cover the load balancer's own DNS name/],
+    ['auto-scaling: a certificate without a domain', (s) => new AutoScalingTier(s, 'Web', { app: webApp, loadBalancer: { certificate: cert(s), hostedZone: zone(s) } }),
+      /Test\/Web: invalid loadBalancer\.domainName: is required with loadBalancer\.certificate/],
+    ['load-balanced: a domain without a certificate', (s) => new LoadBalancedTier(s, 'Web', { app: webApp, loadBalancer: { domainName: 'app.example.com', hostedZone: zone(s) } }),
+      /invalid loadBalancer\.certificate: is required with loadBalancer\.domainName 'app\.example\.com'/],
+    ['auto-scaling: a domain without a hosted zone', (s) => new AutoScalingTier(s, 'Web', { app: webApp, loadBalancer: { domainName: 'app.example.com', certificate: cert(s) } }),
+      /invalid loadBalancer\.hostedZone: is required with loadBalancer\.domainName 'app\.example\.com'/],
+    ['load-balanced: a domain outside the zone', (s) => new LoadBalancedTier(s, 'Web', { app: webApp, loadBalancer: { domainName: 'app.example.org', certificate: cert(s), hostedZone: zone(s) } }),
+      /invalid loadBalancer\.domainName: 'app\.example\.org' is not in hosted zone 'example\.com'; accepted: 'example\.com' or a name ending in '\.example\.com'/],
+    ['load-balanced: a zone without a domain', (s) => new LoadBalancedTier(s, 'Web', { app: webApp, loadBalancer: { hostedZone: zone(s) } }),
+      /invalid loadBalancer\.domainName: is required with loadBalancer\.hostedZone/],
+    ['managed-auto-scaling: a certificate without a domain', (s) => new ManagedAutoScalingTier(s, 'Web', { app: webApp, loadBalancer: BeanstalkLoadBalancer.dedicated({ certificate: cert(s) }) }),
+      /Test\/Web: invalid loadBalancer\.domainName: is required with loadBalancer\.certificate/],
+    ['managed-auto-scaling: a domain without a hosted zone', (s) => new ManagedAutoScalingTier(s, 'Web', { app: webApp, loadBalancer: BeanstalkLoadBalancer.dedicated({ certificate: cert(s), domainName: 'app.example.com' }) }),
+      /invalid loadBalancer\.hostedZone: is required/],
+    ['managed-auto-scaling: a domain without a certificate', (s) => new ManagedAutoScalingTier(s, 'Web', { app: webApp, loadBalancer: BeanstalkLoadBalancer.dedicated({ domainName: 'app.example.com', hostedZone: zone(s) }) }),
+      /invalid loadBalancer\.certificate: is required/],
+    ['managed-auto-scaling: the zone apex', (s) => new ManagedAutoScalingTier(s, 'Web', { app: webApp, loadBalancer: BeanstalkLoadBalancer.dedicated({ certificate: cert(s), domainName: 'example.com', hostedZone: zone(s) }) }),
+      /invalid loadBalancer\.domainName: 'example\.com' is the apex of its hosted zone, where a CNAME record cannot be; accepted: a subdomain such as 'app\.example\.com'/],
+    ['serverless: a domain without a hosted zone', (s) => new ServerlessTier(s, 'Web', { app: webApp, domain: { domainName: 'app.example.com', certificate: cert(s), hostedZone: undefined as never } }),
+      /invalid domain\.hostedZone: is required with domain\.domainName 'app\.example\.com'/],
+    ['serverless: a domain outside the zone', (s) => new ServerlessTier(s, 'Web', { app: webApp, domain: { domainName: 'app.example.org', certificate: cert(s), hostedZone: zone(s) } }),
+      /invalid domain\.domainName: 'app\.example\.org' is not in hosted zone 'example\.com'/],
+    ['managed-serverless: a domain without a hosted zone', (s) => new ManagedServerlessTier(s, 'Web', { app: webApp, domain: { domainName: 'app.example.com', certificate: cert(s, EDGE_CERT), hostedZone: undefined as never } }),
+      /invalid domain\.hostedZone: is required with domain\.domainName 'app\.example\.com'/],
+  ])('construct: %s', (_name, build, message) => {
+    expect(() => build(new Stack(testApp(), 'Test'))).toThrow(message);
   });
 });

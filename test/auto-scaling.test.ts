@@ -3,6 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as route53 from 'aws-cdk-lib/aws-route53';
 import { AutoScalingTier, Egress, Network, ScaleOn, type AutoScalingTierProps } from '../constructs';
 import { addNagChecks } from '../lib/nag';
 import { testApp, testStack, userDataText, webApp, snapshotOf } from './helpers';
@@ -25,7 +26,11 @@ const full = (() => {
       { schedule: autoscaling.Schedule.cron({ hour: '20', minute: '0' }), min: 3 },
     ],
     deployment: { minHealthyPercent: 100, signalTimeout: Duration.minutes(20) },
-    loadBalancer: { certificate: acm.Certificate.fromCertificateArn(stack, 'Cert', 'arn:aws:acm:eu-west-1:123456789012:certificate/0c1d2e3f-4a5b-6c7d-8e9f-0a1b2c3d4e5f') },
+    loadBalancer: {
+      certificate: acm.Certificate.fromCertificateArn(stack, 'Cert', 'arn:aws:acm:eu-west-1:123456789012:certificate/0c1d2e3f-4a5b-6c7d-8e9f-0a1b2c3d4e5f'),
+      domainName: 'app.example.com',
+      hostedZone: route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', { hostedZoneId: 'Z123', zoneName: 'example.com' }),
+    },
     removalPolicy: RemovalPolicy.RETAIN,
   }, stack);
 })();
@@ -55,8 +60,10 @@ describe('launch template', () => {
   test('metrics carry the group dimension, so memory can be tracked per group', () => {
     const text = userDataText(byDefault.template);
     expect(text).toContain('"AutoScalingGroupName":"${aws:AutoScalingGroupName}"');
-    expect(text).toContain('"aggregation_dimensions":[["AutoScalingGroupName"]]');
-    expect(text).toContain('signal "$HEALTHY"');
+    expect(text).toContain('"aggregation_dimensions":[["AutoScalingGroupName"],["AutoScalingGroupName","path"]]');
+    // The hosts signal the group itself, by its logical id.
+    const [groupId] = Object.keys(byDefault.template.findResources('AWS::AutoScaling::AutoScalingGroup'));
+    expect(text).toContain(`SIGNAL_RESOURCE='${groupId}'`);
   });
 });
 

@@ -1,11 +1,16 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { RemovalPolicy, Size, Stack, Duration } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import {
   Database, Egress, LoadBalancedTier, Network, SINGLE_INSTANCE_FLEET_WARNING, type LoadBalancedTierProps,
 } from '../constructs';
+import { SCRIPTS_DIR, scriptBody, serverBundleDirectory } from '../constructs/shared/server-bootstrap';
+import { POSTGRES_MAJOR } from '../constructs/shared/database';
 import { addNagChecks } from '../lib/nag';
 import { testApp, testStack, userDataText, webApp, snapshotOf } from './helpers';
 
@@ -16,8 +21,13 @@ function synth(props: Partial<LoadBalancedTierProps> = {}, stack = testStack()) 
   return { stack, tier, template: Template.fromStack(stack) };
 }
 
-function withCertificate(stack: Stack) {
-  return acm.Certificate.fromCertificateArn(stack, 'Cert', CERT);
+/** HTTPS on a domain: the certificate, the name it covers and the zone of the record. */
+function withDomain(stack: Stack) {
+  return {
+    certificate: acm.Certificate.fromCertificateArn(stack, 'Cert', CERT),
+    domainName: 'app.example.com',
+    hostedZone: route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', { hostedZoneId: 'Z123', zoneName: 'example.com' }),
+  };
 }
 
 const byDefault = synth();
@@ -27,7 +37,7 @@ const full = (() => {
   const database = new Database(stack, 'Db', { network, multiAz: true, instanceType: new ec2.InstanceType('m7g.large'), rotation: true, backupRetentionDays: 14, allocatedStorage: Size.gibibytes(100) });
   return synth({
     network, database, instanceCount: 3, instanceType: new ec2.InstanceType('c7g.large'),
-    loadBalancer: { certificate: withCertificate(stack), deregistrationDelay: Duration.seconds(10), accessLogDays: 30 },
+    loadBalancer: { ...withDomain(stack), deregistrationDelay: Duration.seconds(10), accessLogDays: 30 },
     removalPolicy: RemovalPolicy.RETAIN, alarms: { email: 'ops@example.com' }, environment: { GREETING: 'hi' },
   }, stack);
 })();
@@ -125,7 +135,7 @@ describe('Database', () => {
     template.hasResource('AWS::RDS::DBInstance', {
       DeletionPolicy: 'Snapshot',
       Properties: Match.objectLike({
-        Engine: 'postgres', EngineVersion: Match.stringLikeRegexp('^18'), StorageEncrypted: true, StorageType: 'gp3',
+        Engine: 'postgres', EngineVersion: Match.stringLikeRegexp(`^${POSTGRES_MAJOR}`), StorageEncrypted: true, StorageType: 'gp3',
         MultiAZ: false, BackupRetentionPeriod: 7, DeletionProtection: true, DBName: 'webapp', EnableCloudwatchLogsExports: ['postgresql', 'upgrade'],
         EnableIAMDatabaseAuthentication: true, MonitoringInterval: 60,
         KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('WebDatabaseKey'), 'Arn'] },
@@ -240,19 +250,18 @@ describe('instances', () => {
     expect(ids(other)).not.toEqual(ids(template));
   });
 
-  test('the bootstrap renders DATABASE_URL from the secret, verifies TLS when it can, and signals when healthy', () => {
+  test('the boot renders DATABASE_URL from the secret and signals the instance named by its logical-id tag', () => {
     const text = userDataText(template);
-    expect(text).toMatch(/echo '\{Ref:WebDatabaseInstanceSecretAttachment[0-9A-F]+\}' >\/etc\/webapp\/secret-arn/);
-    expect(text).toContain('sslmode=${process.env.SSLMODE}');
-    expect(text).toContain('NODE_EXTRA_CA_CERTS=/etc/webapp/rds-ca.pem');
-    expect(text).toContain('OnUnitActiveSec=5min');
-    expect(text).toContain('EnvironmentFile=-/etc/webapp/db.env');
+    expect(text).toMatch(/DATABASE_SECRET_ARN='\{Ref:WebDatabaseInstanceSecretAttachment[0-9A-F]+\}'/);
     expect(text).toMatch(/PORT="8080"\nHOST="0.0.0.0"/);
-    expect(text).toMatch(/signal\(\) \{ \/opt\/aws\/bin\/cfn-signal -e "\$1" --stack "\$\(tag aws:cloudformation:stack-name\)" --resource "\$\(tag aws:cloudformation:logical-id\)"/);
-    // A failing step signals failure at once; a healthy boot clears the trap and signals its result.
-    expect(text.indexOf("trap 'signal 1' ERR")).toBeLessThan(text.indexOf('dnf install'));
-    expect(text).toMatch(/trap - ERR\nsignal "\$HEALTHY"/);
-    expect(text).not.toContain('postgresql16-server');
+    expect(text).toContain("SIGNAL_RESOURCE='tag'");
+    expect(text).toContain("DATA_VOLUME_ID=''");
+    expect(text).not.toMatch(/postgresql\d+-server/);
+    expect(text).toContain(scriptBody('boot-loader.sh'));
+    // The credential refresh and the RDS CA bundle ship inside the host bundle.
+    const bundle = serverBundleDirectory(webApp, true).directory;
+    expect(fs.readFileSync(path.join(bundle, 'web-tiers', 'webapp-db-env.sh'), 'utf8')).toBe(fs.readFileSync(path.join(SCRIPTS_DIR, 'webapp-db-env.sh'), 'utf8'));
+    expect(fs.readFileSync(path.join(bundle, 'web-tiers', 'rds-ca.pem'), 'utf8')).toContain('-----BEGIN CERTIFICATE-----');
   });
 
   test('timeout chain: the app keeps idle connections 5 s longer than the load balancer', () => {
@@ -371,7 +380,7 @@ describe('cdk-nag AwsSolutions', () => {
     const app = testApp();
     const stack = new Stack(app, 'Nag');
     new LoadBalancedTier(stack, 'Web', {
-      app: webApp, network: new Network(stack, 'Net', { egress }), loadBalancer: { certificate: withCertificate(stack) }, removalPolicy: RemovalPolicy.DESTROY,
+      app: webApp, network: new Network(stack, 'Net', { egress }), loadBalancer: withDomain(stack), removalPolicy: RemovalPolicy.DESTROY,
     });
     addNagChecks(app);
     expect(() => app.synth()).not.toThrow();

@@ -1,21 +1,41 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as tls from 'node:tls';
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import * as route53 from 'aws-cdk-lib/aws-route53';
 import {
   BatchSize, BeanstalkDeployment, beanstalkSourceBundle, BeanstalkLoadBalancer, ManagedAutoScalingTier, Network, SOLUTION_STACK, UpdateLevel,
   type ManagedAutoScalingTierProps,
 } from '../constructs';
+import { NodePlatform, platformHandlerDirectory } from '../constructs/managed-auto-scaling/platform';
+import {
+  onPlatformEvent, type ListPlatformVersionsInput, type ListPlatformVersionsOutput, type PlatformEvent,
+} from '../constructs/managed-auto-scaling/platform-handler/resolve';
+import { INSTANCE_NODE_MAJOR } from '../constructs/shared/server-bootstrap';
 import { addNagChecks } from '../lib/nag';
 import { snapshotOf, testApp, testStack, webApp } from './helpers';
+import { lambdaNodeMajor } from './lambda-node';
+import { LAMBDA_NODE, request, startProcess, type Started } from './runtime/processes';
 
 const CERT = 'arn:aws:acm:eu-west-1:123456789012:certificate/0c1d2e3f-4a5b-6c7d-8e9f-0a1b2c3d4e5f';
+
+/** HTTPS on a domain: the certificate, the name it covers and the zone of the record. */
+function withDomain(stack: Stack) {
+  return {
+    certificate: acm.Certificate.fromCertificateArn(stack, 'Cert', CERT),
+    domainName: 'app.example.com',
+    hostedZone: route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', { hostedZoneId: 'Z123', zoneName: 'example.com' }),
+  };
+}
 
 function synth(props: Partial<ManagedAutoScalingTierProps> = {}, stack = testStack()) {
   const tier = new ManagedAutoScalingTier(stack, 'Web', { app: webApp, ...props });
@@ -31,7 +51,7 @@ const full = (() => {
     deployment: BeanstalkDeployment.trafficSplitting(15, Duration.minutes(20)),
     managedUpdates: { window: 'Wed:04:30', level: UpdateLevel.PATCH },
     monitoring: { logRetention: RetentionDays.ONE_YEAR },
-    loadBalancer: BeanstalkLoadBalancer.dedicated({ certificate: acm.Certificate.fromCertificateArn(stack, 'Cert', CERT) }),
+    loadBalancer: BeanstalkLoadBalancer.dedicated(withDomain(stack)),
     solutionStackName: '64bit Amazon Linux 2023 v6.10.0 running Node.js 22',
     environment: { GREETING: 'hello' },
     optionSettings: [{ namespace: 'aws:elasticbeanstalk:xray', optionName: 'XRayEnabled', value: 'true' }],
@@ -61,35 +81,303 @@ describe('application, version and environment', () => {
       SourceBundle: { S3Bucket: Match.anyValue(), S3Key: Match.stringLikeRegexp('^[0-9a-f]{64}\\.zip$') },
     });
     byDefault.template.hasResourceProperties('AWS::ElasticBeanstalk::Environment', {
-      SolutionStackName: SOLUTION_STACK, Tier: { Name: 'WebServer', Type: 'Standard' },
+      PlatformArn: { Ref: Match.stringLikeRegexp('^WebPlatform') }, Tier: { Name: 'WebServer', Type: 'Standard' },
       VersionLabel: { Ref: Match.stringLikeRegexp('WebVersion') },
     });
     full.template.hasResourceProperties('AWS::ElasticBeanstalk::Environment', { SolutionStackName: '64bit Amazon Linux 2023 v6.10.0 running Node.js 22' });
   });
+});
 
-  test('the source bundle: the server bundle, a Procfile, and a start script that reads the secret with the instance profile', () => {
-    const dir = beanstalkSourceBundle(webApp);
-    expect(fs.readFileSync(path.join(dir, 'Procfile'), 'utf8')).toBe('web: bash start.sh\n');
-    const start = fs.readFileSync(path.join(dir, 'start.sh'), 'utf8');
-    expect(start).toContain('REGION=$(echo "$SECRET_ARN" | cut -d: -f4)');
-    expect(start).toContain('aws secretsmanager get-secret-value --region "$REGION" --secret-id "$SECRET_ARN"');
-    expect(start).toContain('exec node --enable-source-maps server.js');
-    expect(fs.readFileSync(path.join(dir, 'server.js'))).toEqual(fs.readFileSync(path.join(webApp.serverBundle().directory, 'server.js')));
+/**
+ * Tier 4's source bundle deployed the way the Node.js platform deploys it: zipped, unzipped into an
+ * app folder, the prebuild hook run (as root on the platform; here in a sandbox root,
+ * WEB_TIERS_ROOT, with stub get-config, aws, systemctl and chgrp), then the Procfile's `web`
+ * process started in the app folder on the platform's Node major. The secret points at the
+ * embedded PostgreSQL behind a TLS-terminating proxy, so the app reaches a real database with
+ * sslmode=verify-full against the CA bundle the hook installed.
+ */
+describe('the source bundle, started the way the Node.js platform starts it', () => {
+  const HOOK = '10-web-tiers-db-env.sh';
+  const HOOK_DIRS = ['.platform/hooks/prebuild', '.platform/confighooks/prebuild'];
+  const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:WebDatabaseSecret-AbCdEf';
+  /** The shape of the secret RDS attaches (username, password, host, port, dbname, engine). */
+  const secretOf = (port: number, password: string) =>
+    JSON.stringify({ username: 'webapp', password, host: 'localhost', port, dbname: 'webapp', engine: 'postgres' });
+  const PASSWORD = 'p@ss w/rd:#1';
+  const ROTATED = 'rotated-Xy9/+=';
+  const urlOf = (port: number, password: string) =>
+    `postgresql://webapp:${encodeURIComponent(password)}@localhost:${port}/webapp?sslmode=verify-full`;
+
+  /** A TLS-terminating proxy in front of PGlite (which speaks no TLS), serving `localhost`'s certificate. */
+  interface TlsProxy { port: number; users: string[]; close(): void }
+  /** One platform host: the unzipped app folder, a sandbox root, stub commands, and the app once started. */
+  interface Host { dir: string; app: string; root: string; bin: string; proxy: TlsProxy; web?: Started }
+
+  let tmp: string;
+  let zipFile: string;
+  let db: Promise<Started>;
+  let pki: { ca: string; key: Buffer; cert: Buffer };
+  const hosts: Host[] = [];
+  const source = () => beanstalkSourceBundle(webApp);
+  const read = (file: string) => fs.readFileSync(file, 'utf8');
+  const calls = (h: Host) => read(path.join(h.dir, 'calls.log')).trim().split('\n');
+  const dbEnv = (h: Host) => read(path.join(h.root, 'etc/webapp/db.env'));
+  /** The environment of a running process (Linux: /proc). */
+  const environOf = (pid: number) => Object.fromEntries(read(`/proc/${pid}/environ`).split('\0').filter(Boolean)
+    .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+
+  function tlsProxy(): Promise<TlsProxy> {
+    const users: string[] = [];
+    const sockets = new Set<net.Socket>();
+    const track = (s: net.Socket) => {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => s.destroy());
+    };
+    const server = net.createServer((client) => {
+      track(client);
+      client.once('data', (first) => {
+        // Only TLS: the SSLRequest (length 8, code 80877103) is answered 'S', anything else is dropped.
+        if (first.length !== 8 || first.readInt32BE(0) !== 8 || first.readInt32BE(4) !== 80877103) {
+          client.destroy();
+          return;
+        }
+        client.write('S');
+        const secure = new tls.TLSSocket(client, { isServer: true, key: pki.key, cert: pki.cert });
+        track(secure);
+        secure.once('data', (startup) => {
+          // The StartupMessage: length, protocol 3.0, then name\0value\0 pairs.
+          secure.pause();
+          const fields = startup.subarray(8).toString().split('\0');
+          users.push(fields[fields.indexOf('user') + 1]);
+          void db.then(({ match }) => {
+            const upstream = net.connect(Number(new URL(match[1]).port), '127.0.0.1');
+            track(upstream);
+            upstream.on('close', () => secure.destroy());
+            secure.on('close', () => upstream.destroy());
+            upstream.write(startup);
+            secure.pipe(upstream).pipe(secure);
+          });
+        });
+      });
+    });
+    return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({
+      port: (server.address() as net.AddressInfo).port,
+      users,
+      close: () => {
+        server.close();
+        for (const s of sockets) s.destroy();
+      },
+    })));
+  }
+
+  /** Unzips the bundle into a fresh app folder with a sandbox root, as a new instance gets it. */
+  async function newHost(name: string, ca?: string): Promise<Host> {
+    const dir = path.join(tmp, name);
+    const h: Host = { dir, app: path.join(dir, 'app'), root: path.join(dir, 'root'), bin: path.join(dir, 'bin'), proxy: await tlsProxy() };
+    hosts.push(h);
+    fs.mkdirSync(h.bin, { recursive: true });
+    execFileSync('unzip', ['-q', zipFile, '-d', h.app]);
+    if (ca) fs.copyFileSync(ca, path.join(h.app, 'web-tiers', 'rds-ca.pem'));
+    // What the platform's AMI has: the folders the hook writes into, get-config, and Node at /usr/bin/node.
+    for (const d of ['opt/elasticbeanstalk/bin', 'usr/bin', 'usr/local/sbin', 'etc/systemd/system']) fs.mkdirSync(path.join(h.root, d), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'secret.json'), secretOf(h.proxy.port, PASSWORD));
+    fs.writeFileSync(path.join(dir, 'calls.log'), '');
+    const log = JSON.stringify(path.join(dir, 'calls.log'));
+    const stub = (file: string, body: string) => fs.writeFileSync(file, `#!/bin/bash\n${body}\n`, { mode: 0o755 });
+    stub(path.join(h.root, 'opt/elasticbeanstalk/bin/get-config'),
+      `[ -e ${JSON.stringify(path.join(dir, 'get-config-fails'))} ] && { echo 'get-config: cannot read the configuration' >&2; exit 1; }
+[ "$*" = environment ] && printf '{"NODE_ENV":"production","DATABASE_SECRET_ARN":"%s"}' '${SECRET_ARN}'`);
+    stub(path.join(h.bin, 'aws'), `echo "aws $*" >>${log}
+[ "$*" = "secretsmanager get-secret-value --region eu-west-1 --secret-id ${SECRET_ARN} --query SecretString --output text" ] || exit 252
+cat ${JSON.stringify(path.join(dir, 'secret.json'))}`);
+    stub(path.join(h.bin, 'systemctl'), `echo "systemctl $*" >>${log}`);
+    stub(path.join(h.bin, 'chgrp'), `echo "chgrp $*" >>${log}`);
+    fs.symlinkSync(LAMBDA_NODE, path.join(h.root, 'usr/bin/node'));
+    return h;
+  }
+
+  const env = (h: Host) => ({ PATH: `${h.bin}:${h.root}/usr/bin:${process.env.PATH}`, WEB_TIERS_ROOT: h.root });
+
+  /** Runs the prebuild hook the way the platform does: by its path (so it must be executable), in the app folder. */
+  const runHook = (h: Host) => execFileSync(path.join(h.app, HOOK_DIRS[0], HOOK), { cwd: h.app, env: env(h), encoding: 'utf8' });
+
+  /**
+   * Starts the Procfile's `web` process as the platform does: `bash start.sh` in the app folder, with
+   * PORT and the environment properties, and no DATABASE_URL. PORT is 0 (the kernel picks a free
+   * port, read back from the 'listening' line) rather than the platform's 8080: 8080 may be taken
+   * on a developer machine or by another test worker, and nginx is not in front here.
+   */
+  async function startWeb(h: Host): Promise<number> {
+    const procfile = read(path.join(h.app, 'Procfile'));
+    const command = /^web: (.+)$/m.exec(procfile)![1];
+    h.web = await startProcess(['-c', `cd "$0" && exec ${command}`, h.app], {
+      ...env(h), PORT: '0', NODE_ENV: 'production', HEALTH_CHECK_PATH: '/health', DATABASE_SECRET_ARN: SECRET_ARN,
+    }, /"msg":"listening"[^\n]*"port":(\d+)/, 'bash');
+    return Number(h.web.match[1]);
+  }
+
+  async function stopWeb(h: Host): Promise<void> {
+    if (!h.web || h.web.child.exitCode !== null) return;
+    h.web.child.kill('SIGTERM');
+    await h.web.exited;
+  }
+
+  let trusted: Host;
+  let untrusted: Host;
+  let trustedPort: number;
+  let untrustedPort: number;
+
+  beforeAll(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'eb-platform-'));
+    // PGlite takes seconds to start: it starts first, and only the requests that reach it wait for it.
+    db = startProcess(['--import', 'tsx', path.join(__dirname, '..', 'webapp', 'db-server.ts')], {}, /"url":"([^"]+)"/);
+    db.catch(() => undefined);
+
+    // A throwaway CA and a certificate for localhost it issued.
+    const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: tmp, stdio: 'pipe' });
+    fs.writeFileSync(path.join(tmp, 'pki.cnf'), [
+      '[req]', 'distinguished_name = dn', 'prompt = no', '[dn]', 'CN = web-tiers test CA',
+      '[ca]', 'basicConstraints = critical, CA:TRUE', 'keyUsage = critical, keyCertSign', 'subjectKeyIdentifier = hash',
+      '[server]', 'basicConstraints = critical, CA:FALSE', 'keyUsage = critical, digitalSignature', 'extendedKeyUsage = serverAuth',
+      'subjectAltName = DNS:localhost', 'authorityKeyIdentifier = keyid',
+    ].join('\n'));
+    const newKey = ['-newkey', 'rsa:2048', '-nodes'];
+    openssl('req', '-x509', ...newKey, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-config', 'pki.cnf', '-extensions', 'ca');
+    openssl('req', '-new', ...newKey, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost', '-config', 'pki.cnf');
+    openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-set_serial', '2', '-days', '2',
+      '-extfile', 'pki.cnf', '-extensions', 'server', '-out', 'server.pem');
+    pki = { ca: path.join(tmp, 'ca.pem'), key: fs.readFileSync(path.join(tmp, 'server.key')), cert: fs.readFileSync(path.join(tmp, 'server.pem')) };
+
+    zipFile = path.join(tmp, 'bundle.zip');
+    execFileSync('zip', ['-qr', zipFile, '.'], { cwd: source() });
+
+    // One host trusts the test CA (it replaces the shipped bundle); the other keeps the real RDS CAs.
+    [trusted, untrusted] = await Promise.all([newHost('trusted', pki.ca), newHost('untrusted')]);
+    runHook(trusted);
+    runHook(untrusted);
+    [trustedPort, untrustedPort] = await Promise.all([startWeb(trusted), startWeb(untrusted)]);
   });
 
-  test('the start script hands the server DATABASE_URL from the secret and starts it', () => {
-    // Run it for real, with stub aws, curl and node on the PATH.
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'eb-start-'));
-    fs.cpSync(beanstalkSourceBundle(webApp), dir, { recursive: true });
-    const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'stub-bin-'));
-    fs.writeFileSync(path.join(bin, 'aws'), `#!/bin/bash\necho '{"username":"u","password":"p w","host":"db","port":5432,"dbname":"webapp"}'\n`, { mode: 0o755 });
-    fs.writeFileSync(path.join(bin, 'curl'), '#!/bin/bash\nexit 7\n', { mode: 0o755 });
-    fs.writeFileSync(path.join(bin, 'node'), `#!/bin/bash\nif [ "$1" = -e ]; then exec ${process.execPath} "$@"; fi\necho "started $* with $DATABASE_URL"\n`, { mode: 0o755 });
-    const out = execFileSync('bash', ['start.sh'], {
-      cwd: dir, encoding: 'utf8',
-      env: { PATH: `${bin}:${process.env.PATH}`, DATABASE_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf' },
-    });
-    expect(out.trim()).toBe('started --enable-source-maps server.js with postgresql://u:p%20w@db:5432/webapp?sslmode=no-verify');
+  afterAll(async () => {
+    await Promise.all(hosts.map(stopWeb));
+    for (const h of hosts) h.proxy.close();
+    const started = await db?.catch(() => undefined);
+    if (started && started.child.exitCode === null) {
+      started.child.kill('SIGTERM');
+      await started.exited;
+    }
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  test('the bundle: the server bundle, a Procfile, start.sh, both hooks executable, the refresh script and the RDS CAs', () => {
+    const dir = source();
+    const scripts = path.join(__dirname, '..', 'constructs', 'scripts');
+    expect(read(path.join(dir, 'server.js'))).toBe(read(path.join(webApp.serverBundle().directory, 'server.js')));
+    expect(read(path.join(dir, 'Procfile'))).toBe('web: bash start.sh\n');
+    expect(read(path.join(dir, 'start.sh'))).toBe(read(path.join(scripts, 'beanstalk', 'start.sh')));
+    for (const hooks of HOOK_DIRS) {
+      const hook = path.join(dir, hooks, HOOK);
+      expect(read(hook)).toBe(read(path.join(scripts, 'beanstalk', 'db-env-hook.sh')));
+      expect(fs.statSync(hook).mode & 0o111).toBe(0o111);
+    }
+    expect(read(path.join(dir, 'web-tiers', 'webapp-db-env.sh'))).toBe(read(path.join(scripts, 'webapp-db-env.sh')));
+
+    const pem = read(path.join(dir, 'web-tiers', 'rds-ca.pem'));
+    const blocks = pem.match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? [];
+    expect(blocks.length).toBe(pem.split('-----BEGIN').length - 1);
+    const certs = blocks.map((b) => new X509Certificate(b));
+    const roots = new Map(certs.map((c) => [/^CN=(.*)$/m.exec(c.subject)?.[1], c]));
+    // The CA the Database construct sets (RDS_CA_RSA2048_G1), for a few regions: self-signed CAs, valid now.
+    for (const region of ['eu-west-1', 'us-east-1', 'ap-southeast-2']) {
+      const root = roots.get(`Amazon RDS ${region} Root CA RSA2048 G1`);
+      expect(root).toBeDefined();
+      expect(root!.ca).toBe(true);
+      expect(root!.verify(root!.publicKey)).toBe(true);
+      expect(new Date(root!.validTo).getTime()).toBeGreaterThan(Date.now());
+    }
+  });
+
+  test('the hook installs the refresh, its timer and the CA bundle, and writes db.env from the secret', () => {
+    const h = trusted;
+    expect(dbEnv(h)).toBe(`DATABASE_URL=${urlOf(h.proxy.port, PASSWORD)}\nNODE_EXTRA_CA_CERTS=/etc/webapp/rds-ca.pem\n`);
+    expect(fs.statSync(path.join(h.root, 'etc/webapp/db.env')).mode & 0o777).toBe(0o640);
+    expect(fs.statSync(path.join(h.root, 'etc/webapp')).mode & 0o777).toBe(0o750);
+    expect(read(path.join(h.root, 'etc/webapp/rds-ca.pem'))).toBe(read(pki.ca));
+    const refresh = path.join(h.root, 'usr/local/sbin/webapp-db-env');
+    expect(read(refresh)).toBe(read(path.join(h.app, 'web-tiers', 'webapp-db-env.sh')));
+    expect(fs.statSync(refresh).mode & 0o777).toBe(0o700);
+    expect(read(path.join(h.root, 'etc/webapp/db-env.conf'))).toContain('NODE_BIN=/usr/bin/node\n');
+    expect(read(path.join(h.root, 'etc/systemd/system/webapp-db-env.service'))).toContain('ExecStart=/usr/local/sbin/webapp-db-env --restart\n');
+    expect(read(path.join(h.root, 'etc/systemd/system/webapp-db-env.timer'))).toContain('OnUnitActiveSec=5min\n');
+    expect(calls(h)).toEqual([
+      `chgrp webapp ${h.root}/etc/webapp`,
+      `aws secretsmanager get-secret-value --region eu-west-1 --secret-id ${SECRET_ARN} --query SecretString --output text`,
+      `chgrp webapp ${h.root}/etc/webapp/db.env.new`,
+      'systemctl daemon-reload',
+      'systemctl enable --now webapp-db-env.timer',
+    ]);
+  });
+
+  test('start.sh runs server.js on the platform\'s Node major with DATABASE_URL; /health reaches PostgreSQL over verified TLS, on one connection', async () => {
+    const h = trusted;
+    // On the platform the database is up before the app; here PGlite may still be starting.
+    await db;
+    if (process.platform === 'linux') {
+      // start.sh exec'd node: the same process, running the Node the hook found on PATH.
+      expect(fs.realpathSync(`/proc/${h.web!.child.pid}/exe`)).toBe(fs.realpathSync(LAMBDA_NODE));
+      const environ = environOf(h.web!.child.pid!);
+      expect(environ.DATABASE_URL).toBe(urlOf(h.proxy.port, PASSWORD));
+      expect(environ.NODE_EXTRA_CA_CERTS).toBe(`${h.root}/etc/webapp/rds-ca.pem`);
+    }
+    expect(Number(execFileSync(path.join(h.root, 'usr/bin/node'), ['-p', 'process.versions.node'], { encoding: 'utf8' }).split('.')[0])).toBe(lambdaNodeMajor());
+    for (let i = 0; i < 2; i++) {
+      const res = await request(trustedPort, 'GET', '/health');
+      expect({ status: res.status, body: JSON.parse(res.text) }).toEqual({ status: 200, body: { status: 'ok', store: 'postgres' } });
+    }
+    // One TLS session, as the secret's user: the pool kept the connection for the second request.
+    expect(h.proxy.users).toEqual(['webapp']);
+  });
+
+  test('verification is real: with the shipped RDS CA bundle the test server is not trusted and /health answers 503', async () => {
+    const res = await request(untrustedPort, 'GET', '/health');
+    expect(res.status).toBe(503);
+    expect(JSON.parse(res.text).error).toMatch(/certificate/i);
+    expect(untrusted.proxy.users).toEqual([]);
+    expect(dbEnv(untrusted)).toBe(`DATABASE_URL=${urlOf(untrusted.proxy.port, PASSWORD)}\nNODE_EXTRA_CA_CERTS=/etc/webapp/rds-ca.pem\n`);
+  });
+
+  test('rotation: webapp-db-env --restart rewrites db.env and restarts `web` only when the secret changed; the restarted app uses it', async () => {
+    const h = trusted;
+    const refresh = () => execFileSync(path.join(h.root, 'usr/local/sbin/webapp-db-env'), ['--restart'], { env: env(h), encoding: 'utf8' });
+    // PGlite checks no password (any user and password get in), so the rotated one is accepted as the old one was.
+    fs.writeFileSync(path.join(h.dir, 'secret.json'), secretOf(h.proxy.port, ROTATED));
+    let before = calls(h).length;
+    expect(refresh()).toContain('database credentials written');
+    expect(dbEnv(h)).toBe(`DATABASE_URL=${urlOf(h.proxy.port, ROTATED)}\nNODE_EXTRA_CA_CERTS=/etc/webapp/rds-ca.pem\n`);
+    expect(calls(h).slice(before).filter((c) => c.startsWith('systemctl'))).toEqual(['systemctl try-restart web']);
+
+    before = calls(h).length;
+    expect(refresh()).toBe('');
+    expect(calls(h).slice(before)).toEqual([expect.stringMatching(/^aws secretsmanager get-secret-value /)]);
+
+    // What systemd's try-restart does to `web`: stop it, start it again.
+    await stopWeb(h);
+    const port = await startWeb(h);
+    if (process.platform === 'linux') expect(environOf(h.web!.child.pid!).DATABASE_URL).toBe(urlOf(h.proxy.port, ROTATED));
+    expect((await request(port, 'GET', '/health')).status).toBe(200);
+    expect(h.proxy.users).toEqual(['webapp', 'webapp']);
+  });
+
+  test('fails closed: a get-config that cannot read the configuration fails the hook; a web process without its credentials file does not start', async () => {
+    const h = await newHost('closed');
+    fs.writeFileSync(path.join(h.dir, 'get-config-fails'), '');
+    expect(() => execFileSync(path.join(h.app, HOOK_DIRS[0], HOOK), { cwd: h.app, env: env(h), stdio: 'pipe' }))
+      .toThrow(/get-config: cannot read the configuration/);
+    expect(fs.existsSync(path.join(h.root, 'etc/webapp/db.env'))).toBe(false);
+    const start = spawnSync('bash', ['start.sh'], { cwd: h.app, env: { ...env(h), PORT: '0', DATABASE_SECRET_ARN: SECRET_ARN }, encoding: 'utf8', timeout: 10_000 });
+    expect(start.status).toBe(1);
+    expect(start.stderr).toMatch(/DATABASE_SECRET_ARN is set but .*\/etc\/webapp\/db\.env cannot be read/);
   });
 });
 
@@ -229,7 +517,7 @@ describe('validation', () => {
 describe('cdk-nag AwsSolutions (Elastic Beanstalk rules included)', () => {
   test.each<[string, (s: Stack) => Partial<ManagedAutoScalingTierProps>]>([
     ['default', () => ({})],
-    ['HTTPS, traffic splitting', (s) => ({ deployment: BeanstalkDeployment.trafficSplitting(), loadBalancer: BeanstalkLoadBalancer.dedicated({ certificate: acm.Certificate.fromCertificateArn(s, 'C', CERT) }) })],
+    ['HTTPS, traffic splitting', (s) => ({ deployment: BeanstalkDeployment.trafficSplitting(), loadBalancer: BeanstalkLoadBalancer.dedicated(withDomain(s)) })],
     ['single instance, no managed updates', () => ({ loadBalancer: BeanstalkLoadBalancer.none(), deployment: BeanstalkDeployment.allAtOnce(), managedUpdates: false })],
   ])('%s: no unacknowledged finding', (_name, props) => {
     const app = testApp();
@@ -237,5 +525,151 @@ describe('cdk-nag AwsSolutions (Elastic Beanstalk rules included)', () => {
     new ManagedAutoScalingTier(stack, 'Web', { app: webApp, ...props(stack) });
     addNagChecks(app);
     expect(() => app.synth()).not.toThrow();
+  });
+});
+
+describe('platform resolved at deploy time (NodePlatform)', () => {
+  const BRANCH = `Node.js ${INSTANCE_NODE_MAJOR} running on 64bit Amazon Linux 2023`;
+  const arnOf = (branch: string, version: string) => `arn:aws:elasticbeanstalk:eu-west-1::platform/${branch}/${version}`;
+  /** A fake ListPlatformVersions serving `pages` in order, chained by NextToken. */
+  function fakeList(pages: Array<Array<{ version: string; branch?: string }>>) {
+    return jest.fn(async (input: ListPlatformVersionsInput): Promise<ListPlatformVersionsOutput> => {
+      const i = input.NextToken ? Number(input.NextToken.slice('page-'.length)) : 0;
+      return {
+        PlatformSummaryList: pages[i].map((p) => ({ PlatformVersion: p.version, PlatformArn: arnOf(p.branch ?? BRANCH, p.version) })),
+        NextToken: i + 1 < pages.length ? `page-${i + 1}` : undefined,
+      };
+    });
+  }
+  const event = (e: Partial<PlatformEvent>): PlatformEvent => ({ RequestType: 'Create', ResourceProperties: { Branch: BRANCH }, ...e });
+  const providerResources = (t: Template) => Object.entries(t.toJSON().Resources as Record<string, { Type: string; Properties: any }>)
+    .filter(([id]) => id.startsWith('CustomWebTiersNodePlatform'));
+
+  test('by default the environment runs the platform ARN the custom resource resolves, not a pinned solution stack', () => {
+    const platforms = byDefault.template.findResources('Custom::NodePlatform');
+    expect(Object.keys(platforms)).toHaveLength(1);
+    const [[id, platform]] = Object.entries(platforms);
+    expect(platform.Properties.Branch).toBe(BRANCH);
+    const [env] = Object.values(byDefault.template.findResources('AWS::ElasticBeanstalk::Environment'));
+    expect(env.Properties.PlatformArn).toEqual({ Ref: id });
+    expect(env.Properties.SolutionStackName).toBeUndefined();
+  });
+
+  test('a pinned solutionStackName is used as given, with no custom resource', () => {
+    const { template } = synth({ solutionStackName: SOLUTION_STACK });
+    template.hasResourceProperties('AWS::ElasticBeanstalk::Environment', { SolutionStackName: SOLUTION_STACK, PlatformArn: Match.absent() });
+    template.resourceCountIs('Custom::NodePlatform', 0);
+    expect(providerResources(template)).toEqual([]);
+  });
+
+  test('the provider function runs on Node.js 24 and may only list platform versions', () => {
+    const resources = providerResources(byDefault.template);
+    const roles = resources.filter(([, r]) => r.Type === 'AWS::IAM::Role');
+    const functions = resources.filter(([, r]) => r.Type === 'AWS::Lambda::Function');
+    expect(roles).toHaveLength(1);
+    expect(functions).toHaveLength(1);
+    const statements = (roles[0][1].Properties.Policies as Array<{ PolicyDocument: { Statement: unknown[] } }>).flatMap((p) => p.PolicyDocument.Statement);
+    expect(statements).toEqual([{ Effect: 'Allow', Action: ['elasticbeanstalk:ListPlatformVersions'], Resource: '*' }]);
+    expect(functions[0][1].Properties.Runtime).toBe('nodejs24.x');
+    const [platform] = Object.values(byDefault.template.findResources('Custom::NodePlatform'));
+    expect(platform.Properties.ServiceToken).toEqual({ 'Fn::GetAtt': [functions[0][0], 'Arn'] });
+  });
+
+  test('one provider per stack; each NodePlatform resolves its own branch; a major below 20 is rejected', () => {
+    const stack = testStack();
+    new NodePlatform(stack, 'A');
+    new NodePlatform(stack, 'B', { nodeMajor: 22 });
+    const template = Template.fromStack(stack);
+    expect(providerResources(template).filter(([, r]) => r.Type === 'AWS::Lambda::Function')).toHaveLength(1);
+    expect(Object.values(template.findResources('Custom::NodePlatform')).map((r) => r.Properties.Branch).sort())
+      .toEqual([BRANCH, 'Node.js 22 running on 64bit Amazon Linux 2023'].sort());
+    expect(() => new NodePlatform(stack, 'C', { nodeMajor: 18 })).toThrow(/invalid nodeMajor: got 18; accepted: an integer from 20/);
+  });
+
+  test('Create: the newest Ready version across pages, by numeric compare (6.10.0 > 6.9.3)', async () => {
+    const list = fakeList([[{ version: '6.10.0' }, { version: '6.2.1' }], [{ version: '6.9.3' }, { version: '6.10' }], [{ version: '5.11.2' }]]);
+    await expect(onPlatformEvent(event({}), list)).resolves.toEqual({ PhysicalResourceId: arnOf(BRANCH, '6.10.0') });
+    expect(list.mock.calls.map(([input]) => input.NextToken)).toEqual([undefined, 'page-1', 'page-2']);
+    for (const [input] of list.mock.calls) {
+      expect(input.Filters).toEqual([
+        { Type: 'PlatformBranchName', Operator: '=', Values: [BRANCH] },
+        { Type: 'PlatformStatus', Operator: '=', Values: ['Ready'] },
+      ]);
+    }
+  });
+
+  test('Update with the same branch keeps the previous ARN without calling the API', async () => {
+    const list = fakeList([[{ version: '6.11.0' }]]);
+    const previous = arnOf(BRANCH, '6.10.0');
+    await expect(onPlatformEvent(event({ RequestType: 'Update', PhysicalResourceId: previous, OldResourceProperties: { Branch: BRANCH } }), list))
+      .resolves.toEqual({ PhysicalResourceId: previous });
+    expect(list).not.toHaveBeenCalled();
+  });
+
+  test('Update with another branch resolves anew, for the new branch', async () => {
+    const old = 'Node.js 22 running on 64bit Amazon Linux 2023';
+    const list = fakeList([[{ version: '6.1.0' }, { version: '6.0.4' }]]);
+    await expect(onPlatformEvent(event({ RequestType: 'Update', PhysicalResourceId: arnOf(old, '6.10.0'), OldResourceProperties: { Branch: old } }), list))
+      .resolves.toEqual({ PhysicalResourceId: arnOf(BRANCH, '6.1.0') });
+    expect(list).toHaveBeenCalledTimes(1);
+    expect(list.mock.calls[0][0].Filters[0].Values).toEqual([BRANCH]);
+  });
+
+  test('Update with a previous id that is not a platform ARN of the branch resolves anew', async () => {
+    const list = fakeList([[{ version: '6.10.0' }]]);
+    await expect(onPlatformEvent(event({ RequestType: 'Update', PhysicalResourceId: 'not-an-arn', OldResourceProperties: { Branch: BRANCH } }), list))
+      .resolves.toEqual({ PhysicalResourceId: arnOf(BRANCH, '6.10.0') });
+    expect(list).toHaveBeenCalledTimes(1);
+  });
+
+  test('Delete does nothing', async () => {
+    const list = fakeList([[{ version: '6.10.0' }]]);
+    await expect(onPlatformEvent(event({ RequestType: 'Delete', PhysicalResourceId: arnOf(BRANCH, '6.10.0') }), list)).resolves.toEqual({});
+    expect(list).not.toHaveBeenCalled();
+  });
+
+  test('no Ready version: an error naming the branch', async () => {
+    await expect(onPlatformEvent(event({}), fakeList([[], []])))
+      .rejects.toThrow(new RegExp(`No Ready platform version of the Elastic Beanstalk branch '${BRANCH.replace(/\./g, '\\.')}'`));
+  });
+
+  const lambdaEnv = (nodePath: string) => ({ PATH: process.env.PATH ?? '', NODE_PATH: nodePath });
+
+  test('the bundled handler loads on the Lambda Node.js major, with the runtime\'s SDK, and exports handler', () => {
+    const [, fn] = providerResources(byDefault.template).find(([, r]) => r.Type === 'AWS::Lambda::Function')!;
+    const major = Number(/^nodejs(\d+)\.x$/.exec(fn.Properties.Runtime)![1]);
+    const file = path.join(platformHandlerDirectory(), 'index.js');
+    const out = execFileSync(LAMBDA_NODE, ['-e', `const m = require(${JSON.stringify(file)});
+      process.stdout.write(JSON.stringify({ node: process.versions.node, handler: typeof m.handler }));`],
+    { encoding: 'utf8', env: lambdaEnv(path.join(__dirname, '..', 'node_modules')) });
+    const loaded = JSON.parse(out) as { node: string; handler: string };
+    expect(Number(loaded.node.split('.')[0])).toBe(major);
+    expect(loaded.handler).toBe('function');
+  });
+
+  test('the bundled handler sends ListPlatformVersions through the SDK client and returns the ARN', () => {
+    // A stand-in SDK module that answers from a list and records the commands sent.
+    const sdk = fs.mkdtempSync(path.join(os.tmpdir(), 'fake-eb-sdk-'));
+    const mod = path.join(sdk, '@aws-sdk', 'client-elastic-beanstalk');
+    fs.mkdirSync(mod, { recursive: true });
+    fs.writeFileSync(path.join(mod, 'index.js'), `
+      const sent = (globalThis.sent = []);
+      exports.ListPlatformVersionsCommand = class { constructor(input) { this.input = input; } };
+      exports.ElasticBeanstalkClient = class { async send(command) {
+        sent.push(command.input);
+        const arn = (v) => 'arn:aws:elasticbeanstalk:eu-west-1::platform/${BRANCH}/' + v;
+        return command.input.NextToken
+          ? { PlatformSummaryList: [{ PlatformVersion: '6.9.3', PlatformArn: arn('6.9.3') }] }
+          : { PlatformSummaryList: [{ PlatformVersion: '6.10.1', PlatformArn: arn('6.10.1') }], NextToken: 't' };
+      } };`);
+    const file = path.join(platformHandlerDirectory(), 'index.js');
+    const out = execFileSync(LAMBDA_NODE, ['-e', `const { handler } = require(${JSON.stringify(file)});
+      handler({ RequestType: 'Create', ResourceProperties: { Branch: ${JSON.stringify(BRANCH)} } }).then((r) =>
+        process.stdout.write(JSON.stringify({ r, sent: globalThis.sent })));`],
+    { encoding: 'utf8', env: lambdaEnv(sdk), cwd: sdk });
+    fs.rmSync(sdk, { recursive: true, force: true });
+    const { r, sent } = JSON.parse(out) as { r: unknown; sent: ListPlatformVersionsInput[] };
+    expect(r).toEqual({ PhysicalResourceId: arnOf(BRANCH, '6.10.1') });
+    expect(sent.map((s) => s.NextToken)).toEqual([undefined, 't']);
   });
 });

@@ -4,6 +4,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elasticbeanstalk from 'aws-cdk-lib/aws-elasticbeanstalk';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -13,12 +14,13 @@ import { acknowledgeInherentFindings } from '../shared/compliance';
 import { Database, checkDatabaseNetwork, type IAppDatabase } from '../shared/database';
 import { checkLoadBalancerOptions, createAccessLogBucket } from '../shared/load-balancer';
 import { Network } from '../shared/network';
-import { WebTiersValidationError, checkEnvironment, checkInstanceType, checkIntegerRange } from '../shared/validation';
+import { WebTiersValidationError, checkEnvironment, checkInstanceType, checkIntegerRange, zoneNameOf } from '../shared/validation';
 import type { WebApp } from '../shared/web-app';
 import {
   BeanstalkDeployment, BeanstalkLoadBalancer, UpdateLevel,
   type BeanstalkMonitoring, type BeanstalkScaling, type ManagedUpdates, type OptionSetting,
 } from './options';
+import { NodePlatform } from './platform';
 import { beanstalkSourceBundle } from './source-bundle';
 
 /** Props of {@link ManagedAutoScalingTier}. */
@@ -66,8 +68,12 @@ export interface ManagedAutoScalingTierProps {
    */
   readonly loadBalancer?: BeanstalkLoadBalancer;
   /**
-   * The platform, a "64bit Amazon Linux 2023 vX.Y.Z running Node.js N" solution stack name.
-   * @default SOLUTION_STACK
+   * A pinned platform, a "64bit Amazon Linux 2023 vX.Y.Z running Node.js N" solution stack name
+   * (N ≥ 20). Beanstalk creates new environments only from current platform versions, so a pinned
+   * name must be current when the environment is created (or replaced).
+   * @default - the newest Ready version of the "Node.js 24 running on 64bit Amazon Linux 2023"
+   * branch, resolved at deploy time when the environment is created (NodePlatform) and kept on
+   * later deploys; managed updates keep it current
    */
   readonly solutionStackName?: string;
   /**
@@ -92,7 +98,12 @@ export interface ManagedAutoScalingTierProps {
   readonly alarms?: AlarmOptions;
 }
 
-/** The default platform: the newest Node.js on Amazon Linux 2023 when this release was made. */
+/**
+ * The solution stack that releases before platform resolution wrote into the template. An environment
+ * created by them is replaced if its template moves from SolutionStackName to PlatformArn (a change
+ * of SolutionStackName requires replacement), so pass this as `solutionStackName` to keep such an
+ * environment in place; its managed updates keep it current.
+ */
 export const SOLUTION_STACK = '64bit Amazon Linux 2023 v6.10.0 running Node.js 24';
 const SOLUTION_STACK_FORMAT = /^64bit Amazon Linux 2023 v\d+\.\d+\.\d+ running Node\.js (\d+)$/;
 const NAMESPACE = /^aws:[a-z0-9]+(:[a-z0-9-]+)*(:\d+)?$/;
@@ -108,9 +119,10 @@ const APP_PORT = 8080;
  * Tier 4: Elastic Beanstalk runs the app — a managed platform with managed updates — configured
  * through typed props instead of string option settings.
  *
- * An application, a version made from the server bundle (a source bundle whose Procfile starts
- * a script that reads the database secret with the instance profile, then runs the server),
- * and a load-balanced environment in the shared Network, wired to the shared Database.
+ * An application, a version made from the server bundle (a source bundle whose prebuild hook
+ * renders the database credentials from the secret with the instance profile, refreshed every 5
+ * minutes, and whose Procfile starts the server with them), and a load-balanced environment in
+ * the shared Network, wired to the shared Database.
  */
 export class ManagedAutoScalingTier extends Construct implements ec2.IConnectable {
   public readonly application: elasticbeanstalk.CfnApplication;
@@ -308,16 +320,31 @@ export class ManagedAutoScalingTier extends Construct implements ec2.IConnectabl
     }
     this.optionSettings = [...settings.values()];
 
+    // A pinned solution stack, or the platform version resolved at deploy time (never both).
+    const platformArn = props.solutionStackName === undefined ? new NodePlatform(this, 'Platform').platformArn : undefined;
     this.environment = new elasticbeanstalk.CfnEnvironment(this, 'Environment', {
       applicationName: this.application.ref,
-      solutionStackName: props.solutionStackName ?? SOLUTION_STACK,
+      solutionStackName: props.solutionStackName,
+      platformArn,
       versionLabel: this.applicationVersion.ref,
       tier: { name: 'WebServer', type: 'Standard' },
       optionSettings: this.optionSettings,
       description: `${this.node.path}`.slice(0, 200),
     });
-    const https = !lb.isNone && !lb.isShared && lb.certificate;
-    this.url = `${https ? 'https' : 'http'}://${this.environment.attrEndpointUrl}`;
+    if (lb.domainName && lb.hostedZone) {
+      // EndpointURL is the load balancer's DNS name. An alias would need that ALB's zone id, which the
+      // environment does not return (aws-cdk-lib's ElasticBeanstalkEnvironmentEndpointTarget assumes
+      // Beanstalk's own zone and needs a known region), so a CNAME; 5 minutes, as the name changes
+      // when Beanstalk replaces the load balancer.
+      new route53.CnameRecord(this, 'DnsRecord', {
+        zone: lb.hostedZone,
+        recordName: `${lb.domainName}.`,
+        domainName: this.environment.attrEndpointUrl,
+        ttl: Duration.minutes(5),
+      });
+    }
+    // A domain always comes with its certificate, and a certificate with a domain (validate).
+    this.url = lb.domainName ? `https://${lb.domainName}` : `http://${this.environment.attrEndpointUrl}`;
     this.alarms = enhancedHealth ? this.createAlarms() : [];
     acknowledgeInherentFindings(this);
   }
@@ -370,7 +397,12 @@ export class ManagedAutoScalingTier extends Construct implements ec2.IConnectabl
         throw new WebTiersValidationError(this, 'deployment.evaluationTime', `got ${evaluation} minutes; accepted: whole minutes from 1 to 600`);
       }
     }
-    if (lb.certificate) checkLoadBalancerOptions(this, { certificate: lb.certificate });
+    checkLoadBalancerOptions(this, { certificate: lb.certificate, domainName: lb.domainName, hostedZone: lb.hostedZone });
+    const zoneName = lb.hostedZone && zoneNameOf(lb.hostedZone);
+    if (lb.domainName !== undefined && lb.domainName === zoneName) {
+      throw new WebTiersValidationError(this, 'loadBalancer.domainName',
+        `'${lb.domainName}' is the apex of its hosted zone, where a CNAME record cannot be; accepted: a subdomain such as 'app.${zoneName}'`);
+    }
 
     if (managedUpdates && !enhancedHealth) {
       throw new WebTiersValidationError(this, 'managedUpdates', 'need enhanced health (monitoring.enhancedHealth: true); accepted: enhanced health, or managedUpdates: false');
@@ -386,9 +418,9 @@ export class ManagedAutoScalingTier extends Construct implements ec2.IConnectabl
       throw new WebTiersValidationError(this, 'monitoring.logRetention', `${logDays} days; accepted by Beanstalk: ${BEANSTALK_LOG_DAYS.join(', ')}`);
     }
 
-    const stack = props.solutionStackName ?? SOLUTION_STACK;
-    const match = Token.isUnresolved(stack) ? undefined : SOLUTION_STACK_FORMAT.exec(stack);
-    if (!Token.isUnresolved(stack) && (!match || Number(match[1]) < 20)) {
+    const stack = props.solutionStackName;
+    const match = stack === undefined || Token.isUnresolved(stack) ? undefined : SOLUTION_STACK_FORMAT.exec(stack);
+    if (stack !== undefined && !Token.isUnresolved(stack) && (!match || Number(match[1]) < 20)) {
       throw new WebTiersValidationError(this, 'solutionStackName',
         `got '${stack}'; accepted: '64bit Amazon Linux 2023 vX.Y.Z running Node.js N' with N ≥ 20, such as '${SOLUTION_STACK}'`);
     }

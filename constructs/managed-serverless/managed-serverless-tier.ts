@@ -18,7 +18,7 @@ import { alarmTopic, notify, type AlarmOptions } from '../shared/alarms';
 import { AppFunction, ServerlessDeployment, type FunctionOptions } from '../shared/app-function';
 import { acknowledgeAll, acknowledgeInherentFindings, guard } from '../shared/compliance';
 import { createDataTable } from '../shared/data-table';
-import { WebTiersValidationError, checkDomainName } from '../shared/validation';
+import { WebTiersValidationError, checkDomainInZone, checkDomainName } from '../shared/validation';
 import type { WebApp } from '../shared/web-app';
 
 /** A custom domain for the distribution. */
@@ -215,12 +215,12 @@ export class ManagedServerlessTier extends Construct {
     if (props.domain) {
       new route53.ARecord(this, 'DnsRecord', {
         zone: props.domain.hostedZone,
-        recordName: props.domain.domainName,
+        recordName: `${props.domain.domainName}.`,
         target: route53.RecordTarget.fromAlias(new route53Targets.CloudFrontTarget(this.distribution)),
       });
       new route53.AaaaRecord(this, 'DnsRecordIpv6', {
         zone: props.domain.hostedZone,
-        recordName: props.domain.domainName,
+        recordName: `${props.domain.domainName}.`,
         target: route53.RecordTarget.fromAlias(new route53Targets.CloudFrontTarget(this.distribution)),
       });
     }
@@ -274,6 +274,11 @@ export class ManagedServerlessTier extends Construct {
     const domain = props.domain;
     if (!domain) return undefined;
     checkDomainName(this, 'domain.domainName', domain.domainName);
+    if (!domain.hostedZone) {
+      throw new WebTiersValidationError(this, 'domain.hostedZone',
+        `is required with domain.domainName '${domain.domainName}': the alias records to the distribution are created there; accepted: the Route 53 hosted zone of the domain`);
+    }
+    checkDomainInZone(this, 'domain.domainName', domain.domainName, domain.hostedZone);
     if (domain.certificate) {
       const arn = domain.certificate.certificateArn;
       const match = Token.isUnresolved(arn) ? undefined : CERTIFICATE_ARN.exec(arn);

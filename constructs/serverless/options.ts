@@ -149,16 +149,13 @@ export interface CorsOptions {
   readonly allowCredentials?: boolean;
 }
 
-/** A custom domain for the API. */
+/** A custom domain for the API: its alias record is created, and the tier's `url` is `https://<domainName>/`. */
 export interface ApiDomainOptions {
   readonly domainName: string;
   /** An ACM certificate in the stack's region covering the domain. */
   readonly certificate: acm.ICertificate;
-  /**
-   * Creates the alias record in this zone.
-   * @default - no record
-   */
-  readonly hostedZone?: route53.IHostedZone;
+  /** The Route 53 zone of the domain, where the alias record is created. */
+  readonly hostedZone: route53.IHostedZone;
 }
 
 /** A path served by a function of its own, from the same bundle. */

@@ -17,7 +17,7 @@ import { alarmTopic, notify, type AlarmOptions } from '../shared/alarms';
 import { AppFunction, ServerlessDeployment, type FunctionOptions } from '../shared/app-function';
 import { acknowledgeAll, acknowledgeInherentFindings, guard } from '../shared/compliance';
 import { createDataTable } from '../shared/data-table';
-import { WebTiersValidationError, checkDomainName, checkIntegerRange, checkUrlPath, withoutSnapshot } from '../shared/validation';
+import { WebTiersValidationError, checkDomainInZone, checkDomainName, checkIntegerRange, checkUrlPath, withoutSnapshot } from '../shared/validation';
 import type { WebApp } from '../shared/web-app';
 import { ServerlessApi, type ApiDomainOptions, type AuthOptions, type CorsOptions, type RouteFunction, type ThrottleOptions } from './options';
 
@@ -191,7 +191,18 @@ export class ServerlessTier extends Construct {
     const t = props.throttle;
     checkIntegerRange(this, 'throttle.rateLimit', t?.rateLimit, 1, 10000, 'requests per second');
     checkIntegerRange(this, 'throttle.burstLimit', t?.burstLimit, 1, 5000);
-    checkDomainName(this, 'domain.domainName', props.domain?.domainName);
+    const domain = props.domain;
+    if (domain) {
+      checkDomainName(this, 'domain.domainName', domain.domainName);
+      if (!domain.certificate) {
+        throw new WebTiersValidationError(this, 'domain.certificate', `is required with domain.domainName '${domain.domainName}'; accepted: an ACM certificate in the stack's region covering it`);
+      }
+      if (!domain.hostedZone) {
+        throw new WebTiersValidationError(this, 'domain.hostedZone',
+          `is required with domain.domainName '${domain.domainName}': the alias record to the API is created there; accepted: the Route 53 hosted zone of the domain`);
+      }
+      checkDomainInZone(this, 'domain.domainName', domain.domainName, domain.hostedZone);
+    }
     (props.routes ?? []).forEach((r, i) => {
       checkUrlPath(this, `routes[${i}].path`, r.path);
       if (r.path === '/' || /[{}]/.test(r.path) || r.path.endsWith('/')) {
@@ -326,7 +337,7 @@ export class ServerlessTier extends Construct {
     if (props.domain?.hostedZone && domainName) {
       new route53.ARecord(this, 'DnsRecord', {
         zone: props.domain.hostedZone,
-        recordName: props.domain.domainName,
+        recordName: `${props.domain.domainName}.`,
         target: route53.RecordTarget.fromAlias(new route53Targets.ApiGatewayv2DomainProperties(domainName.regionalDomainName, domainName.regionalHostedZoneId)),
       });
     }
@@ -419,7 +430,7 @@ export class ServerlessTier extends Construct {
     if (props.domain?.hostedZone) {
       new route53.ARecord(this, 'DnsRecord', {
         zone: props.domain.hostedZone,
-        recordName: props.domain.domainName,
+        recordName: `${props.domain.domainName}.`,
         target: route53.RecordTarget.fromAlias(new route53Targets.ApiGateway(restApi)),
       });
     }

@@ -3,6 +3,8 @@ import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as route53Targets from 'aws-cdk-lib/aws-route53-targets';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
@@ -10,15 +12,29 @@ import { Construct } from 'constructs';
 import { notify } from './alarms';
 import { acknowledgeAll, guard, hipaaNist } from './compliance';
 import type { Network } from './network';
-import { WebTiersValidationError, checkIntegerRange } from './validation';
+import { WebTiersValidationError, checkDomainInZone, checkDomainName, checkIntegerRange } from './validation';
 
 /** Load balancer settings shared by the load-balanced tiers. */
 export interface LoadBalancerOptions {
   /**
-   * An ACM certificate for HTTPS on 443; HTTP on 80 then redirects to HTTPS.
-   * @default - HTTP only
+   * An ACM certificate for HTTPS on 443; HTTP on 80 then redirects to HTTPS. It must cover
+   * `domainName` (no certificate covers the load balancer's own DNS name), so it comes with
+   * `domainName` and `hostedZone`.
+   * @default - HTTP only, on the load balancer's DNS name
    */
   readonly certificate?: acm.ICertificate;
+  /**
+   * The domain users reach the app on, e.g. 'app.example.com': an alias A record to the load
+   * balancer is created in `hostedZone`, and `url` becomes `https://<domainName>`. Needs
+   * `certificate` and `hostedZone`.
+   * @default - no domain: the load balancer's DNS name over HTTP
+   */
+  readonly domainName?: string;
+  /**
+   * The Route 53 zone of `domainName`, where the alias record is created.
+   * @default - none; required with `domainName`
+   */
+  readonly hostedZone?: route53.IHostedZone;
   /**
    * How long a deregistering instance keeps its in-flight requests, 0–3600 s. Short keeps
    * deploys fast; the app's own drain on SIGTERM bounds what is needed.
@@ -63,6 +79,27 @@ export function checkLoadBalancerOptions(scope: Construct, o: LoadBalancerOption
     throw new WebTiersValidationError(scope, 'loadBalancer.certificate',
       `got '${arn}'; accepted: an ACM certificate ARN 'arn:aws:acm:<region>:<account>:certificate/<uuid>'`);
   }
+  if (o.certificate && o.domainName === undefined) {
+    throw new WebTiersValidationError(scope, 'loadBalancer.domainName',
+      "is required with loadBalancer.certificate: the certificate does not cover the load balancer's own DNS name; " +
+      "accepted: the domain the certificate covers, such as 'app.example.com', with loadBalancer.hostedZone");
+  }
+  if (o.hostedZone && o.domainName === undefined) {
+    throw new WebTiersValidationError(scope, 'loadBalancer.domainName',
+      "is required with loadBalancer.hostedZone, which is used only for the domain's record; accepted: a domain in the zone, such as 'app.example.com'");
+  }
+  if (o.domainName !== undefined) {
+    checkDomainName(scope, 'loadBalancer.domainName', o.domainName);
+    if (!o.certificate) {
+      throw new WebTiersValidationError(scope, 'loadBalancer.certificate',
+        `is required with loadBalancer.domainName '${o.domainName}'; accepted: an ACM certificate in the stack's region covering it`);
+    }
+    if (!o.hostedZone) {
+      throw new WebTiersValidationError(scope, 'loadBalancer.hostedZone',
+        `is required with loadBalancer.domainName '${o.domainName}': the alias record to the load balancer is created there; accepted: the Route 53 hosted zone of the domain`);
+    }
+    checkDomainInZone(scope, 'loadBalancer.domainName', o.domainName, o.hostedZone);
+  }
   const delay = o.deregistrationDelay?.toSeconds();
   checkIntegerRange(scope, 'loadBalancer.deregistrationDelay', delay, 0, 3600, 'seconds');
   checkIntegerRange(scope, 'loadBalancer.accessLogDays', o.accessLogDays, 1, 3650, 'days');
@@ -70,18 +107,22 @@ export function checkLoadBalancerOptions(scope: Construct, o: LoadBalancerOption
 }
 
 /**
- * An internet-facing ALB for the server tiers: HTTPS with a certificate (HTTP redirects),
- * invalid header fields dropped, access logs to an encrypted bucket, a target group whose
- * health check calls the app's health route, and alarms on 5xx rate, p99 latency and
- * unhealthy hosts.
+ * An internet-facing ALB for the server tiers: HTTPS with a certificate on a domain whose alias
+ * record it creates (HTTP redirects), invalid header fields dropped, access logs to an encrypted
+ * bucket, a target group whose health check calls the app's health route, and alarms on 5xx
+ * rate, p99 latency and unhealthy hosts.
  */
 export class WebLoadBalancer extends Construct {
   public readonly loadBalancer: elbv2.ApplicationLoadBalancer;
   public readonly targetGroup: elbv2.ApplicationTargetGroup;
   public readonly accessLogBucket: s3.Bucket;
   public readonly alarms: cloudwatch.Alarm[];
+  /** The alias record of `domainName`, when one is given. */
+  public readonly dnsRecord?: route53.ARecord;
+  /** `https://<domainName>` with a domain, else `http://<the load balancer's DNS name>`. */
   public readonly url: string;
 
+  /** Props are checked by {@link checkLoadBalancerOptions} first. */
   constructor(scope: Construct, id: string, props: WebLoadBalancerProps) {
     super(scope, id);
     const { network } = props;
@@ -123,11 +164,18 @@ export class WebLoadBalancer extends Construct {
         defaultTargetGroups: [this.targetGroup],
       });
       this.loadBalancer.addRedirect({ sourcePort: 80, targetPort: 443 });
-      this.url = `https://${this.loadBalancer.loadBalancerDnsName}`;
     } else {
       this.loadBalancer.addListener('Http', { port: 80, protocol: elbv2.ApplicationProtocol.HTTP, defaultTargetGroups: [this.targetGroup] });
-      this.url = `http://${this.loadBalancer.loadBalancerDnsName}`;
     }
+    if (props.domainName && props.hostedZone) {
+      this.dnsRecord = new route53.ARecord(this, 'DnsRecord', {
+        zone: props.hostedZone,
+        recordName: `${props.domainName}.`,
+        target: route53.RecordTarget.fromAlias(new route53Targets.LoadBalancerTarget(this.loadBalancer)),
+      });
+    }
+    // A domain always comes with its certificate (checkLoadBalancerOptions), and a certificate with a domain.
+    this.url = props.domainName ? `https://${props.domainName}` : `http://${this.loadBalancer.loadBalancerDnsName}`;
     for (const sg of this.loadBalancer.connections.securityGroups) {
       Validations.of(sg).acknowledge({
         id: 'AwsSolutions::AwsSolutions-EC23',

@@ -1,5 +1,6 @@
 import { RemovalPolicy, Size, Token } from 'aws-cdk-lib';
 import type { InstanceType } from 'aws-cdk-lib/aws-ec2';
+import type { IHostedZone } from 'aws-cdk-lib/aws-route53';
 import type { IConstruct } from 'constructs';
 
 /**
@@ -78,6 +79,30 @@ export function checkDomainName(scope: IConstruct | undefined, prop: string, dom
   }
 }
 
+/**
+ * The name of a hosted zone when it is known at synth time, without the trailing dot; undefined
+ * for a token or a zone imported with `HostedZone.fromHostedZoneId()` (which has no name).
+ */
+export function zoneNameOf(zone: IHostedZone): string | undefined {
+  let name: string;
+  try {
+    name = zone.zoneName;
+  } catch {
+    return undefined;
+  }
+  return Token.isUnresolved(name) ? undefined : name.replace(/\.$/, '');
+}
+
+/** A domain name inside a hosted zone: the zone's own name or a name ending in `.<zone>` (skipped when either is unknown). */
+export function checkDomainInZone(scope: IConstruct | undefined, prop: string, domainName: string, zone: IHostedZone): void {
+  const zoneName = zoneNameOf(zone);
+  if (zoneName === undefined || Token.isUnresolved(domainName)) return;
+  if (domainName !== zoneName && !domainName.endsWith(`.${zoneName}`)) {
+    throw new WebTiersValidationError(scope, prop,
+      `${show(domainName)} is not in hosted zone '${zoneName}'; accepted: '${zoneName}' or a name ending in '.${zoneName}'`);
+  }
+}
+
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Environment variable names that a shell and systemd both accept. */
@@ -115,4 +140,14 @@ export function checkTimeoutChain(
  */
 export function withoutSnapshot(removalPolicy: RemovalPolicy): RemovalPolicy {
   return removalPolicy === RemovalPolicy.DESTROY ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+}
+
+const EMAIL = /^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/;
+
+/** An e-mail address of plain characters (it goes into configuration files on the host). */
+export function checkEmail(scope: IConstruct | undefined, prop: string, email: string | undefined): void {
+  if (email === undefined || Token.isUnresolved(email)) return;
+  if (!EMAIL.test(email) || email.length > 254) {
+    throw new WebTiersValidationError(scope, prop, `got ${show(email)}; accepted: an e-mail address such as 'ops@example.com'`);
+  }
 }
