@@ -1,4 +1,5 @@
 export * from './shared/web-app';
+export * from './shared/web-tier';
 export * from './shared/validation';
 export * from './shared/alarms';
 export * from './shared/network';

@@ -14,8 +14,9 @@ import { Network } from '../constructs/shared/network';
 import { StatefulDataGuard, logicalIdAt } from '../constructs/shared/stateful';
 import type { ServerFleetProps } from '../constructs/shared/server-fleet';
 import type { WebApp } from '../constructs/shared/web-app';
+import type { IWebTier } from '../constructs/shared/web-tier';
 import { SingleInstanceTier } from '../constructs/single-instance';
-import { checkEnvironmentConfig, type DataRetention, type EnvironmentConfig } from './config';
+import { checkEnvironmentConfig, type DataRetention, type EnvironmentConfig, type TierName } from './config';
 
 export interface WebTiersStackProps extends StackProps {
   /** Environment name, e.g. 'prod'. */
@@ -33,7 +34,93 @@ const REMOVAL: Record<DataRetention, RemovalPolicy> = {
 };
 
 /** One environment: the configured tier running the app, and its outputs. */
+/**
+ * What the tier builders share: the stack's settings, and the network, database and certificate,
+ * each made on first use (only the tiers that run in a VPC make a network).
+ */
+interface TierContext {
+  readonly stack: WebTiersStack;
+  readonly props: WebTiersStackProps;
+  readonly config: EnvironmentConfig;
+  readonly removalPolicy: RemovalPolicy;
+  readonly instanceType?: ec2.InstanceType;
+  readonly hostedZone?: route53.IHostedZone;
+  readonly alarms: { readonly email?: string };
+  certificate(): acm.ICertificate | undefined;
+  network(): Network;
+  database(): Database;
+}
+
+/** Tier 2 and 3 props, from the environment. */
+function fleetProps(c: TierContext): ServerFleetProps {
+  return {
+    app: c.props.app,
+    network: c.network(),
+    database: c.database(),
+    instanceType: c.instanceType,
+    loadBalancer: { certificate: c.certificate(), domainName: c.config.domain?.name, hostedZone: c.hostedZone },
+    removalPolicy: c.removalPolicy,
+    logRetention: c.config.retention.logs,
+    alarms: c.alarms,
+  };
+}
+
+/** Tier 5 and 6 props, from the environment. */
+function serverlessProps(c: TierContext) {
+  return {
+    app: c.props.app,
+    function: c.config.lambda,
+    deployment: c.removalPolicy === RemovalPolicy.DESTROY ? ServerlessDeployment.allAtOnce() : ServerlessDeployment.canary(10, 5),
+    removalPolicy: c.removalPolicy,
+    logRetention: c.config.retention.logs,
+    alarms: c.alarms,
+  };
+}
+
+/**
+ * How each tier is built from an environment's config. checkEnvironmentConfig has made sure every
+ * tier gets each piece its domain needs; the tiers check again.
+ */
+const TIER_BUILDERS: Readonly<Record<TierName, (c: TierContext) => IWebTier>> = {
+  'single-instance': (c) => new SingleInstanceTier(c.stack, 'Web', {
+    app: c.props.app,
+    instanceType: c.instanceType,
+    dataVolumeSize: c.config.dataVolumeGiB !== undefined ? Size.gibibytes(c.config.dataVolumeGiB) : undefined,
+    snapshotRetention: c.config.retention.backupDays,
+    removalPolicy: c.removalPolicy,
+    logRetention: c.config.retention.logs,
+    https: c.config.domain && { domainName: c.config.domain.name, hostedZone: c.hostedZone! },
+    alarms: c.alarms,
+  }),
+  'load-balanced': (c) => new LoadBalancedTier(c.stack, 'Web', { ...fleetProps(c), instanceCount: c.config.capacity?.min }),
+  'auto-scaling': (c) => new AutoScalingTier(c.stack, 'Web', { ...fleetProps(c), capacity: c.config.capacity, scaleOn: c.config.scaleOn }),
+  'managed-auto-scaling': (c) => new ManagedAutoScalingTier(c.stack, 'Web', {
+    app: c.props.app,
+    network: c.network(),
+    database: c.database(),
+    instanceTypes: c.instanceType ? [c.instanceType] : undefined,
+    scaling: c.config.capacity && { min: c.config.capacity.min, max: c.config.capacity.max },
+    deployment: c.removalPolicy === RemovalPolicy.DESTROY ? BeanstalkDeployment.allAtOnce() : BeanstalkDeployment.rollingWithAdditionalBatch(),
+    loadBalancer: BeanstalkLoadBalancer.dedicated({ certificate: c.certificate(), domainName: c.config.domain?.name, hostedZone: c.hostedZone }),
+    monitoring: { logRetention: c.config.retention.logs },
+    removalPolicy: c.removalPolicy,
+    alarms: c.alarms,
+  }),
+  'serverless': (c) => new ServerlessTier(c.stack, 'Web', {
+    ...serverlessProps(c),
+    domain: c.config.domain && { domainName: c.config.domain.name, certificate: c.certificate()!, hostedZone: c.hostedZone! },
+  }),
+  'managed-serverless': (c) => new ManagedServerlessTier(c.stack, 'Web', {
+    ...serverlessProps(c),
+    assets: c.props.assets,
+    domain: c.config.domain && { domainName: c.config.domain.name, hostedZone: c.hostedZone!, certificate: c.certificate() },
+  }),
+};
+
+/** One environment: the configured tier running the app, and its outputs. */
 export class WebTiersStack extends Stack {
+  /** The tier running the app. */
+  public readonly tier: IWebTier;
   private readonly zones?: string[];
 
   constructor(scope: Construct, id: string, props: WebTiersStackProps) {
@@ -50,116 +137,51 @@ export class WebTiersStack extends Stack {
     if (config.retention.data !== 'destroy') Aspects.of(this).add(new StatefulDataGuard());
 
     const removalPolicy = REMOVAL[config.retention.data];
-    const instanceType = config.instanceType ? new ec2.InstanceType(config.instanceType) : undefined;
-    // checkEnvironmentConfig has made sure the tier gets every piece its domain needs.
-    const hostedZone = config.domain?.hostedZoneId
-      ? route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', {
-        hostedZoneId: config.domain.hostedZoneId,
-        zoneName: config.domain.hostedZoneName ?? config.domain.name,
-      })
-      : undefined;
-
-    if (config.tier === 'single-instance') {
-      const tier = new SingleInstanceTier(this, 'Web', {
-        app: props.app,
-        instanceType,
-        dataVolumeSize: config.dataVolumeGiB !== undefined ? Size.gibibytes(config.dataVolumeGiB) : undefined,
-        snapshotRetention: config.retention.backupDays,
-        removalPolicy,
-        logRetention: config.retention.logs,
-        // checkEnvironmentConfig requires the zone with a domain; the tier checks it again.
-        https: config.domain && { domainName: config.domain.name, hostedZone: hostedZone! },
-        alarms: { email: config.alarmEmail },
-      });
-      new CfnOutput(this, 'Url', { value: tier.url, description: 'Where the app answers' });
-      new CfnOutput(this, 'ElasticIp', { value: tier.elasticIp.ref, description: 'The address the app answers on' });
-      new CfnOutput(this, 'AutoScalingGroupName', {
-        value: tier.autoScalingGroup.autoScalingGroupName,
-        description: 'The group of one that runs the instance (its instance id: aws autoscaling describe-auto-scaling-groups)',
-      });
-      return;
-    }
-
-    if (config.tier === 'serverless' || config.tier === 'managed-serverless') {
-      const certificate = config.domain?.certificateArn ? acm.Certificate.fromCertificateArn(this, 'Certificate', config.domain.certificateArn) : undefined;
-      const common = {
-        app: props.app,
-        function: config.lambda,
-        deployment: removalPolicy === RemovalPolicy.DESTROY ? ServerlessDeployment.allAtOnce() : ServerlessDeployment.canary(10, 5),
-        removalPolicy,
-        logRetention: config.retention.logs,
-        alarms: { email: config.alarmEmail },
-      };
-      const tier = config.tier === 'serverless'
-        ? new ServerlessTier(this, 'Web', {
-          ...common,
-          domain: config.domain && { domainName: config.domain.name, certificate: certificate!, hostedZone: hostedZone! },
-        })
-        : new ManagedServerlessTier(this, 'Web', {
-          ...common,
-          assets: props.assets,
-          domain: config.domain && { domainName: config.domain.name, hostedZone: hostedZone!, certificate },
-        });
-      new CfnOutput(this, 'Url', { value: tier.url, description: 'Where the app answers' });
-      new CfnOutput(this, 'TableName', { value: tier.table.tableName, description: 'The app data' });
-      return;
-    }
-
-    // The load-balanced tiers share the network, the database and every other setting.
-    const network = new Network(this, 'Network', {
+    const once = <T>(make: () => T): (() => T) => {
+      let made: T | undefined;
+      return () => (made ??= make());
+    };
+    const network = once(() => new Network(this, 'Network', {
       egress: config.egress,
       maxAzs: config.availabilityZones ? Math.min(3, config.availabilityZones.length) : undefined,
       flowLogRetention: config.retention.logs,
       removalPolicy,
-    });
-    const database = new Database(this, 'Database', {
-      network,
-      instanceType: config.database?.instanceType ? new ec2.InstanceType(config.database.instanceType) : undefined,
-      multiAz: config.database?.multiAz,
-      rotation: config.database?.rotation,
-      backupRetentionDays: Math.min(35, config.retention.backupDays),
+    }));
+    const context: TierContext = {
+      stack: this,
+      props,
+      config,
       removalPolicy,
-      logRetention: config.retention.logs,
-    });
-    const certificate = config.domain?.certificateArn ? acm.Certificate.fromCertificateArn(this, 'Certificate', config.domain.certificateArn) : undefined;
-    if (config.tier === 'managed-auto-scaling') {
-      const tier = new ManagedAutoScalingTier(this, 'Web', {
-        app: props.app,
-        network,
-        database,
-        instanceTypes: instanceType ? [instanceType] : undefined,
-        scaling: config.capacity && { min: config.capacity.min, max: config.capacity.max },
-        deployment: removalPolicy === RemovalPolicy.DESTROY ? BeanstalkDeployment.allAtOnce() : BeanstalkDeployment.rollingWithAdditionalBatch(),
-        loadBalancer: BeanstalkLoadBalancer.dedicated({ certificate, domainName: config.domain?.name, hostedZone }),
-        monitoring: { logRetention: config.retention.logs },
-        removalPolicy,
-        alarms: { email: config.alarmEmail },
-      });
-      new CfnOutput(this, 'Url', { value: tier.url, description: 'Where the app answers' });
-      new CfnOutput(this, 'EnvironmentName', { value: tier.environment.ref, description: 'The Beanstalk environment' });
-      new CfnOutput(this, 'DatabaseSecretArn', { value: database.secret.secretArn, description: 'Connection JSON of the database' });
-      return;
-    }
-    const fleet: ServerFleetProps = {
-      app: props.app,
-      network,
-      database,
-      instanceType,
-      loadBalancer: { certificate, domainName: config.domain?.name, hostedZone },
-      removalPolicy,
-      logRetention: config.retention.logs,
+      instanceType: config.instanceType ? new ec2.InstanceType(config.instanceType) : undefined,
+      hostedZone: config.domain?.hostedZoneId
+        ? route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', {
+          hostedZoneId: config.domain.hostedZoneId,
+          zoneName: config.domain.hostedZoneName ?? config.domain.name,
+        })
+        : undefined,
       alarms: { email: config.alarmEmail },
+      certificate: once(() => config.domain?.certificateArn
+        ? acm.Certificate.fromCertificateArn(this, 'Certificate', config.domain.certificateArn) : undefined),
+      network,
+      database: once(() => new Database(this, 'Database', {
+        network: network(),
+        instanceType: config.database?.instanceType ? new ec2.InstanceType(config.database.instanceType) : undefined,
+        multiAz: config.database?.multiAz,
+        rotation: config.database?.rotation,
+        backupRetentionDays: Math.min(35, config.retention.backupDays),
+        removalPolicy,
+        logRetention: config.retention.logs,
+      })),
     };
-    const tier = config.tier === 'load-balanced'
-      ? new LoadBalancedTier(this, 'Web', { ...fleet, instanceCount: config.capacity?.min })
-      : new AutoScalingTier(this, 'Web', { ...fleet, capacity: config.capacity, scaleOn: config.scaleOn });
-    // The record was this stack's own before the tier made it: keeping its logical id updates it
-    // in place, where a new id would collide with the existing record.
-    const record = tier.node.findChild('LoadBalancer').node.tryFindChild('DnsRecord')?.node.defaultChild as CfnResource | undefined;
+    this.tier = TIER_BUILDERS[config.tier](context);
+
+    // A load balancer's record was this stack's own before the tier made it: keeping its logical
+    // id updates it in place, where a new id would collide with the existing record.
+    const record = this.tier.node.tryFindChild('LoadBalancer')?.node.tryFindChild('DnsRecord')?.node.defaultChild as CfnResource | undefined;
     record?.overrideLogicalId(logicalIdAt(this.stackName, ['DnsRecord', 'Resource']));
-    new CfnOutput(this, 'Url', { value: tier.url, description: 'Where the app answers' });
-    new CfnOutput(this, 'LoadBalancerDns', { value: tier.loadBalancer.loadBalancerDnsName, description: 'Point DNS here (alias)' });
-    new CfnOutput(this, 'DatabaseSecretArn', { value: database.secret.secretArn, description: 'Connection JSON of the database' });
+
+    new CfnOutput(this, 'Url', { value: this.tier.url, description: 'Where the app answers' });
+    for (const [name, output] of Object.entries(this.tier.outputs)) new CfnOutput(this, name, output);
   }
 
   /** The configured zones when the environment names them, so synthesis never looks them up. */

@@ -2,15 +2,18 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Stack } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AutoScalingTier, BeanstalkLoadBalancer, LoadBalancedTier, ManagedAutoScalingTier, ManagedServerlessTier, ServerlessTier } from '../constructs';
 import { addEnvironmentStacks } from '../lib/app';
 import { ENVIRONMENTS, TIERS, selectEnvironments, type EnvironmentConfig, type TierName } from '../lib/config';
 import { addNagChecks } from '../lib/nag';
+import type { WebTiersStack } from '../lib/web-tiers-stack';
 import { PROJECT_CONTEXT, testApp, webApp, snapshotOf } from './helpers';
 
 describe('the repo app', () => {
@@ -106,10 +109,21 @@ describe('the repo app', () => {
     delete process.env.CDK_VALIDATION;
     try {
       for (const tier of TIERS) {
-        const [stack] = addEnvironmentStacks(testApp(), { prod: { ...ENVIRONMENTS.prod, tier } }, webApp);
+        const [stack] = addEnvironmentStacks(testApp(), { prod: { ...ENVIRONMENTS.prod, tier } }, webApp) as WebTiersStack[];
+        // Code written against IWebTier works on every tier: a grant reaches what the app runs as.
+        const shared = new s3.Bucket(stack, 'Shared', { removalPolicy: RemovalPolicy.RETAIN });
+        shared.grantRead(stack.tier);
         const template = Template.fromStack(stack);
         expected[tier](template);
-        expect(template.toJSON().Outputs.Url).toBeDefined();
+        // The outputs come from the tier, written by one loop: the URL and what the tier names.
+        expect(Object.keys(template.toJSON().Outputs).sort()).toEqual(['Url', ...Object.keys(stack.tier.outputs)].sort());
+        expect(stack.tier.alarms.length).toBeGreaterThan(0);
+        expect(stack.tier.appLogGroups.length).toBeGreaterThan(0);
+        expect(stack.tier.connections === undefined).toBe(tier === 'serverless' || tier === 'managed-serverless');
+        const granted = Object.values(template.findResources('AWS::IAM::Policy'))
+          .filter((p) => /"Shared[0-9A-F]{8}"/.test(JSON.stringify(p.Properties.PolicyDocument)));
+        expect(granted).toHaveLength(1);
+        expect(stack.resolve(granted[0].Properties.Roles)).toEqual([stack.resolve((stack.tier.grantPrincipal as iam.Role).roleName)]);
       }
     } finally {
       process.env.CDK_VALIDATION = previous;

@@ -16,6 +16,7 @@ import { checkLoadBalancerOptions, createAccessLogBucket } from '../shared/load-
 import { Network } from '../shared/network';
 import { WebTiersValidationError, checkEnvironment, checkInstanceType, checkIntegerRange, zoneNameOf } from '../shared/validation';
 import type { WebApp } from '../shared/web-app';
+import type { IWebTier, WebTierOutput } from '../shared/web-tier';
 import {
   BeanstalkDeployment, BeanstalkLoadBalancer, UpdateLevel,
   type BeanstalkMonitoring, type BeanstalkScaling, type ManagedUpdates, type OptionSetting,
@@ -124,7 +125,7 @@ const APP_PORT = 8080;
  * minutes, and whose Procfile starts the server with them), and a load-balanced environment in
  * the shared Network, wired to the shared Database.
  */
-export class ManagedAutoScalingTier extends Construct implements ec2.IConnectable {
+export class ManagedAutoScalingTier extends Construct implements IWebTier, ec2.IConnectable {
   public readonly application: elasticbeanstalk.CfnApplication;
   public readonly applicationVersion: elasticbeanstalk.CfnApplicationVersion;
   public readonly environment: elasticbeanstalk.CfnEnvironment;
@@ -144,6 +145,11 @@ export class ManagedAutoScalingTier extends Construct implements ec2.IConnectabl
   public readonly optionSettings: OptionSetting[];
   /** The URL users reach the app on. */
   public readonly url: string;
+  /** The instance role: what the app runs as. */
+  public readonly grantPrincipal: iam.IPrincipal;
+  /** The group Beanstalk streams the app's output to (`web.stdout.log`). */
+  public readonly appLogGroups: logs.ILogGroup[];
+  public readonly outputs: { [name: string]: WebTierOutput };
 
   constructor(scope: Construct, id: string, props: ManagedAutoScalingTierProps) {
     super(scope, id);
@@ -346,6 +352,12 @@ export class ManagedAutoScalingTier extends Construct implements ec2.IConnectabl
     // A domain always comes with its certificate, and a certificate with a domain (validate).
     this.url = lb.domainName ? `https://${lb.domainName}` : `http://${this.environment.attrEndpointUrl}`;
     this.alarms = enhancedHealth ? this.createAlarms() : [];
+    this.grantPrincipal = this.instanceRole.grantPrincipal;
+    this.appLogGroups = [logs.LogGroup.fromLogGroupName(this, 'AppLogs', `/aws/elasticbeanstalk/${this.environment.ref}/var/log/web.stdout.log`)];
+    this.outputs = {
+      EnvironmentName: { value: this.environment.ref, description: 'The Beanstalk environment' },
+      DatabaseSecretArn: { value: this.database.secret.secretArn, description: 'Connection JSON of the database' },
+    };
     acknowledgeInherentFindings(this);
   }
 

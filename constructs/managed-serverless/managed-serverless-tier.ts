@@ -7,6 +7,7 @@ import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as route53Targets from 'aws-cdk-lib/aws-route53-targets';
@@ -19,6 +20,7 @@ import { AppFunction, ServerlessDeployment, type FunctionOptions } from '../shar
 import { acknowledgeAll, acknowledgeInherentFindings, guard } from '../shared/compliance';
 import { createDataTable } from '../shared/data-table';
 import { WebTiersValidationError, checkDomainInZone, checkDomainName } from '../shared/validation';
+import type { IWebTier, WebTierOutput } from '../shared/web-tier';
 import type { WebApp } from '../shared/web-app';
 
 /** A custom domain for the distribution. */
@@ -107,7 +109,7 @@ const ORIGIN_TIMEOUT_SECONDS = 30;
  * every request); static assets from a private S3 bucket through OAC, deployed with the stack
  * and cached as immutable; a DynamoDB table; canary deploys with rollback; alarms.
  */
-export class ManagedServerlessTier extends Construct {
+export class ManagedServerlessTier extends Construct implements IWebTier {
   public readonly distribution: cloudfront.Distribution;
   public readonly function: lambda.Function;
   /** The `live` alias behind the function URL. */
@@ -122,6 +124,10 @@ export class ManagedServerlessTier extends Construct {
   public readonly alarms: cloudwatch.Alarm[];
   /** The URL users reach the app on. */
   public readonly url: string;
+  /** The function's role: what the app runs as. */
+  public readonly grantPrincipal: iam.IPrincipal;
+  public readonly appLogGroups: logs.ILogGroup[];
+  public readonly outputs: { [name: string]: WebTierOutput };
 
   constructor(scope: Construct, id: string, props: ManagedServerlessTierProps) {
     super(scope, id);
@@ -141,6 +147,9 @@ export class ManagedServerlessTier extends Construct {
       callerTimeout: { seconds: ORIGIN_TIMEOUT_SECONDS, prop: "CloudFront's origin response timeout" },
     });
     this.function = app.function;
+    this.grantPrincipal = app.function.grantPrincipal;
+    this.appLogGroups = [app.logGroup];
+    this.outputs = { TableName: { value: this.table.tableName, description: 'The app data' } };
     this.alias = app.alias;
     this.functionUrl = app.alias.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM });
 

@@ -7,6 +7,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as route53Targets from 'aws-cdk-lib/aws-route53-targets';
@@ -18,6 +19,7 @@ import { AppFunction, ServerlessDeployment, type FunctionOptions } from '../shar
 import { acknowledgeAll, acknowledgeInherentFindings, guard } from '../shared/compliance';
 import { createDataTable } from '../shared/data-table';
 import { WebTiersValidationError, checkDomainInZone, checkDomainName, checkIntegerRange, checkUrlPath, withoutSnapshot } from '../shared/validation';
+import type { IWebTier, WebTierOutput } from '../shared/web-tier';
 import type { WebApp } from '../shared/web-app';
 import { ServerlessApi, type ApiDomainOptions, type AuthOptions, type CorsOptions, type RouteFunction, type ThrottleOptions } from './options';
 
@@ -102,7 +104,7 @@ const WEB_ACL_ARN = /^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:\d{12}:regional\/webacl\/[
  * alias with canary or linear shifting that rolls back on errors or p99 latency, optional
  * JWT authorization, throttling, access logs, CORS and a custom domain, and a DynamoDB table.
  */
-export class ServerlessTier extends Construct {
+export class ServerlessTier extends Construct implements IWebTier {
   /** The function serving every path not given to a route function. */
   public readonly function: lambda.Function;
   /** The `live` alias the API invokes. */
@@ -124,6 +126,11 @@ export class ServerlessTier extends Construct {
   public readonly alarms: cloudwatch.Alarm[];
   /** The URL users reach the app on. */
   public readonly url: string;
+  /** The main function's role: what the app runs as (route functions have roles of their own). */
+  public readonly grantPrincipal: iam.IPrincipal;
+  /** The log groups of the main function and of each route function. */
+  public readonly appLogGroups: logs.ILogGroup[];
+  public readonly outputs: { [name: string]: WebTierOutput };
 
   constructor(scope: Construct, id: string, props: ServerlessTierProps) {
     super(scope, id);
@@ -145,6 +152,9 @@ export class ServerlessTier extends Construct {
     this.function = main.function;
     this.alias = main.alias;
     this.routeFunctions = routes.map((r) => r.fn.function);
+    this.grantPrincipal = main.function.grantPrincipal;
+    this.appLogGroups = [main.logGroup, ...routes.map((r) => r.fn.logGroup)];
+    this.outputs = { TableName: { value: this.table.tableName, description: 'The app data' } };
 
     if (props.auth?.auth.isCognito) {
       this.userPool = props.auth.auth.userPool ?? this.createUserPool(removalPolicy);

@@ -119,6 +119,8 @@ const RESERVED_ENV = ['TABLE_NAME', 'NODE_OPTIONS', 'HEALTH_CHECK_PATH', 'WEB_TI
 export class AppFunction extends Construct {
   public readonly function: lambda.Function;
   public readonly alias: lambda.Alias;
+  /** The function's log group (the app's output). */
+  public readonly logGroup: logs.LogGroup;
   public readonly deploymentGroup?: codedeploy.LambdaDeploymentGroup;
   public readonly alarms: cloudwatch.Alarm[];
 
@@ -140,6 +142,7 @@ export class AppFunction extends Construct {
 
     const bundle = props.app.lambdaBundle();
     const logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: withoutSnapshot(props.removalPolicy) });
+    this.logGroup = logGroup;
     // A role of its own that writes to its own log group only (no AWS-managed basic execution policy).
     const role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),

@@ -14,6 +14,7 @@ import { Network } from './network';
 import { createServerRole, hostAssets, type ServerBootstrapOptions } from './server-bootstrap';
 import { WebTiersValidationError, checkEnvironment, checkInstanceType, withoutSnapshot } from './validation';
 import type { WebApp } from './web-app';
+import type { IWebTier, WebTierOutput } from './web-tier';
 
 /** Props every load-balanced server tier shares. */
 export interface ServerFleetProps {
@@ -156,7 +157,7 @@ export function buildServerFleet(scope: Construct, props: ServerFleetProps, auto
  * What the load-balanced server tiers expose in common. Holds fields only: each tier builds
  * its instances itself.
  */
-export abstract class ServerFleetTier extends Construct implements ec2.IConnectable {
+export abstract class ServerFleetTier extends Construct implements IWebTier, ec2.IConnectable {
   /** The network the tier runs in. */
   public readonly network: Network;
   /** The database the app uses. */
@@ -174,6 +175,10 @@ export abstract class ServerFleetTier extends Construct implements ec2.IConnecta
   public readonly appLogGroup: logs.LogGroup;
   /** The URL users reach the app on: `https://<loadBalancer.domainName>`, else the load balancer's DNS name over HTTP. */
   public readonly url: string;
+  /** The instance role: what the app runs as. */
+  public readonly grantPrincipal: iam.IPrincipal;
+  public readonly appLogGroups: logs.ILogGroup[];
+  public readonly outputs: { [name: string]: WebTierOutput };
   /** What the tier's instances are built from. */
   protected readonly fleet: ServerFleet;
 
@@ -193,6 +198,12 @@ export abstract class ServerFleetTier extends Construct implements ec2.IConnecta
     this.targetGroup = fleet.web.targetGroup;
     this.alarms = [...fleet.web.alarms];
     this.url = fleet.web.url;
+    this.grantPrincipal = fleet.role.grantPrincipal;
+    this.appLogGroups = [fleet.appLogGroup];
+    this.outputs = {
+      LoadBalancerDns: { value: this.loadBalancer.loadBalancerDnsName, description: 'Point DNS here (alias)' },
+      DatabaseSecretArn: { value: this.database.secret.secretArn, description: 'Connection JSON of the database' },
+    };
     acknowledgeInherentFindings(this);
   }
 }

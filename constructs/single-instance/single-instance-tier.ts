@@ -20,6 +20,7 @@ import {
   withoutSnapshot,
 } from '../shared/validation';
 import type { WebApp } from '../shared/web-app';
+import type { IWebTier, WebTierOutput } from '../shared/web-tier';
 
 /** HTTPS for a single instance: Caddy on the instance gets a Let's Encrypt certificate for the domain. */
 export interface SingleInstanceHttpsOptions {
@@ -128,7 +129,7 @@ const BOOT_TIMEOUT = Duration.minutes(30);
  * bundle, a failed instance — terminates the old instance first, so the new one can take the
  * volume. No SSH: Session Manager. IMDSv2 only. Memory, disk and logs go to CloudWatch.
  */
-export class SingleInstanceTier extends Construct implements ec2.IConnectable {
+export class SingleInstanceTier extends Construct implements IWebTier, ec2.IConnectable {
   /** The group that keeps one instance running. */
   public readonly autoScalingGroup: autoscaling.AutoScalingGroup;
   /** What the instance is launched from. */
@@ -153,6 +154,10 @@ export class SingleInstanceTier extends Construct implements ec2.IConnectable {
   public readonly appLogGroup: logs.LogGroup;
   /** The URL users reach the app on. */
   public readonly url: string;
+  /** The instance role: what the app runs as. */
+  public readonly grantPrincipal: iam.IPrincipal;
+  public readonly appLogGroups: logs.ILogGroup[];
+  public readonly outputs: { [name: string]: WebTierOutput };
 
   constructor(scope: Construct, id: string, props: SingleInstanceTierProps) {
     super(scope, id);
@@ -293,6 +298,15 @@ export class SingleInstanceTier extends Construct implements ec2.IConnectable {
       });
     }
     this.url = props.https ? `https://${props.https.domainName}` : `http://${this.elasticIp.ref}`;
+    this.grantPrincipal = role.grantPrincipal;
+    this.appLogGroups = [this.appLogGroup];
+    this.outputs = {
+      ElasticIp: { value: this.elasticIp.ref, description: 'The address the app answers on' },
+      AutoScalingGroupName: {
+        value: this.autoScalingGroup.autoScalingGroupName,
+        description: 'The group of one that runs the instance (its instance id: aws autoscaling describe-auto-scaling-groups)',
+      },
+    };
 
     this.snapshotPolicy(props.snapshotRetention ?? 7);
     this.alarmTopic = alarmTopic(this, props.alarms);
