@@ -8,6 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { notify } from './alarms';
+import { Deployment, DeploymentStrategy, type IDeployment } from './deployment';
 import { WebTiersValidationError, checkEnvironment, checkIntegerRange, checkTimeoutChain, withoutSnapshot } from './validation';
 import type { WebApp } from './web-app';
 
@@ -43,7 +44,7 @@ export interface FunctionOptions {
   readonly tracing?: boolean;
 }
 
-enum Strategy { ALL_AT_ONCE = 'allAtOnce', CANARY = 'canary', LINEAR = 'linear' }
+enum Strategy { ALL_AT_ONCE = 'allAtOnce', CANARY = 'canary', LINEAR = 'linear', CODEDEPLOY_ALL_AT_ONCE = 'codeDeployAllAtOnce' }
 
 /** How a new version of the function takes traffic. */
 export class ServerlessDeployment {
@@ -62,11 +63,40 @@ export class ServerlessDeployment {
     return new ServerlessDeployment(Strategy.LINEAR, percent, minutes);
   }
 
+  /**
+   * `deployment` on tiers 5–6: a `ServerlessDeployment` as it is, or a `Deployment` mapped to
+   * CodeDeploy — all at once, linear (`batchPercent` every `timeout`) or canary (`percent` for
+   * `bake`) — rolling back on the function's alarms.
+   * @internal
+   */
+  public static _of(scope: Construct, tier: string, deployment: IDeployment | undefined): ServerlessDeployment {
+    if (deployment === undefined) return ServerlessDeployment.canary(10, 5);
+    if (deployment instanceof ServerlessDeployment) return deployment;
+    if (!(deployment instanceof Deployment)) {
+      throw Deployment._unsupported(scope, tier, deployment,
+        'Deployment.allAtOnce(), Deployment.rolling({ batchPercent, timeout }), Deployment.canary({ percent, bake }) or a ServerlessDeployment');
+    }
+    deployment._validate(scope, tier);
+    switch (deployment.strategy) {
+      case DeploymentStrategy.CANARY:
+        return ServerlessDeployment.canary(deployment.percent, deployment._minutes(scope, tier, 'bake', 1, 60));
+      case DeploymentStrategy.ROLLING: {
+        // minHealthyPercent always holds: the old version serves the traffic not yet shifted.
+        const interval = deployment._minutes(scope, tier, 'timeout', 1, 60);
+        return deployment.batchPercent === 100
+          ? new ServerlessDeployment(Strategy.CODEDEPLOY_ALL_AT_ONCE, 100, 0)
+          : ServerlessDeployment.linear(deployment.batchPercent, interval);
+      }
+      default:
+        return new ServerlessDeployment(Strategy.CODEDEPLOY_ALL_AT_ONCE, 100, 0);
+    }
+  }
+
   private constructor(private readonly strategy: Strategy, private readonly percent: number, private readonly minutes: number) {}
 
   /** @internal */
   public _validate(scope: Construct, prop: string): void {
-    if (this.strategy === Strategy.ALL_AT_ONCE) return;
+    if (this.strategy === Strategy.ALL_AT_ONCE || this.strategy === Strategy.CODEDEPLOY_ALL_AT_ONCE) return;
     if (!Number.isInteger(this.percent) || this.percent < 1 || this.percent > 99) {
       throw new WebTiersValidationError(scope, prop, `${this.strategy} percent ${this.percent}; accepted: an integer from 1 to 99`);
     }
@@ -78,6 +108,7 @@ export class ServerlessDeployment {
   /** The CodeDeploy configuration, or undefined for all-at-once. @internal */
   public _config(scope: Construct): codedeploy.ILambdaDeploymentConfig | undefined {
     if (this.strategy === Strategy.ALL_AT_ONCE) return undefined;
+    if (this.strategy === Strategy.CODEDEPLOY_ALL_AT_ONCE) return codedeploy.LambdaDeploymentConfig.ALL_AT_ONCE;
     const id = `Deploy${this.strategy === Strategy.CANARY ? 'Canary' : 'Linear'}${this.percent}Percent${this.minutes}Minutes`;
     const existing = scope.node.tryFindChild(id) as codedeploy.LambdaDeploymentConfig | undefined;
     return existing ?? new codedeploy.LambdaDeploymentConfig(scope, id, {
@@ -88,6 +119,7 @@ export class ServerlessDeployment {
   }
 
   public toString(): string {
+    if (this.strategy === Strategy.CODEDEPLOY_ALL_AT_ONCE) return 'all at once, through CodeDeploy';
     return this.strategy === Strategy.ALL_AT_ONCE ? 'all at once' : `${this.strategy} ${this.percent}% / ${this.minutes} min`;
   }
 }
