@@ -1,7 +1,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { App, Validations } from 'aws-cdk-lib';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { WebApp } from '../constructs/shared/web-app';
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks } from 'cdk-nag';
 
@@ -48,17 +50,29 @@ export function readValidationReport(outdir: string): Record<string, PackCounts>
 }
 
 /**
- * Synthesizes one tier, with prod's settings, under every pack, and counts the results.
- * Loaded lazily so the package entry does not pull in the repo app.
+ * What a compliance run synthesizes: `prod`, the tier with this repo's prod settings through
+ * `WebTiersStack`; `defaults`, the tier construct alone with nothing but the app, as a consumer's
+ * first `new XTier(stack, 'Web', { app })`.
  */
-export function complianceOf(tier: string, context: Record<string, unknown>): Record<string, PackCounts> {
+export const COMPLIANCE_SETTINGS = ['prod', 'defaults'] as const;
+export type ComplianceSettings = typeof COMPLIANCE_SETTINGS[number];
+
+/**
+ * Synthesizes one tier, with prod's settings or with default props, under every pack, and counts
+ * the results. Loaded lazily so the package entry does not pull in the repo app.
+ */
+export function complianceOf(tier: string, context: Record<string, unknown>, settings: ComplianceSettings = 'prod'): Record<string, PackCounts> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { addEnvironmentStacks } = require('./app') as typeof import('./app');
+  const { addEnvironmentStacks, sampleWebApp } = require('./app') as typeof import('./app');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { ENVIRONMENTS } = require('./config') as typeof import('./config');
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), `compliance-${tier}-`));
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), `compliance-${settings}-${tier}-`));
   const app = new App({ context, outdir });
-  addEnvironmentStacks(app, { [tier]: { ...ENVIRONMENTS.prod, tier: tier as never } });
+  if (settings === 'prod') {
+    addEnvironmentStacks(app, { [tier]: { ...ENVIRONMENTS.prod, tier: tier as never } });
+  } else {
+    defaultTier(new Stack(app, `Defaults-${tier}`), tier, sampleWebApp());
+  }
   addNagChecks(app, { all: true });
   try {
     app.synth();
@@ -66,4 +80,20 @@ export function complianceOf(tier: string, context: Record<string, unknown>): Re
     // every finding is in the report
   }
   return readValidationReport(outdir);
+}
+
+/** The tier named `tier` with default props: only the app. */
+function defaultTier(scope: Construct, tier: string, app: WebApp): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const c = require('../constructs') as typeof import('../constructs');
+  const make: Record<string, () => Construct> = {
+    'single-instance': () => new c.SingleInstanceTier(scope, 'Web', { app }),
+    'load-balanced': () => new c.LoadBalancedTier(scope, 'Web', { app }),
+    'auto-scaling': () => new c.AutoScalingTier(scope, 'Web', { app }),
+    'managed-auto-scaling': () => new c.ManagedAutoScalingTier(scope, 'Web', { app }),
+    'serverless': () => new c.ServerlessTier(scope, 'Web', { app }),
+    'managed-serverless': () => new c.ManagedServerlessTier(scope, 'Web', { app }),
+  };
+  if (!make[tier]) throw new Error(`unknown tier '${tier}'; known: ${Object.keys(make).join(', ')}`);
+  make[tier]();
 }

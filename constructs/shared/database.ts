@@ -10,6 +10,7 @@ import { restrictGrantsToAwsServices } from './alarms';
 import { acknowledgeAll, acknowledgeInherentFindings, guard, hipaaNist } from './compliance';
 import type { Network } from './network';
 import { WebTiersValidationError, checkInstanceType, checkIntegerRange, checkSizeGiB, withoutSnapshot } from './validation';
+import { SinglePointOfFailure, warnSinglePointOfFailure } from './warnings';
 
 /**
  * A PostgreSQL database the server tiers can use: reachable through `connections`,
@@ -52,8 +53,10 @@ export interface DatabaseProps {
    */
   readonly allocatedStorage?: Size;
   /**
-   * A standby in a second AZ with automatic failover.
-   * @default false
+   * A synchronous standby in a second AZ with automatic failover: an instance or AZ failure, or OS
+   * maintenance, costs a failover of a minute or two instead of an outage. `false` halves the
+   * database's cost and raises the warning `SinglePointOfFailure.SINGLE_AZ_DATABASE`.
+   * @default true
    */
   readonly multiAz?: boolean;
   /**
@@ -115,6 +118,7 @@ export class Database extends Construct implements IAppDatabase {
     checkIntegerRange(this, 'backupRetentionDays', props.backupRetentionDays, 1, 35, 'days');
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.SNAPSHOT;
     const storage = props.allocatedStorage?.toGibibytes() ?? 20;
+    const multiAz = props.multiAz ?? true;
     this.vpc = props.network.vpc;
 
     const engine = rds.DatabaseInstanceEngine.postgres({ version: POSTGRES_VERSION });
@@ -153,7 +157,7 @@ export class Database extends Construct implements IAppDatabase {
       storageEncryptionKey: this.encryptionKey,
       iamAuthentication: true,
       monitoringInterval: Duration.seconds(60),
-      multiAz: props.multiAz ?? false,
+      multiAz,
       backupRetention: Duration.days(props.backupRetentionDays ?? 7),
       deletionProtection: removalPolicy !== RemovalPolicy.DESTROY,
       removalPolicy,
@@ -181,8 +185,10 @@ export class Database extends Construct implements IAppDatabase {
     const acks = [
       { id: 'AwsSolutions::AwsSolutions-RDS11', reason: 'The default port is fine: the security group admits only the app tier, and a different port adds no protection.' },
     ];
-    if (!props.multiAz) {
-      acks.push({ id: 'AwsSolutions::AwsSolutions-RDS3', reason: 'Multi-AZ is off by configuration (set multiAz: true for production); backups allow point-in-time restore.' });
+    const singleAz = 'Single-AZ by explicit configuration (multiAz: false), which raises the single-point-of-failure warning ' +
+      `${SinglePointOfFailure.SINGLE_AZ_DATABASE}; automated backups allow point-in-time restore.`;
+    if (!multiAz) {
+      acks.push({ id: 'AwsSolutions::AwsSolutions-RDS3', reason: singleAz });
     }
     if (removalPolicy === RemovalPolicy.DESTROY) {
       acks.push({ id: 'AwsSolutions::AwsSolutions-RDS10', reason: 'Deletion protection is off only when the removal policy is DESTROY, i.e. in development.' });
@@ -200,6 +206,16 @@ export class Database extends Construct implements IAppDatabase {
       'Automated backups with point-in-time restore (backupRetentionDays) and a final snapshot on removal cover recovery; an AWS Backup plan is opt-in.');
     acknowledgeAll(this.instance, [guard('rds_instance_no_default_ports_check')],
       'The default port is fine: the security group admits only the app tier, and a different port adds no protection.');
+    if (!multiAz) {
+      acknowledgeAll(this.instance, [...hipaaNist('RDSMultiAZSupport'), guard('rds_instance_multi_az_support_check')], singleAz);
+      warnSinglePointOfFailure(this, SinglePointOfFailure.SINGLE_AZ_DATABASE,
+        'Database with multiAz false has no standby: an instance or AZ failure, and some maintenance, stop the site until the ' +
+        'database is back or restored. Use multiAz: true (the default).');
+    }
+    if (!props.rotation) {
+      acknowledgeAll(generated, hipaaNist('SecretsManagerRotationEnabled'),
+        'Rotation is opt-in (Database rotation: true); without it the generated password stays in Secrets Manager, encrypted with the database key, and is never in the template.');
+    }
     acknowledgeInherentFindings(this);
   }
 

@@ -2,16 +2,20 @@ import { RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { acknowledgeInherentFindings } from './compliance';
+import { acknowledgeAll, acknowledgeInherentFindings, guard, hipaaNist } from './compliance';
 import { WebTiersValidationError, checkIntegerRange, withoutSnapshot } from './validation';
+import { SinglePointOfFailure, warnSinglePointOfFailure } from './warnings';
 
 /** How instances in the app subnets reach the internet, cheapest first. */
 export enum Egress {
   /** No route to the internet: VPC endpoints for S3 (gateway) and the AWS APIs the hosts call (interface). */
   NONE = 'none',
-  /** One small NAT instance (t4g.nano): a few dollars a month, a single point of failure for egress. */
+  /**
+   * One small NAT instance (t4g.nano, IMDSv2 only): a few dollars a month, a single point of failure
+   * for egress (warning `SinglePointOfFailure.NAT`).
+   */
   NAT_INSTANCE = 'nat-instance',
-  /** One NAT gateway: managed, but one AZ's outage cuts egress for all. */
+  /** One NAT gateway: managed, but one AZ's outage cuts egress for all (warning `SinglePointOfFailure.NAT`). */
   NAT_GATEWAY = 'nat-gateway',
   /** One NAT gateway per AZ: highly available egress. */
   NAT_GATEWAY_PER_AZ = 'nat-gateway-per-az',
@@ -174,7 +178,17 @@ export class Network extends Construct {
       }
     }
     if (natGatewayProvider instanceof ec2.NatInstanceProviderV2) {
+      // OUTBOUND_ONLY leaves the NAT's security group without ingress: without this rule no
+      // packet from the app subnets would reach it. Only the VPC's own range, never the internet.
+      natGatewayProvider.connections.allowFrom(ec2.Peer.ipv4(VPC_CIDR), ec2.Port.allTraffic(), 'Traffic to forward, from inside the VPC');
+      acknowledgeAll(natGatewayProvider.securityGroup, hipaaNist('EC2RestrictedCommonPorts'),
+        `All protocols from the VPC's own range (${VPC_CIDR}) only, never from the internet (the rule flags any all-protocol rule, whatever its source): ` +
+        'a NAT forwards whatever the app subnets send out, as the NAT gateway it stands in for does.');
       for (const nat of natGatewayProvider.gatewayInstances) {
+        // The provider offers no IMDS option: do now what `requireImdsv2: true` does on an Instance
+        // (a launch template with HttpTokens required), so that the launch template is in the tree
+        // before the compliance aspects visit it.
+        new ec2.InstanceRequireImdsv2Aspect().visit(nat);
         // The provider offers no block-device option; encrypt the root volume anyway.
         (nat.node.defaultChild as ec2.CfnInstance).addPropertyOverride('BlockDeviceMappings', [
           { DeviceName: '/dev/xvda', Ebs: { Encrypted: true, VolumeType: 'gp3', DeleteOnTermination: true } },
@@ -184,7 +198,18 @@ export class Network extends Construct {
           { id: 'AwsSolutions::AwsSolutions-EC28', reason: 'A NAT instance only forwards packets; detailed monitoring would cost more than the instance, the cheapest-egress trade-off of Egress.NAT_INSTANCE.' },
           { id: 'AwsSolutions::AwsSolutions-EC29', reason: 'A NAT instance holds no data; CloudFormation replaces it on image updates, which termination protection would block.' },
         );
+        acknowledgeAll(nat, [...hipaaNist('EC2InstanceDetailedMonitoringEnabled'), guard('ec2_instance_detailed_monitoring_enabled_check')],
+          'A NAT instance only forwards packets; detailed monitoring would cost more than the instance, the cheapest-egress trade-off of Egress.NAT_INSTANCE.');
+        acknowledgeAll(nat, hipaaNist('EC2InstanceNoPublicIp'),
+          'Forwarding the app subnets\' traffic to the internet is what a NAT instance is for, and that needs a public address; its security group admits only traffic from inside the VPC.');
+        acknowledgeAll(nat, hipaaNist('EC2InstancesInVPC'),
+          'It is in a public subnet of this VPC, declared in NetworkInterfaces (with the public address), where the rule does not look: it reads only SubnetId.');
       }
+    }
+    if (egress === Egress.NAT_INSTANCE || egress === Egress.NAT_GATEWAY) {
+      warnSinglePointOfFailure(this, SinglePointOfFailure.NAT,
+        `Network egress ${egress} sends the app subnets of every AZ through one NAT ${egress === Egress.NAT_INSTANCE ? 'instance' : 'gateway'}: ` +
+        "when it or its AZ fails, instances lose egress (boots, secret refreshes, logs and metrics through it fail). Use Egress.NAT_GATEWAY_PER_AZ, or Egress.NONE with VPC endpoints.");
     }
     acknowledgeInherentFindings(this);
   }
