@@ -1,6 +1,8 @@
 export * from './shared/web-app';
 export * from './shared/web-tier';
 export * from './shared/validation';
+export * from './shared/deployment';
+export { SinglePointOfFailure } from './shared/warnings';
 export * from './shared/alarms';
 export * from './shared/network';
 export * from './shared/database';

@@ -38,6 +38,7 @@ export interface EnvironmentConfig {
   /** The RDS database of the load-balanced tiers. */
   readonly database?: {
     readonly instanceType?: string;
+    /** A standby in a second AZ (default true); false is cheaper and warns of the single point of failure. */
     readonly multiAz?: boolean;
     readonly rotation?: boolean;
   };
@@ -57,10 +58,10 @@ export interface EnvironmentConfig {
   readonly domain?: {
     readonly name: string;
     /**
-     * ACM certificate covering `name`. Required on load-balanced, auto-scaling,
-     * managed-auto-scaling and serverless (in the stack's region), and on managed-serverless
-     * outside us-east-1 (a us-east-1 certificate; in us-east-1 the tier creates one). Not
-     * accepted on single-instance, which gets its certificate from Let's Encrypt.
+     * ACM certificate covering `name`: in the stack's region on load-balanced, auto-scaling,
+     * managed-auto-scaling and serverless (without one, the tier creates a DNS-validated one in
+     * the zone); in us-east-1 on managed-serverless, required outside us-east-1. Not accepted on
+     * single-instance, which gets its certificate from Let's Encrypt.
      */
     readonly certificateArn?: string;
     /** Route 53 zone in which to create the record. Required. */
@@ -84,6 +85,8 @@ export const ENVIRONMENTS: Readonly<Record<string, EnvironmentConfig>> = {
     dataVolumeGiB: 10,
     capacity: { min: 1, max: 2 },
     egress: Egress.NAT_INSTANCE,
+    // Ignored on single-instance; keeps dev cheap when it moves to a tier with RDS.
+    database: { multiAz: false },
     retention: { data: 'destroy', logs: RetentionDays.ONE_WEEK, backupDays: 3 },
   },
   staging: {
@@ -150,9 +153,6 @@ export function checkEnvironmentConfig(name: string, c: EnvironmentConfig): void
   if (c.domain) checkDomainConfig(prop, c.tier, c.domain, c.region);
 }
 
-/** Tiers that serve the domain with an ACM certificate in the stack's region. */
-const REGIONAL_CERTIFICATE_TIERS: readonly TierName[] = ['load-balanced', 'auto-scaling', 'managed-auto-scaling', 'serverless'];
-
 /** A domain gets its record and HTTPS on every tier, or the piece the tier needs is named. */
 function checkDomainConfig(prop: (p: string) => string, tier: TierName, d: NonNullable<EnvironmentConfig['domain']>, region: string | undefined): void {
   if (!d.hostedZoneId) {
@@ -162,10 +162,6 @@ function checkDomainConfig(prop: (p: string) => string, tier: TierName, d: NonNu
   if (tier === 'single-instance' && d.certificateArn) {
     throw new WebTiersValidationError(undefined, prop('domain.certificateArn'),
       "is not used by single-instance, which gets its certificate from Let's Encrypt on the instance; accepted: no certificateArn on this tier");
-  }
-  if (REGIONAL_CERTIFICATE_TIERS.includes(tier) && !d.certificateArn) {
-    throw new WebTiersValidationError(undefined, prop('domain.certificateArn'),
-      `is required on ${tier}; accepted: the ARN of an ACM certificate in the stack's region covering '${d.name}'`);
   }
   if (tier === 'managed-serverless' && !d.certificateArn && region !== 'us-east-1') {
     throw new WebTiersValidationError(undefined, prop('domain.certificateArn'),

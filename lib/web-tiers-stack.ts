@@ -4,7 +4,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import type { Construct } from 'constructs';
 import { AutoScalingTier } from '../constructs/auto-scaling';
-import { BeanstalkDeployment, BeanstalkLoadBalancer, ManagedAutoScalingTier } from '../constructs/managed-auto-scaling';
+import { BeanstalkDeployment, ManagedAutoScalingTier } from '../constructs/managed-auto-scaling';
 import { ManagedServerlessTier } from '../constructs/managed-serverless';
 import { ServerlessTier } from '../constructs/serverless';
 import { ServerlessDeployment } from '../constructs/shared/app-function';
@@ -14,7 +14,7 @@ import { Network } from '../constructs/shared/network';
 import { StatefulDataGuard, logicalIdAt } from '../constructs/shared/stateful';
 import type { ServerFleetProps } from '../constructs/shared/server-fleet';
 import type { WebApp } from '../constructs/shared/web-app';
-import type { IWebTier } from '../constructs/shared/web-tier';
+import type { IWebTier, WebTierDomain } from '../constructs/shared/web-tier';
 import { SingleInstanceTier } from '../constructs/single-instance';
 import { checkEnvironmentConfig, type DataRetention, type EnvironmentConfig, type TierName } from './config';
 
@@ -44,9 +44,9 @@ interface TierContext {
   readonly config: EnvironmentConfig;
   readonly removalPolicy: RemovalPolicy;
   readonly instanceType?: ec2.InstanceType;
-  readonly hostedZone?: route53.IHostedZone;
+  /** The environment's domain, the same prop on every tier. */
+  readonly domain?: WebTierDomain;
   readonly alarms: { readonly email?: string };
-  certificate(): acm.ICertificate | undefined;
   network(): Network;
   database(): Database;
 }
@@ -55,10 +55,10 @@ interface TierContext {
 function fleetProps(c: TierContext): ServerFleetProps {
   return {
     app: c.props.app,
+    domain: c.domain,
     network: c.network(),
     database: c.database(),
     instanceType: c.instanceType,
-    loadBalancer: { certificate: c.certificate(), domainName: c.config.domain?.name, hostedZone: c.hostedZone },
     removalPolicy: c.removalPolicy,
     logRetention: c.config.retention.logs,
     alarms: c.alarms,
@@ -69,6 +69,7 @@ function fleetProps(c: TierContext): ServerFleetProps {
 function serverlessProps(c: TierContext) {
   return {
     app: c.props.app,
+    domain: c.domain,
     function: c.config.lambda,
     deployment: c.removalPolicy === RemovalPolicy.DESTROY ? ServerlessDeployment.allAtOnce() : ServerlessDeployment.canary(10, 5),
     removalPolicy: c.removalPolicy,
@@ -89,7 +90,7 @@ const TIER_BUILDERS: Readonly<Record<TierName, (c: TierContext) => IWebTier>> = 
     snapshotRetention: c.config.retention.backupDays,
     removalPolicy: c.removalPolicy,
     logRetention: c.config.retention.logs,
-    https: c.config.domain && { domainName: c.config.domain.name, hostedZone: c.hostedZone! },
+    domain: c.domain,
     alarms: c.alarms,
   }),
   'load-balanced': (c) => new LoadBalancedTier(c.stack, 'Web', { ...fleetProps(c), instanceCount: c.config.capacity?.min }),
@@ -101,20 +102,13 @@ const TIER_BUILDERS: Readonly<Record<TierName, (c: TierContext) => IWebTier>> = 
     instanceTypes: c.instanceType ? [c.instanceType] : undefined,
     scaling: c.config.capacity && { min: c.config.capacity.min, max: c.config.capacity.max },
     deployment: c.removalPolicy === RemovalPolicy.DESTROY ? BeanstalkDeployment.allAtOnce() : BeanstalkDeployment.rollingWithAdditionalBatch(),
-    loadBalancer: BeanstalkLoadBalancer.dedicated({ certificate: c.certificate(), domainName: c.config.domain?.name, hostedZone: c.hostedZone }),
-    monitoring: { logRetention: c.config.retention.logs },
+    domain: c.domain,
+    logRetention: c.config.retention.logs,
     removalPolicy: c.removalPolicy,
     alarms: c.alarms,
   }),
-  'serverless': (c) => new ServerlessTier(c.stack, 'Web', {
-    ...serverlessProps(c),
-    domain: c.config.domain && { domainName: c.config.domain.name, certificate: c.certificate()!, hostedZone: c.hostedZone! },
-  }),
-  'managed-serverless': (c) => new ManagedServerlessTier(c.stack, 'Web', {
-    ...serverlessProps(c),
-    assets: c.props.assets,
-    domain: c.config.domain && { domainName: c.config.domain.name, hostedZone: c.hostedZone!, certificate: c.certificate() },
-  }),
+  'serverless': (c) => new ServerlessTier(c.stack, 'Web', serverlessProps(c)),
+  'managed-serverless': (c) => new ManagedServerlessTier(c.stack, 'Web', { ...serverlessProps(c), assets: c.props.assets }),
 };
 
 /** One environment: the configured tier running the app, and its outputs. */
@@ -153,15 +147,16 @@ export class WebTiersStack extends Stack {
       config,
       removalPolicy,
       instanceType: config.instanceType ? new ec2.InstanceType(config.instanceType) : undefined,
-      hostedZone: config.domain?.hostedZoneId
-        ? route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', {
-          hostedZoneId: config.domain.hostedZoneId,
+      // checkEnvironmentConfig has made sure a domain has its zone.
+      domain: config.domain && {
+        domainName: config.domain.name,
+        domainZone: route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', {
+          hostedZoneId: config.domain.hostedZoneId!,
           zoneName: config.domain.hostedZoneName ?? config.domain.name,
-        })
-        : undefined,
+        }),
+        certificate: config.domain.certificateArn ? acm.Certificate.fromCertificateArn(this, 'Certificate', config.domain.certificateArn) : undefined,
+      },
       alarms: { email: config.alarmEmail },
-      certificate: once(() => config.domain?.certificateArn
-        ? acm.Certificate.fromCertificateArn(this, 'Certificate', config.domain.certificateArn) : undefined),
       network,
       database: once(() => new Database(this, 'Database', {
         network: network(),

@@ -9,7 +9,11 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { AutoScalingTier, BeanstalkLoadBalancer, LoadBalancedTier, ManagedAutoScalingTier, ManagedServerlessTier, ServerlessTier } from '../constructs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import {
+  AutoScalingTier, BeanstalkLoadBalancer, Deployment, LoadBalancedTier, ManagedAutoScalingTier, ManagedServerlessTier, ServerlessTier, SingleInstanceTier,
+  type IWebTier, type WebTierDomain, type WebTierProps,
+} from '../constructs';
 import { addEnvironmentStacks } from '../lib/app';
 import { ENVIRONMENTS, TIERS, selectEnvironments, type EnvironmentConfig, type TierName } from '../lib/config';
 import { addNagChecks } from '../lib/nag';
@@ -208,10 +212,6 @@ describe('domain: every tier creates the record and answers on https://<domain>,
     ['no hosted zone', 'auto-scaling', { hostedZoneId: undefined }, /invalid environments\.x\.domain\.hostedZoneId: is required: the auto-scaling tier creates the record of 'app\.example\.com' in it/],
     ['no hosted zone on single-instance', 'single-instance', { hostedZoneId: undefined }, /invalid environments\.x\.domain\.hostedZoneId: is required/],
     ['no hosted zone on managed-serverless', 'managed-serverless', { hostedZoneId: undefined }, /invalid environments\.x\.domain\.hostedZoneId: is required/],
-    ['no certificate on load-balanced', 'load-balanced', { certificateArn: undefined }, /invalid environments\.x\.domain\.certificateArn: is required on load-balanced; accepted: the ARN of an ACM certificate/],
-    ['no certificate on auto-scaling', 'auto-scaling', { certificateArn: undefined }, /invalid environments\.x\.domain\.certificateArn: is required on auto-scaling/],
-    ['no certificate on managed-auto-scaling', 'managed-auto-scaling', { certificateArn: undefined }, /invalid environments\.x\.domain\.certificateArn: is required on managed-auto-scaling/],
-    ['no certificate on serverless', 'serverless', { certificateArn: undefined }, /invalid environments\.x\.domain\.certificateArn: is required on serverless/],
     ['no certificate on managed-serverless outside us-east-1', 'managed-serverless', { certificateArn: undefined }, /invalid environments\.x\.domain\.certificateArn: is required on managed-serverless outside us-east-1/],
     ['a certificate on single-instance', 'single-instance', { certificateArn: CERT }, /invalid environments\.x\.domain\.certificateArn: is not used by single-instance, which gets its certificate from Let's Encrypt/],
     ['no zone name on managed-auto-scaling', 'managed-auto-scaling', { hostedZoneName: undefined }, /invalid environments\.x\.domain\.hostedZoneName: is required on managed-auto-scaling: its record is a CNAME/],
@@ -221,36 +221,109 @@ describe('domain: every tier creates the record and answers on https://<domain>,
     expect(() => stackWith(tier, { ...domainFor[tier], ...override })).toThrow(message);
   });
 
+  test.each(['load-balanced', 'auto-scaling', 'managed-auto-scaling', 'serverless'] as TierName[])(
+    '%s without a certificate: the tier creates one, validated in the zone', (tier) => {
+      const template = Template.fromStack(stackWith(tier, { ...domainFor[tier], certificateArn: undefined }));
+      template.hasResourceProperties('AWS::CertificateManager::Certificate', {
+        DomainName: 'app.example.com', ValidationMethod: 'DNS',
+        DomainValidationOptions: [{ DomainName: 'app.example.com', HostedZoneId: ZONE.hostedZoneId }],
+      });
+    });
+
   const zone = (s: Stack) => route53.HostedZone.fromHostedZoneAttributes(s, 'Zone', { hostedZoneId: 'Z1', zoneName: 'example.com' });
   const cert = (s: Stack, arn = CERT) => acm.Certificate.fromCertificateArn(s, 'Cert', arn);
+  const noZone = undefined as never;
   test.each<[string, (s: Stack) => void, RegExp]>([
-    ['load-balanced: a certificate without a domain', (s) => new LoadBalancedTier(s, 'Web', { app: webApp, loadBalancer: { certificate: cert(s) } }),
-      /Test\/Web: invalid loadBalancer\.domainName: is required with loadBalancer\.certificate: the certificate does not cover the load balancer's own DNS name/],
-    ['auto-scaling: a certificate without a domain', (s) => new AutoScalingTier(s, 'Web', { app: webApp, loadBalancer: { certificate: cert(s), hostedZone: zone(s) } }),
-      /Test\/Web: invalid loadBalancer\.domainName: is required with loadBalancer\.certificate/],
-    ['load-balanced: a domain without a certificate', (s) => new LoadBalancedTier(s, 'Web', { app: webApp, loadBalancer: { domainName: 'app.example.com', hostedZone: zone(s) } }),
-      /invalid loadBalancer\.certificate: is required with loadBalancer\.domainName 'app\.example\.com'/],
-    ['auto-scaling: a domain without a hosted zone', (s) => new AutoScalingTier(s, 'Web', { app: webApp, loadBalancer: { domainName: 'app.example.com', certificate: cert(s) } }),
-      /invalid loadBalancer\.hostedZone: is required with loadBalancer\.domainName 'app\.example\.com'/],
-    ['load-balanced: a domain outside the zone', (s) => new LoadBalancedTier(s, 'Web', { app: webApp, loadBalancer: { domainName: 'app.example.org', certificate: cert(s), hostedZone: zone(s) } }),
-      /invalid loadBalancer\.domainName: 'app\.example\.org' is not in hosted zone 'example\.com'; accepted: 'example\.com' or a name ending in '\.example\.com'/],
-    ['load-balanced: a zone without a domain', (s) => new LoadBalancedTier(s, 'Web', { app: webApp, loadBalancer: { hostedZone: zone(s) } }),
-      /invalid loadBalancer\.domainName: is required with loadBalancer\.hostedZone/],
-    ['managed-auto-scaling: a certificate without a domain', (s) => new ManagedAutoScalingTier(s, 'Web', { app: webApp, loadBalancer: BeanstalkLoadBalancer.dedicated({ certificate: cert(s) }) }),
-      /Test\/Web: invalid loadBalancer\.domainName: is required with loadBalancer\.certificate/],
-    ['managed-auto-scaling: a domain without a hosted zone', (s) => new ManagedAutoScalingTier(s, 'Web', { app: webApp, loadBalancer: BeanstalkLoadBalancer.dedicated({ certificate: cert(s), domainName: 'app.example.com' }) }),
-      /invalid loadBalancer\.hostedZone: is required/],
-    ['managed-auto-scaling: a domain without a certificate', (s) => new ManagedAutoScalingTier(s, 'Web', { app: webApp, loadBalancer: BeanstalkLoadBalancer.dedicated({ domainName: 'app.example.com', hostedZone: zone(s) }) }),
-      /invalid loadBalancer\.certificate: is required/],
-    ['managed-auto-scaling: the zone apex', (s) => new ManagedAutoScalingTier(s, 'Web', { app: webApp, loadBalancer: BeanstalkLoadBalancer.dedicated({ certificate: cert(s), domainName: 'example.com', hostedZone: zone(s) }) }),
-      /invalid loadBalancer\.domainName: 'example\.com' is the apex of its hosted zone, where a CNAME record cannot be; accepted: a subdomain such as 'app\.example\.com'/],
-    ['serverless: a domain without a hosted zone', (s) => new ServerlessTier(s, 'Web', { app: webApp, domain: { domainName: 'app.example.com', certificate: cert(s), hostedZone: undefined as never } }),
-      /invalid domain\.hostedZone: is required with domain\.domainName 'app\.example\.com'/],
-    ['serverless: a domain outside the zone', (s) => new ServerlessTier(s, 'Web', { app: webApp, domain: { domainName: 'app.example.org', certificate: cert(s), hostedZone: zone(s) } }),
-      /invalid domain\.domainName: 'app\.example\.org' is not in hosted zone 'example\.com'/],
-    ['managed-serverless: a domain without a hosted zone', (s) => new ManagedServerlessTier(s, 'Web', { app: webApp, domain: { domainName: 'app.example.com', certificate: cert(s, EDGE_CERT), hostedZone: undefined as never } }),
-      /invalid domain\.hostedZone: is required with domain\.domainName 'app\.example\.com'/],
+    ...([
+      ['single-instance', (s: Stack, domain: WebTierDomain) => new SingleInstanceTier(s, 'Web', { app: webApp, domain })],
+      ['load-balanced', (s: Stack, domain: WebTierDomain) => new LoadBalancedTier(s, 'Web', { app: webApp, domain })],
+      ['auto-scaling', (s: Stack, domain: WebTierDomain) => new AutoScalingTier(s, 'Web', { app: webApp, domain })],
+      ['managed-auto-scaling', (s: Stack, domain: WebTierDomain) => new ManagedAutoScalingTier(s, 'Web', { app: webApp, domain })],
+      ['serverless', (s: Stack, domain: WebTierDomain) => new ServerlessTier(s, 'Web', { app: webApp, domain })],
+      ['managed-serverless', (s: Stack, domain: WebTierDomain) => new ManagedServerlessTier(s, 'Web', { app: webApp, domain })],
+    ] as const).flatMap(([tier, build]): Array<[string, (s: Stack) => void, RegExp]> => [
+      [`${tier}: a domain without its zone`, (s) => build(s, { domainName: 'app.example.com', domainZone: noZone }),
+        /Test\/Web: invalid domain\.domainZone: is required: the record of 'app\.example\.com' is created there/],
+      [`${tier}: a domain outside its zone`, (s) => build(s, { domainName: 'app.example.org', domainZone: zone(s) }),
+        /invalid domain\.domainName: 'app\.example\.org' is not in hosted zone 'example\.com'; accepted: 'example\.com' or a name ending in '\.example\.com'/],
+      [`${tier}: a malformed domain`, (s) => build(s, { domainName: 'App.Example.com', domainZone: zone(s) }),
+        /invalid domain\.domainName: got 'App\.Example\.com'/],
+    ]),
+    ['single-instance: a certificate', (s) => new SingleInstanceTier(s, 'Web', { app: webApp, domain: { domainName: 'app.example.com', domainZone: zone(s), certificate: cert(s) } }),
+      /invalid domain\.certificate: is not accepted: SingleInstanceTier gets its certificate from Let's Encrypt/],
+    ['load-balanced: a certificate ARN that is not ACM\'s', (s) => new LoadBalancedTier(s, 'Web', { app: webApp, domain: { domainName: 'app.example.com', domainZone: zone(s), certificate: cert(s, 'arn:aws:iam::123456789012:server-certificate/x') } }),
+      /invalid domain\.certificate: got 'arn:aws:iam::123456789012:server-certificate\/x'; accepted: an ACM certificate ARN/],
+    ['managed-auto-scaling: the zone apex', (s) => new ManagedAutoScalingTier(s, 'Web', { app: webApp, domain: { domainName: 'example.com', domainZone: zone(s) } }),
+      /invalid domain\.domainName: 'example\.com' is the apex of its hosted zone, where a CNAME record cannot be; accepted: a subdomain such as 'app\.example\.com'/],
+    ['managed-auto-scaling: a domain without a load balancer of its own', (s) => new ManagedAutoScalingTier(s, 'Web', {
+      app: webApp, domain: { domainName: 'app.example.com', domainZone: zone(s) }, loadBalancer: BeanstalkLoadBalancer.none(), scaling: { max: 1 },
+    }), /invalid domain: needs the environment's own load balancer for HTTPS; got loadBalancer BeanstalkLoadBalancer\.none\(\)/],
+    ['managed-serverless: no certificate outside us-east-1', (s) => new ManagedServerlessTier(s, 'Web', { app: webApp, domain: { domainName: 'app.example.com', domainZone: zone(s) } }),
+      /invalid domain\.certificate/],
   ])('construct: %s', (_name, build, message) => {
     expect(() => build(new Stack(testApp(), 'Test'))).toThrow(message);
+  });
+});
+
+describe('one tier surface', () => {
+  const TIER_CLASSES = { SingleInstanceTier, LoadBalancedTier, AutoScalingTier, ManagedAutoScalingTier, ServerlessTier, ManagedServerlessTier };
+
+  /** A consumer's stack: only the common props, the class chosen by name. */
+  function consumer(name: keyof typeof TIER_CLASSES, deployment?: Deployment) {
+    const stack = new Stack(testApp(), 'Consumer', { env: { account: '123456789012', region: 'us-east-1' } });
+    const topic = new sns.Topic(stack, 'Alarms');
+    const common: WebTierProps = {
+      app: webApp,
+      domain: { domainName: 'app.example.com', domainZone: route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', { hostedZoneId: 'Z1', zoneName: 'example.com' }) },
+      alarms: { topic },
+      logRetention: RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.RETAIN,
+      environment: { GREETING: 'hello' },
+      deployment,
+    };
+    const tier: IWebTier = new TIER_CLASSES[name](stack, 'Web', common);
+    return { stack, tier, topic, template: Template.fromStack(stack) };
+  }
+
+  test.each(Object.keys(TIER_CLASSES) as Array<keyof typeof TIER_CLASSES>)('%s takes the common props and keeps their meaning', (name) => {
+    const { stack, tier, topic, template } = consumer(name);
+    // Domain: the record in the zone, and the https URL.
+    expect(tier.url).toMatch(/^https:\/\/app\.example\.com\/?$/);
+    expect(Object.values(template.findResources('AWS::Route53::RecordSet')).map((r) => r.Properties.Name)).toContain('app.example.com.');
+    // Alarms: the given topic, which every alarm notifies.
+    expect(tier.alarmTopic).toBe(topic);
+    template.resourceCountIs('AWS::SNS::Topic', 1);
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+    expect(alarms.length).toBeGreaterThan(0);
+    for (const alarm of alarms) expect(JSON.stringify(alarm.Properties.AlarmActions ?? [])).toContain(JSON.stringify(stack.resolve(topic.topicArn)));
+    // Log retention: every log group the tier made keeps one month (Beanstalk's are its option).
+    for (const group of Object.values(template.findResources('AWS::Logs::LogGroup'))) expect(group.Properties.RetentionInDays).toBe(30);
+    if (name === 'ManagedAutoScalingTier') {
+      template.hasResourceProperties('AWS::ElasticBeanstalk::Environment', {
+        OptionSettings: Match.arrayWith([{ Namespace: 'aws:elasticbeanstalk:cloudwatch:logs', OptionName: 'RetentionInDays', Value: '30' }]),
+      });
+    }
+    // Environment: the variable reaches the app (user data, option settings or the function).
+    expect(JSON.stringify(template.toJSON().Resources)).toContain('GREETING');
+  });
+
+  test.each(Object.keys(TIER_CLASSES) as Array<keyof typeof TIER_CLASSES>)('%s: Deployment.allAtOnce() means the same everywhere', (name) => {
+    const { template } = consumer(name, Deployment.allAtOnce());
+    const json = JSON.stringify(template.toJSON());
+    const expected: Record<keyof typeof TIER_CLASSES, RegExp> = {
+      SingleInstanceTier: /"MinInstancesInService":0/,
+      LoadBalancedTier: /"AWS::EC2::Instance"/,
+      AutoScalingTier: /"MinInstancesInService":0/,
+      ManagedAutoScalingTier: /"OptionName":"DeploymentPolicy","Value":"AllAtOnce"/,
+      ServerlessTier: /LambdaAllAtOnce/,
+      ManagedServerlessTier: /LambdaAllAtOnce/,
+    };
+    expect(json).toMatch(expected[name]);
+    if (name === 'LoadBalancedTier') {
+      // All at once: no instance waits for another.
+      for (const instance of Object.values(template.findResources('AWS::EC2::Instance'))) {
+        expect((instance.DependsOn ?? []).filter((d: string) => /^WebInstance\d/.test(d))).toEqual([]);
+      }
+    }
   });
 });

@@ -5,6 +5,8 @@ import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { AutoScalingTier, Egress, Network, ScaleOn, type AutoScalingTierProps } from '../constructs';
+import { BeanstalkDeployment } from '../constructs/managed-auto-scaling';
+import { Deployment } from '../constructs/shared/deployment';
 import { addNagChecks } from '../lib/nag';
 import { testApp, testStack, userDataText, webApp, snapshotOf } from './helpers';
 
@@ -26,10 +28,10 @@ const full = (() => {
       { schedule: autoscaling.Schedule.cron({ hour: '20', minute: '0' }), min: 3 },
     ],
     deployment: { minHealthyPercent: 100, signalTimeout: Duration.minutes(20) },
-    loadBalancer: {
+    domain: {
       certificate: acm.Certificate.fromCertificateArn(stack, 'Cert', 'arn:aws:acm:eu-west-1:123456789012:certificate/0c1d2e3f-4a5b-6c7d-8e9f-0a1b2c3d4e5f'),
       domainName: 'app.example.com',
-      hostedZone: route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', { hostedZoneId: 'Z123', zoneName: 'example.com' }),
+      domainZone: route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', { hostedZoneId: 'Z123', zoneName: 'example.com' }),
     },
     removalPolicy: RemovalPolicy.RETAIN,
   }, stack);
@@ -171,5 +173,40 @@ describe('cdk-nag AwsSolutions', () => {
     new AutoScalingTier(stack, 'Web', { app: webApp, network: new Network(stack, 'Net', { egress }), scaleOn: [ScaleOn.memory(85)] });
     addNagChecks(app);
     expect(() => app.synth()).not.toThrow();
+  });
+});
+
+describe('Deployment', () => {
+  const rollingUpdate = (t: Template) => group(t).UpdatePolicy.AutoScalingRollingUpdate;
+
+  test('rolling() with the defaults gives the default update policy: min in service, one instance per batch', () => {
+    expect(rollingUpdate(synth({ deployment: Deployment.rolling() }).template)).toEqual(rollingUpdate(byDefault.template));
+    expect(rollingUpdate(byDefault.template)).toMatchObject({ MinInstancesInService: 2, MaxBatchSize: 1, WaitOnResourceSignals: true, PauseTime: 'PT15M' });
+  });
+
+  test('allAtOnce(): one batch of max, none kept in service', () => {
+    const { template } = synth({ capacity: { min: 2, max: 6 }, deployment: Deployment.allAtOnce() });
+    expect(rollingUpdate(template)).toMatchObject({ MinInstancesInService: 0, MaxBatchSize: 6, WaitOnResourceSignals: true, PauseTime: 'PT15M' });
+  });
+
+  test('rolling({ batchPercent, minHealthyPercent, timeout }): shares of min, the timeout as the signal timeout', () => {
+    const { template } = synth({ capacity: { min: 4, max: 8 }, deployment: Deployment.rolling({ batchPercent: 50, minHealthyPercent: 75, timeout: Duration.minutes(20) }) });
+    expect(rollingUpdate(template)).toMatchObject({ MinInstancesInService: 3, MaxBatchSize: 2, WaitOnResourceSignals: true, PauseTime: 'PT20M' });
+    expect(group(template).CreationPolicy).toEqual({ ResourceSignal: { Count: 4, Timeout: 'PT20M' } });
+  });
+
+  test('a RollingDeployment still works as before', () => {
+    expect(rollingUpdate(full.template)).toMatchObject({ MinInstancesInService: 3, MaxBatchSize: 1, PauseTime: 'PT20M' });
+  });
+
+  test.each<[string, Partial<AutoScalingTierProps>, RegExp]>([
+    ['canary', { deployment: Deployment.canary({ percent: 10, bake: Duration.minutes(5) }) },
+      /Test\/Web: invalid deployment: Deployment\.canary\(\) is not possible on AutoScalingTier: .*; accepted on AutoScalingTier: Deployment\.allAtOnce\(\), Deployment\.rolling\(.*\) or a RollingDeployment/],
+    ['minHealthyPercent above 100', { deployment: Deployment.rolling({ minHealthyPercent: 101 }) }, /invalid deployment\.minHealthyPercent: got 101 on AutoScalingTier; accepted: an integer from 0 to 100 percent/],
+    ['a timeout of 2 hours', { deployment: Deployment.rolling({ timeout: Duration.hours(2) }) }, /invalid deployment\.timeout: got 120 minutes on AutoScalingTier; accepted: whole minutes from 1 to 60/],
+    ['no room for a new instance', { capacity: { min: 2, max: 2 }, deployment: Deployment.rolling() }, /invalid capacity\.max: is 2, but a rolling deploy keeps 2 of min 2 in service \(deployment\.minHealthyPercent 100\)/],
+    ["another tier's deployment type", { deployment: BeanstalkDeployment.allAtOnce() }, /invalid deployment: a BeanstalkDeployment is not possible on AutoScalingTier/],
+  ])('%s fails at synth, naming the option and the tier', (_name, props, message) => {
+    expect(() => synth(props)).toThrow(message);
   });
 });

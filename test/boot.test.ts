@@ -66,7 +66,7 @@ const zone = (stack: Stack) => route53.HostedZone.fromHostedZoneAttributes(stack
 const HTTPS = { domainName: 'app.example.com', email: 'ops@example.com' };
 
 const tier1 = lazy(() => synthTier((stack) => new SingleInstanceTier(stack, 'Web', { app: webApp })));
-const tier1Https = lazy(() => synthTier((stack) => new SingleInstanceTier(stack, 'Web', { app: webApp, https: { ...HTTPS, hostedZone: zone(stack) } })));
+const tier1Https = lazy(() => synthTier((stack) => new SingleInstanceTier(stack, 'Web', { app: webApp, domain: { domainName: HTTPS.domainName, domainZone: zone(stack) }, certificateEmail: HTTPS.email })));
 const tier2 = lazy(() => synthTier((stack) => new LoadBalancedTier(stack, 'Web', { app: webApp })));
 const tier3 = lazy(() => synthTier((stack) => new AutoScalingTier(stack, 'Web', { app: webApp })));
 

@@ -92,7 +92,7 @@ describe('SingleInstanceTier', () => {
     }).map((v) => (stack: Stack) => ({
       instanceType: v.instanceType, dataVolumeSize: Size.gibibytes(v.dataVolumeSize), snapshotRetention: v.snapshotRetention,
       removalPolicy: v.removalPolicy, logRetention: v.logRetention,
-      https: v.https ? { domainName: v.https, hostedZone: zoneFor(stack, v.https) } : undefined,
+      domain: v.https ? { domainName: v.https, domainZone: zoneFor(stack, v.https) } : undefined,
       environment: v.environment, alarms: { email: v.email },
     })),
     fc.oneof(
@@ -100,7 +100,7 @@ describe('SingleInstanceTier', () => {
       fc.constantFrom(0, 16385, 50000).map((n) => set('dataVolumeSize', () => Size.gibibytes(n))),
       fc.constant(set('dataVolumeSize', () => Size.mebibytes(1536))),
       fc.constantFrom(0, 1001, 2.5, -7).map((n) => set('snapshotRetention', () => n)),
-      fc.constantFrom('no_tld', 'UPPER.example.com', '-x.example.com', 'a..b.com').map((d) => set('https', () => ({ domainName: d }))).map((m) => ({ ...m, prop: 'https.domainName' })),
+      fc.constantFrom('no_tld', 'UPPER.example.com', '-x.example.com', 'a..b.com').map((d) => set('domain', () => ({ domainName: d }))).map((m) => ({ ...m, prop: 'domain.domainName' })),
       badEnvironment,
       fc.constantFrom('nope', 'a@b', '@x.com').map((e) => set('alarms', () => ({ email: e }))).map((m) => ({ ...m, prop: 'alarms.email' })),
     ),
@@ -120,20 +120,25 @@ describe('LoadBalancedTier', () => {
       environment,
     }).map((v) => (stack: Stack) => ({
       instanceCount: v.instanceCount, instanceType: v.instanceType, removalPolicy: v.removalPolicy, environment: v.environment,
-      loadBalancer: {
-        deregistrationDelay: Duration.seconds(v.delay), accessLogDays: v.days,
-        ...(v.https ? {
-          certificate: acm.Certificate.fromCertificateArn(stack, 'Cert', CERT),
-          domainName: 'app.example.com', hostedZone: zoneFor(stack, 'app.example.com'),
-        } : {}),
-      },
+      loadBalancer: { deregistrationDelay: Duration.seconds(v.delay), accessLogDays: v.days },
+      domain: v.https ? {
+        certificate: acm.Certificate.fromCertificateArn(stack, 'Cert', CERT),
+        domainName: 'app.example.com', domainZone: zoneFor(stack, 'app.example.com'),
+      } : undefined,
     })),
     fc.oneof(
       fc.constantFrom(0, 21, -3, 1.5).map((n) => set('instanceCount', () => n)),
       badInstanceTypes,
       fc.constantFrom(3601, 100000).map((n) => set('loadBalancer.deregistrationDelay', () => Duration.seconds(n))),
       fc.constantFrom(0, 3651).map((n) => set('loadBalancer.accessLogDays', () => n)),
-      fc.constantFrom('arn:aws:iam::123456789012:server-certificate/x', 'not-an-arn').map((a) => set('loadBalancer.certificate', (s) => acm.Certificate.fromCertificateArn(s, 'BadCert', a))),
+      fc.constantFrom('arn:aws:iam::123456789012:server-certificate/x', 'not-an-arn').map((a) => ({
+        ...set('domain', (s) => ({
+          domainName: 'app.example.com',
+          domainZone: route53.HostedZone.fromHostedZoneAttributes(s, 'BadZone', { hostedZoneId: 'Z1', zoneName: 'example.com' }),
+          certificate: acm.Certificate.fromCertificateArn(s, 'BadCert', a),
+        })),
+        prop: 'domain.certificate',
+      })),
       badEnvironment,
     ),
   ));

@@ -11,6 +11,8 @@ import {
 } from '../constructs';
 import { SCRIPTS_DIR, scriptBody, serverBundleDirectory } from '../constructs/shared/server-bootstrap';
 import { POSTGRES_MAJOR } from '../constructs/shared/database';
+import { BeanstalkDeployment } from '../constructs/managed-auto-scaling';
+import { Deployment } from '../constructs/shared/deployment';
 import { addNagChecks } from '../lib/nag';
 import { testApp, testStack, userDataText, webApp, snapshotOf } from './helpers';
 
@@ -26,7 +28,7 @@ function withDomain(stack: Stack) {
   return {
     certificate: acm.Certificate.fromCertificateArn(stack, 'Cert', CERT),
     domainName: 'app.example.com',
-    hostedZone: route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', { hostedZoneId: 'Z123', zoneName: 'example.com' }),
+    domainZone: route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', { hostedZoneId: 'Z123', zoneName: 'example.com' }),
   };
 }
 
@@ -37,7 +39,8 @@ const full = (() => {
   const database = new Database(stack, 'Db', { network, multiAz: true, instanceType: new ec2.InstanceType('m7g.large'), rotation: true, backupRetentionDays: 14, allocatedStorage: Size.gibibytes(100) });
   return synth({
     network, database, instanceCount: 3, instanceType: new ec2.InstanceType('c7g.large'),
-    loadBalancer: { ...withDomain(stack), deregistrationDelay: Duration.seconds(10), accessLogDays: 30 },
+    domain: withDomain(stack),
+    loadBalancer: { deregistrationDelay: Duration.seconds(10), accessLogDays: 30 },
     removalPolicy: RemovalPolicy.RETAIN, alarms: { email: 'ops@example.com' }, environment: { GREETING: 'hi' },
   }, stack);
 })();
@@ -100,6 +103,21 @@ describe('Network', () => {
     template.hasResourceProperties('AWS::EC2::Instance', { BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: Match.objectLike({ Encrypted: true }) }] });
   });
 
+  test('the NAT instance requires IMDSv2: its launch template sets HttpTokens required', () => {
+    const { template } = build({ egress: Egress.NAT_INSTANCE });
+    const [[templateId]] = resources(template, 'AWS::EC2::LaunchTemplate');
+    template.hasResourceProperties('AWS::EC2::LaunchTemplate', { LaunchTemplateData: { MetadataOptions: { HttpTokens: 'required' } } });
+    template.hasResourceProperties('AWS::EC2::Instance', {
+      LaunchTemplate: { LaunchTemplateName: Match.anyValue(), Version: { 'Fn::GetAtt': [templateId, 'LatestVersionNumber'] } },
+    });
+  });
+
+  test('the NAT instance admits what it forwards from inside the VPC only', () => {
+    const { template } = build({ egress: Egress.NAT_INSTANCE });
+    const [[, group]] = resources(template, 'AWS::EC2::SecurityGroup').filter(([id]) => id.includes('NatSecurityGroup'));
+    expect(group.Properties.SecurityGroupIngress).toEqual([expect.objectContaining({ CidrIp: '10.0.0.0/16', IpProtocol: '-1' })]);
+  });
+
   test('without egress, endpoints admit HTTPS from inside the VPC only', () => {
     const { template } = build({ egress: Egress.NONE });
     for (const [, sg] of resources(template, 'AWS::EC2::SecurityGroup')) {
@@ -131,12 +149,12 @@ describe('Network', () => {
 describe('Database', () => {
   const { template } = byDefault;
 
-  test('RDS PostgreSQL 18, encrypted gp3, in the data subnets, with backups and a final snapshot', () => {
+  test('RDS PostgreSQL 18, encrypted gp3, Multi-AZ, in the data subnets, with backups and a final snapshot', () => {
     template.hasResource('AWS::RDS::DBInstance', {
       DeletionPolicy: 'Snapshot',
       Properties: Match.objectLike({
         Engine: 'postgres', EngineVersion: Match.stringLikeRegexp(`^${POSTGRES_MAJOR}`), StorageEncrypted: true, StorageType: 'gp3',
-        MultiAZ: false, BackupRetentionPeriod: 7, DeletionProtection: true, DBName: 'webapp', EnableCloudwatchLogsExports: ['postgresql', 'upgrade'],
+        MultiAZ: true, BackupRetentionPeriod: 7, DeletionProtection: true, DBName: 'webapp', EnableCloudwatchLogsExports: ['postgresql', 'upgrade'],
         EnableIAMDatabaseAuthentication: true, MonitoringInterval: 60,
         KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('WebDatabaseKey'), 'Arn'] },
         PerformanceInsightsKMSKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('WebDatabaseKey'), 'Arn'] },
@@ -344,7 +362,7 @@ describe('validation', () => {
     ['no instances', () => ({ instanceCount: 0 }), /invalid instanceCount: got 0; accepted: an integer from 1 to 20/],
     ['too many instances', () => ({ instanceCount: 21 }), /invalid instanceCount: got 21/],
     ['bad instance type', () => ({ instanceType: new ec2.InstanceType('large') }), /invalid instanceType: got 'large'/],
-    ['bad certificate ARN', (s) => ({ loadBalancer: { certificate: acm.Certificate.fromCertificateArn(s, 'C', 'arn:aws:iam::123456789012:server-certificate/x') } }), /invalid loadBalancer\.certificate: got 'arn:aws:iam/],
+    ['bad certificate ARN', (s) => ({ domain: { ...withDomain(s), certificate: acm.Certificate.fromCertificateArn(s, 'C', 'arn:aws:iam::123456789012:server-certificate/x') } }), /invalid domain\.certificate: got 'arn:aws:iam/],
     ['idle timeout over the limit', () => ({ loadBalancer: { idleTimeout: Duration.seconds(5000) } }), /invalid loadBalancer\.idleTimeout: got 5000; accepted: an integer from 1 to 4000 seconds/],
     ['long deregistration delay', () => ({ loadBalancer: { deregistrationDelay: Duration.hours(2) } }), /invalid loadBalancer\.deregistrationDelay: got 7200; accepted: an integer from 0 to 3600 seconds/],
     ['reserved variable', () => ({ environment: { DATABASE_URL: 'x' } }), /invalid environment: variable 'DATABASE_URL' is set by the tier/],
@@ -380,9 +398,52 @@ describe('cdk-nag AwsSolutions', () => {
     const app = testApp();
     const stack = new Stack(app, 'Nag');
     new LoadBalancedTier(stack, 'Web', {
-      app: webApp, network: new Network(stack, 'Net', { egress }), loadBalancer: withDomain(stack), removalPolicy: RemovalPolicy.DESTROY,
+      app: webApp, network: new Network(stack, 'Net', { egress }), domain: withDomain(stack), removalPolicy: RemovalPolicy.DESTROY,
     });
     addNagChecks(app);
     expect(() => app.synth()).not.toThrow();
+  });
+});
+
+describe('Deployment', () => {
+  /** Each instance (by its position) and the positions of the instances it waits for. */
+  function chain(t: Template): { waitsFor: number[]; timeout: string }[] {
+    const instances = resources(t, 'AWS::EC2::Instance');
+    const ids = instances.map(([id]) => id);
+    return instances.map(([, r]) => ({
+      waitsFor: ((r.DependsOn ?? []) as string[]).filter((d) => ids.includes(d)).map((d) => ids.indexOf(d) + 1).sort(),
+      timeout: r.CreationPolicy.ResourceSignal.Timeout,
+    }));
+  }
+
+  test('by default, and with rolling(), one instance at a time: each DependsOn the one before', () => {
+    const expected = [{ waitsFor: [], timeout: 'PT15M' }, { waitsFor: [1], timeout: 'PT15M' }];
+    expect(chain(byDefault.template)).toEqual(expected);
+    expect(chain(synth({ deployment: Deployment.rolling() }).template)).toEqual(expected);
+  });
+
+  test('allAtOnce(): no chain, every instance created (or replaced) at once', () => {
+    expect(chain(synth({ instanceCount: 3, deployment: Deployment.allAtOnce() }).template))
+      .toEqual([1, 2, 3].map(() => ({ waitsFor: [], timeout: 'PT15M' })));
+  });
+
+  test('rolling({ batchPercent, timeout }): batches, each waiting for every instance of the one before', () => {
+    const { template } = synth({ instanceCount: 5, deployment: Deployment.rolling({ batchPercent: 40, minHealthyPercent: 100, timeout: Duration.minutes(20) }) });
+    expect(chain(template)).toEqual([
+      { waitsFor: [], timeout: 'PT20M' }, { waitsFor: [], timeout: 'PT20M' },
+      { waitsFor: [1, 2], timeout: 'PT20M' }, { waitsFor: [1, 2], timeout: 'PT20M' },
+      { waitsFor: [3, 4], timeout: 'PT20M' },
+    ]);
+    expect(chain(synth({ instanceCount: 3, deployment: Deployment.rolling({ batchPercent: 100 }) }).template).every((i) => i.waitsFor.length === 0)).toBe(true);
+  });
+
+  test.each<[string, unknown, RegExp]>([
+    ['canary', Deployment.canary({ percent: 10, bake: Duration.minutes(5) }),
+      /Test\/Web: invalid deployment: Deployment\.canary\(\) is not possible on LoadBalancedTier: .*; accepted on LoadBalancedTier: Deployment\.allAtOnce\(\), or Deployment\.rolling\(/],
+    ['a batch of 0 %', Deployment.rolling({ batchPercent: 0 }), /invalid deployment\.batchPercent: got 0 on LoadBalancedTier; accepted: an integer from 1 to 100 percent/],
+    ['a timeout of 90 minutes', Deployment.rolling({ timeout: Duration.minutes(90) }), /invalid deployment\.timeout: got 90 minutes on LoadBalancedTier; accepted: whole minutes from 1 to 60/],
+    ["another tier's deployment type", BeanstalkDeployment.immutable(), /invalid deployment: a BeanstalkDeployment is not possible on LoadBalancedTier; accepted on LoadBalancedTier: Deployment\.allAtOnce\(\)/],
+  ])('%s fails at synth, naming deployment and the tier', (_name, deployment, message) => {
+    expect(() => synth({ deployment: deployment as Deployment })).toThrow(message);
   });
 });

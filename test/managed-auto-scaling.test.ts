@@ -21,6 +21,8 @@ import {
   onPlatformEvent, type ListPlatformVersionsInput, type ListPlatformVersionsOutput, type PlatformEvent,
 } from '../constructs/managed-auto-scaling/platform-handler/resolve';
 import { INSTANCE_NODE_MAJOR } from '../constructs/shared/server-bootstrap';
+import { Deployment } from '../constructs/shared/deployment';
+import { ServerlessDeployment } from '../constructs/shared/app-function';
 import { addNagChecks } from '../lib/nag';
 import { snapshotOf, testApp, testStack, webApp } from './helpers';
 import { lambdaNodeMajor } from './lambda-node';
@@ -33,7 +35,7 @@ function withDomain(stack: Stack) {
   return {
     certificate: acm.Certificate.fromCertificateArn(stack, 'Cert', CERT),
     domainName: 'app.example.com',
-    hostedZone: route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', { hostedZoneId: 'Z123', zoneName: 'example.com' }),
+    domainZone: route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', { hostedZoneId: 'Z123', zoneName: 'example.com' }),
   };
 }
 
@@ -51,7 +53,7 @@ const full = (() => {
     deployment: BeanstalkDeployment.trafficSplitting(15, Duration.minutes(20)),
     managedUpdates: { window: 'Wed:04:30', level: UpdateLevel.PATCH },
     monitoring: { logRetention: RetentionDays.ONE_YEAR },
-    loadBalancer: BeanstalkLoadBalancer.dedicated(withDomain(stack)),
+    domain: withDomain(stack),
     solutionStackName: '64bit Amazon Linux 2023 v6.10.0 running Node.js 22',
     environment: { GREETING: 'hello' },
     optionSettings: [{ namespace: 'aws:elasticbeanstalk:xray', optionName: 'XRayEnabled', value: 'true' }],
@@ -517,7 +519,7 @@ describe('validation', () => {
 describe('cdk-nag AwsSolutions (Elastic Beanstalk rules included)', () => {
   test.each<[string, (s: Stack) => Partial<ManagedAutoScalingTierProps>]>([
     ['default', () => ({})],
-    ['HTTPS, traffic splitting', (s) => ({ deployment: BeanstalkDeployment.trafficSplitting(), loadBalancer: BeanstalkLoadBalancer.dedicated(withDomain(s)) })],
+    ['HTTPS, traffic splitting', (s) => ({ deployment: BeanstalkDeployment.trafficSplitting(), domain: withDomain(s) })],
     ['single instance, no managed updates', () => ({ loadBalancer: BeanstalkLoadBalancer.none(), deployment: BeanstalkDeployment.allAtOnce(), managedUpdates: false })],
   ])('%s: no unacknowledged finding', (_name, props) => {
     const app = testApp();
@@ -671,5 +673,49 @@ describe('platform resolved at deploy time (NodePlatform)', () => {
     const { r, sent } = JSON.parse(out) as { r: unknown; sent: ListPlatformVersionsInput[] };
     expect(r).toEqual({ PhysicalResourceId: arnOf(BRANCH, '6.10.1') });
     expect(sent.map((s) => s.NextToken)).toEqual([undefined, 't']);
+  });
+});
+
+describe('Deployment', () => {
+  const COMMAND = 'aws:elasticbeanstalk:command';
+  const SPLIT = 'aws:elasticbeanstalk:trafficsplitting';
+  /** The deployment option settings only. */
+  const deploymentOptions = (deployment: unknown, props: Partial<ManagedAutoScalingTierProps> = {}) => {
+    const o = options(synth({ ...props, deployment: deployment as Deployment }).template);
+    return Object.fromEntries(Object.entries(o).filter(([k]) => k.startsWith(`${COMMAND} `) || k.startsWith(`${SPLIT} `)));
+  };
+
+  test.each<[string, Deployment, Record<string, string>]>([
+    ['allAtOnce() → AllAtOnce', Deployment.allAtOnce(), { [`${COMMAND} DeploymentPolicy`]: 'AllAtOnce' }],
+    ['rolling() → one instance at a time, capacity kept by an additional batch', Deployment.rolling(),
+      { [`${COMMAND} DeploymentPolicy`]: 'RollingWithAdditionalBatch', [`${COMMAND} BatchSizeType`]: 'Fixed', [`${COMMAND} BatchSize`]: '1' }],
+    ['rolling() leaving minHealthyPercent in service → Rolling, timeout as the command timeout',
+      Deployment.rolling({ batchPercent: 25, minHealthyPercent: 75, timeout: Duration.minutes(15) }),
+      { [`${COMMAND} DeploymentPolicy`]: 'Rolling', [`${COMMAND} BatchSizeType`]: 'Percentage', [`${COMMAND} BatchSize`]: '25', [`${COMMAND} Timeout`]: '900' }],
+    ['rolling() whose batch would leave less than minHealthyPercent → RollingWithAdditionalBatch',
+      Deployment.rolling({ batchPercent: 50, minHealthyPercent: 75 }),
+      { [`${COMMAND} DeploymentPolicy`]: 'RollingWithAdditionalBatch', [`${COMMAND} BatchSizeType`]: 'Percentage', [`${COMMAND} BatchSize`]: '50' }],
+    ['canary() → TrafficSplitting, bake as EvaluationTime in minutes', Deployment.canary({ percent: 20, bake: Duration.minutes(15) }),
+      { [`${COMMAND} DeploymentPolicy`]: 'TrafficSplitting', [`${SPLIT} NewVersionPercent`]: '20', [`${SPLIT} EvaluationTime`]: '15' }],
+  ])('%s', (_name, deployment, expected) => {
+    expect(deploymentOptions(deployment)).toEqual(expected);
+  });
+
+  test('a BeanstalkDeployment still works, and the default is unchanged', () => {
+    expect(deploymentOptions(BeanstalkDeployment.immutable())).toEqual({ [`${COMMAND} DeploymentPolicy`]: 'Immutable' });
+    expect(deploymentOptions(undefined)).toEqual({
+      [`${COMMAND} DeploymentPolicy`]: 'RollingWithAdditionalBatch', [`${COMMAND} BatchSizeType`]: 'Percentage', [`${COMMAND} BatchSize`]: '30',
+    });
+  });
+
+  test.each<[string, () => Partial<ManagedAutoScalingTierProps>, RegExp]>([
+    ['canary without a load balancer', () => ({ loadBalancer: BeanstalkLoadBalancer.none(), scaling: { max: 1 }, deployment: Deployment.canary({ percent: 10, bake: Duration.minutes(5) }) }),
+      /Test\/Web: invalid deployment: Deployment\.canary\(\) is not possible on ManagedAutoScalingTier: traffic splitting .*; accepted on ManagedAutoScalingTier: Deployment\.allAtOnce\(\), Deployment\.rolling\(.*\) or a BeanstalkDeployment/],
+    ['a bake of 90 seconds', () => ({ deployment: Deployment.canary({ percent: 10, bake: Duration.seconds(90) }) }), /invalid deployment\.bake: got 1\.5 minutes on ManagedAutoScalingTier; accepted: whole minutes from 1 to 600/],
+    ['a canary of 100 %', () => ({ deployment: Deployment.canary({ percent: 100, bake: Duration.minutes(5) }) }), /invalid deployment\.percent: got 100 on ManagedAutoScalingTier; accepted: an integer from 1 to 99 percent/],
+    ['a timeout of 2 hours', () => ({ deployment: Deployment.rolling({ timeout: Duration.hours(2) }) }), /invalid deployment\.timeout: got 7200 seconds on ManagedAutoScalingTier; accepted: whole seconds from 1 to 3600/],
+    ["another tier's deployment type", () => ({ deployment: ServerlessDeployment.canary() as unknown as Deployment }), /invalid deployment: a ServerlessDeployment is not possible on ManagedAutoScalingTier; accepted on ManagedAutoScalingTier: .*or a BeanstalkDeployment/],
+  ])('%s fails at synth, naming the option and the tier', (_name, props, message) => {
+    expect(() => synth(props())).toThrow(message);
   });
 });

@@ -8,6 +8,8 @@ import {
   ManagedServerlessTier, ServerlessApi, ServerlessAuth, ServerlessDeployment, ServerlessTier,
   type ManagedServerlessTierProps, type ServerlessTierProps,
 } from '../constructs';
+import { BeanstalkDeployment } from '../constructs/managed-auto-scaling';
+import { Deployment } from '../constructs/shared/deployment';
 import { addNagChecks } from '../lib/nag';
 import { PROJECT_CONTEXT, snapshotOf, testApp, testStack, webApp } from './helpers';
 
@@ -36,7 +38,7 @@ const httpFull = (() => {
     auth: { auth: ServerlessAuth.jwt('https://issuer.example.com/', ['guestbook']) },
     throttle: { rateLimit: 50, burstLimit: 100 },
     cors: { allowOrigins: ['https://app.example.com'] },
-    domain: { domainName: 'api.example.com', certificate: acm.Certificate.fromCertificateArn(stack, 'Cert', REGIONAL_CERT), hostedZone: zone },
+    domain: { domainName: 'api.example.com', certificate: acm.Certificate.fromCertificateArn(stack, 'Cert', REGIONAL_CERT), domainZone: zone },
     deployment: ServerlessDeployment.linear(20, 2),
     removalPolicy: RemovalPolicy.DESTROY,
   }, stack);
@@ -49,7 +51,7 @@ const site = managed();
 const siteFull = (() => {
   const stack = new Stack(new App({ context: PROJECT_CONTEXT }), 'Edge', { env: { account: '123456789012', region: 'us-east-1' } });
   const zone = route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', { hostedZoneId: 'Z123', zoneName: 'example.com' });
-  return managed({ assets: ASSETS, domain: { domainName: 'www.example.com', hostedZone: zone }, deployment: ServerlessDeployment.allAtOnce() }, stack);
+  return managed({ assets: ASSETS, domain: { domainName: 'www.example.com', domainZone: zone }, deployment: ServerlessDeployment.allAtOnce() }, stack);
 })();
 
 const fn = (t: Template) => Object.entries(t.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.handler' } }));
@@ -290,11 +292,11 @@ describe('validation', () => {
     ['a regional web ACL on CloudFront', () => managed({ webAclArn: WEB_ACL }), /invalid webAclArn: .*CLOUDFRONT-scope/],
     ['a domain without a certificate outside us-east-1', () => {
       const stack = testStack();
-      return managed({ domain: { domainName: 'www.example.com', hostedZone: route53.HostedZone.fromHostedZoneAttributes(stack, 'Z', { hostedZoneId: 'Z1', zoneName: 'example.com' }) } }, stack);
+      return managed({ domain: { domainName: 'www.example.com', domainZone: route53.HostedZone.fromHostedZoneAttributes(stack, 'Z', { hostedZoneId: 'Z1', zoneName: 'example.com' }) } }, stack);
     }, /invalid domain\.certificate: is required: CloudFront reads certificates from us-east-1 and this stack is in an unknown region/],
     ['a certificate outside us-east-1', () => {
       const stack = testStack();
-      return managed({ domain: { domainName: 'www.example.com', hostedZone: route53.HostedZone.fromHostedZoneAttributes(stack, 'Z', { hostedZoneId: 'Z1', zoneName: 'example.com' }), certificate: acm.Certificate.fromCertificateArn(stack, 'C', REGIONAL_CERT) } }, stack);
+      return managed({ domain: { domainName: 'www.example.com', domainZone: route53.HostedZone.fromHostedZoneAttributes(stack, 'Z', { hostedZoneId: 'Z1', zoneName: 'example.com' }), certificate: acm.Certificate.fromCertificateArn(stack, 'C', REGIONAL_CERT) } }, stack);
     }, /invalid domain\.certificate: is in eu-west-1; accepted: a certificate in us-east-1/],
     ['a function slower than CloudFront waits', () => managed({ function: { timeout: Duration.seconds(45) } }), /invalid function\.timeout: 45 s does not fit: CloudFront's origin response timeout is 30 s/],
   ])('%s', (_name, build, message) => {
@@ -304,7 +306,7 @@ describe('validation', () => {
   test('a us-east-1 certificate is accepted in any stack', () => {
     const stack = testStack();
     const zone = route53.HostedZone.fromHostedZoneAttributes(stack, 'Z', { hostedZoneId: 'Z1', zoneName: 'example.com' });
-    const { template } = managed({ domain: { domainName: 'www.example.com', hostedZone: zone, certificate: acm.Certificate.fromCertificateArn(stack, 'C', EDGE_CERT) } }, stack);
+    const { template } = managed({ domain: { domainName: 'www.example.com', domainZone: zone, certificate: acm.Certificate.fromCertificateArn(stack, 'C', EDGE_CERT) } }, stack);
     template.resourceCountIs('AWS::CertificateManager::Certificate', 0);
   });
 });
@@ -325,5 +327,58 @@ describe('cdk-nag AwsSolutions', () => {
     build(new Stack(app, 'Nag'));
     addNagChecks(app);
     expect(() => app.synth()).not.toThrow();
+  });
+});
+
+describe('Deployment', () => {
+  const tiers: Array<[string, (deployment: unknown) => Template]> = [
+    ['ServerlessTier', (deployment) => serverless({ deployment: deployment as Deployment }).template],
+    ['ManagedServerlessTier', (deployment) => managed({ deployment: deployment as Deployment }).template],
+  ];
+
+  /** The deployment group's DeploymentConfigName, and the traffic routing of a config the tier made. */
+  function codeDeploy(t: Template) {
+    const groups = Object.values(t.findResources('AWS::CodeDeploy::DeploymentGroup'));
+    expect(groups).toHaveLength(1);
+    const [group] = groups;
+    expect(group.Properties.AutoRollbackConfiguration).toEqual({ Enabled: true, Events: expect.arrayContaining(['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM']) });
+    expect(group.Properties.AlarmConfiguration.Alarms).toHaveLength(2);
+    const name = group.Properties.DeploymentConfigName;
+    const routing = name.Ref ? t.toJSON().Resources[name.Ref].Properties.TrafficRoutingConfig : undefined;
+    return { name, routing };
+  }
+
+  describe.each(tiers)('%s', (tier, build) => {
+    test('allAtOnce() → CodeDeploy all at once, rolled back on the alarms', () => {
+      expect(codeDeploy(build(Deployment.allAtOnce()))).toEqual({ name: 'CodeDeployDefault.LambdaAllAtOnce', routing: undefined });
+    });
+
+    test('rolling({ batchPercent, timeout }) → linear: batchPercent every timeout', () => {
+      expect(codeDeploy(build(Deployment.rolling({ batchPercent: 25, minHealthyPercent: 100, timeout: Duration.minutes(2) })))).toEqual({
+        name: { Ref: expect.stringMatching(/DeployLinear25Percent2Minutes/) },
+        routing: { Type: 'TimeBasedLinear', TimeBasedLinear: { LinearPercentage: 25, LinearInterval: 2 } },
+      });
+      expect(codeDeploy(build(Deployment.rolling())).routing).toEqual({ Type: 'TimeBasedLinear', TimeBasedLinear: { LinearPercentage: 10, LinearInterval: 1 } });
+      expect(codeDeploy(build(Deployment.rolling({ batchPercent: 100 }))).name).toBe('CodeDeployDefault.LambdaAllAtOnce');
+    });
+
+    test('canary({ percent, bake }) → canary: percent for bake minutes (10 % for 5 minutes is the default, unchanged)', () => {
+      expect(codeDeploy(build(Deployment.canary({ percent: 20, bake: Duration.minutes(15) })))).toEqual({
+        name: { Ref: expect.stringMatching(/DeployCanary20Percent15Minutes/) },
+        routing: { Type: 'TimeBasedCanary', TimeBasedCanary: { CanaryPercentage: 20, CanaryInterval: 15 } },
+      });
+      expect(build(Deployment.canary({ percent: 10, bake: Duration.minutes(5) })).toJSON()).toEqual(build(undefined).toJSON());
+    });
+
+    test.each<[string, unknown, RegExp]>([
+      ['a bake of 90 minutes', Deployment.canary({ percent: 10, bake: Duration.minutes(90) }), new RegExp(`invalid deployment\\.bake: got 90 minutes on ${tier}; accepted: whole minutes from 1 to 60`)],
+      ['a bake of 30 seconds', Deployment.canary({ percent: 10, bake: Duration.seconds(30) }), new RegExp(`invalid deployment\\.bake: got 0\\.5 minutes on ${tier}`)],
+      ['a canary of 0 %', Deployment.canary({ percent: 0, bake: Duration.minutes(5) }), new RegExp(`invalid deployment\\.percent: got 0 on ${tier}; accepted: an integer from 1 to 99 percent`)],
+      ['an interval of 2 hours', Deployment.rolling({ timeout: Duration.hours(2) }), new RegExp(`invalid deployment\\.timeout: got 120 minutes on ${tier}; accepted: whole minutes from 1 to 60`)],
+      ["another tier's deployment type", BeanstalkDeployment.allAtOnce(),
+        new RegExp(`invalid deployment: a BeanstalkDeployment is not possible on ${tier}; accepted on ${tier}: Deployment\\.allAtOnce\\(\\), .*or a ServerlessDeployment`)],
+    ])('%s fails at synth, naming the option and the tier', (_name, deployment, message) => {
+      expect(() => build(deployment)).toThrow(message);
+    });
   });
 });

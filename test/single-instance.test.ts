@@ -6,6 +6,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { SINGLE_POINT_OF_FAILURE_WARNING, SNAPSHOT_TAG, SingleInstanceTier, WebApp, type SingleInstanceTierProps } from '../constructs';
+import { Duration } from 'aws-cdk-lib';
+import { Deployment } from '../constructs/shared/deployment';
 import { addNagChecks } from '../lib/nag';
 import { POSTGRES_MAJOR } from '../constructs/shared/database';
 import { scriptBody } from '../constructs/shared/server-bootstrap';
@@ -29,7 +31,8 @@ function fullyConfigured() {
     snapshotRetention: 14,
     removalPolicy: RemovalPolicy.SNAPSHOT,
     logRetention: logs.RetentionDays.ONE_YEAR,
-    https: { domainName: 'app.example.com', email: 'ops@example.com', hostedZone: zone },
+    domain: { domainName: 'app.example.com', domainZone: zone },
+    certificateEmail: 'ops@example.com',
     alarms: { email: 'oncall@example.com' },
     environment: { FEATURE_FLAGS: 'guestbook' },
   }, stack);
@@ -343,11 +346,12 @@ describe('validation', () => {
     ['data volume over 16 TiB', { dataVolumeSize: Size.tebibytes(17) }, /invalid dataVolumeSize: got 17408/],
     ['data volume in fractional GiB', { dataVolumeSize: Size.mebibytes(1500) }, /invalid dataVolumeSize/],
     ['no snapshots', { snapshotRetention: 0 }, /invalid snapshotRetention: got 0; accepted: an integer from 1 to 1000/],
-    ['bad domain', { https: { domainName: 'Not A Domain', hostedZone: zone() } }, /invalid https\.domainName: got 'Not A Domain'/],
-    ['domain outside the zone', { https: { domainName: 'app.example.org', hostedZone: zone() } }, /invalid https\.domainName: 'app\.example\.org' is not in hosted zone 'example\.com'/],
-    ['a domain without its zone', { https: { domainName: 'app.example.com' } as never }, /invalid https\.hostedZone: is missing: Let's Encrypt/],
-    ['an e-mail that would add lines to the Caddyfile', { https: { domainName: 'app.example.com', email: 'a@b.co\n}\n:80 {', hostedZone: zone() } },
-      /invalid https\.email: got [\s\S]*accepted: an e-mail address/],
+    ['bad domain', { domain: { domainName: 'Not A Domain', domainZone: zone() } }, /invalid domain\.domainName: got 'Not A Domain'/],
+    ['domain outside the zone', { domain: { domainName: 'app.example.org', domainZone: zone() } }, /invalid domain\.domainName: 'app\.example\.org' is not in hosted zone 'example\.com'/],
+    ['a domain without its zone', { domain: { domainName: 'app.example.com' } as never }, /invalid domain\.domainZone: is required/],
+    ['an e-mail that would add lines to the Caddyfile', { domain: { domainName: 'app.example.com', domainZone: zone() }, certificateEmail: 'a@b.co\n}\n:80 {' },
+      /invalid certificateEmail: got [\s\S]*accepted: an e-mail address/],
+    ['an e-mail without a domain', { certificateEmail: 'ops@example.com' }, /invalid certificateEmail: is used only with a domain/],
     ['reserved variable', { environment: { PORT: '8080' } }, /invalid environment: variable 'PORT' is set by the tier/],
     ['bad variable name', { environment: { 'bad-name': 'x' } }, /invalid environment: variable name 'bad-name'/],
     ['multi-line value', { environment: { NOTE: 'a\nb' } }, /invalid environment: variable 'NOTE'.*single-line/],
@@ -394,7 +398,7 @@ describe('cdk-nag AwsSolutions', () => {
   test.each([
     ['default', (s: Stack) => new SingleInstanceTier(s, 'Web', { app: webApp })],
     ['fully configured', (s: Stack) => new SingleInstanceTier(s, 'Web', {
-      app: webApp, https: { domainName: 'app.example.com', hostedZone: zone(s) }, alarms: { email: 'ops@example.com' }, removalPolicy: RemovalPolicy.SNAPSHOT,
+      app: webApp, domain: { domainName: 'app.example.com', domainZone: zone(s) }, alarms: { email: 'ops@example.com' }, removalPolicy: RemovalPolicy.SNAPSHOT,
     })],
   ])('%s: no unacknowledged finding', (_name, build) => {
     const app = testApp();
@@ -429,4 +433,26 @@ test('only the expected resource types', () => {
   const types = new Set(Object.values(byDefault.template.toJSON().Resources as Record<string, { Type: string }>).map((r) => r.Type));
   expect(types.has('AWS::EC2::NatGateway')).toBe(false);
   expect(logicalIds(byDefault.template, 'AWS::AutoScaling::AutoScalingGroup')).toHaveLength(1);
+});
+
+describe('Deployment', () => {
+  const update = (t: Template) => Object.values(t.findResources('AWS::AutoScaling::AutoScalingGroup'))[0].UpdatePolicy;
+
+  test('allAtOnce() is what the tier does anyway: terminate first, one batch, wait for the boot signal', () => {
+    const { template } = synth({ deployment: Deployment.allAtOnce() });
+    expect(update(template).AutoScalingRollingUpdate).toMatchObject({ MaxBatchSize: 1, MinInstancesInService: 0, WaitOnResourceSignals: true, PauseTime: 'PT30M' });
+    expect(update(template)).toEqual(update(byDefault.template));
+  });
+
+  test.each<[string, Deployment, RegExp]>([
+    ['rolling', Deployment.rolling(), /Test\/Web: invalid deployment: Deployment\.rolling\(\) is not possible on SingleInstanceTier: it runs one instance.*; accepted on SingleInstanceTier: Deployment\.allAtOnce\(\)/],
+    ['rolling in batches', Deployment.rolling({ batchPercent: 50, minHealthyPercent: 50 }), /invalid deployment: Deployment\.rolling\(\) is not possible on SingleInstanceTier/],
+    ['canary', Deployment.canary({ percent: 10, bake: Duration.minutes(5) }), /invalid deployment: Deployment\.canary\(\) is not possible on SingleInstanceTier: .*accepted on SingleInstanceTier: Deployment\.allAtOnce\(\)/],
+  ])('%s fails at synth, naming deployment and the tier', (_name, deployment, message) => {
+    expect(() => synth({ deployment })).toThrow(message);
+  });
+
+  test('anything but a Deployment fails at synth', () => {
+    expect(() => synth({ deployment: { minHealthyPercent: 50 } as never })).toThrow(/invalid deployment: an object of another shape is not possible on SingleInstanceTier; accepted on SingleInstanceTier: Deployment\.allAtOnce\(\)/);
+  });
 });

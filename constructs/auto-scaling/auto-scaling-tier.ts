@@ -5,9 +5,11 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
 import { notify } from '../shared/alarms';
 import { acknowledgeAll, guard } from '../shared/compliance';
+import { Deployment, DeploymentStrategy, type IDeployment } from '../shared/deployment';
 import { amazonLinux2023, serverUserData } from '../shared/server-bootstrap';
 import { ServerFleetTier, type ServerFleetProps } from '../shared/server-fleet';
 import { WebTiersValidationError, checkIntegerRange } from '../shared/validation';
+import { SinglePointOfFailure, warnSinglePointOfFailure } from '../shared/warnings';
 import { ScaleOn } from './scale-on';
 
 /** Size of the Auto Scaling group. */
@@ -46,7 +48,7 @@ export interface ScheduledCapacity {
   readonly timeZone?: string;
 }
 
-/** How a deploy replaces instances. */
+/** How a deploy replaces instances: tier 3's own form, which `Deployment.rolling()` also covers. */
 export interface RollingDeployment {
   /**
    * Share of `capacity.min` that stays in service while instances are replaced, 50–100.
@@ -78,11 +80,6 @@ export interface AutoScalingTierProps extends ServerFleetProps {
    * @default - none
    */
   readonly schedules?: ScheduledCapacity[];
-  /**
-   * Rolling replacement of instances on deploy.
-   * @default - 90 % in service, 15 minutes per new instance
-   */
-  readonly deployment?: RollingDeployment;
 }
 
 /**
@@ -90,7 +87,7 @@ export interface AutoScalingTierProps extends ServerFleetProps {
  *
  * ELB health checks replace instances that fail the app's health route; target tracking
  * (`ScaleOn`) and optional schedules size the group; a deploy rolls through the group keeping
- * at least 90 % of `min` in service, each new instance reporting healthy to CloudFormation
+ * (unless `deployment` says otherwise) at least 90 % of `min` in service, each new instance reporting healthy to CloudFormation
  * before the next batch, with rollback on failure. On scale-in the load balancer drains
  * the instance, then the app drains its own in-flight requests on SIGTERM.
  */
@@ -105,7 +102,7 @@ export class AutoScalingTier extends ServerFleetTier {
       checked = checkCapacity(self, props);
       checkScaling(self, scaleOn, props.schedules ?? []);
     });
-    const { min, max, desired, minInService, signalTimeout } = checked;
+    const { min, max, desired, minInService, maxBatchSize, signalTimeout } = checked;
     const fleet = this.fleet;
 
     this.launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
@@ -141,7 +138,7 @@ export class AutoScalingTier extends ServerFleetTier {
       signals: autoscaling.Signals.waitForMinCapacity({ timeout: signalTimeout }),
       updatePolicy: autoscaling.UpdatePolicy.rollingUpdate({
         minInstancesInService: minInService,
-        maxBatchSize: Math.max(1, min - minInService),
+        maxBatchSize,
         waitOnResourceSignals: true,
         pauseTime: signalTimeout,
       }),
@@ -175,6 +172,12 @@ export class AutoScalingTier extends ServerFleetTier {
       'One instance type by configuration (instanceType); a mixed-instances policy is not needed for on-demand capacity of this size.');
     acknowledgeAll(this.autoScalingGroup, [guard('autoscaling_multiple_az_check')],
       'The group spans the app subnets of at least two AZs (VPCZoneIdentifier), checked at synth; the rule only reads AvailabilityZones.');
+    // min 1 covers max 1 too (min ≤ max): at low load, or always, one instance serves.
+    if (min === 1) {
+      warnSinglePointOfFailure(this, SinglePointOfFailure.SINGLE_INSTANCE_GROUP,
+        'AutoScalingTier with capacity.min 1 runs one instance whenever load is low: an instance or AZ failure stops the site ' +
+        'until the group has replaced it. Use capacity.min 2 or more.');
+    }
   }
 }
 
@@ -190,20 +193,58 @@ function checkCapacity(self: Construct, props: AutoScalingTierProps) {
   if (desired !== undefined && (desired < min || desired > max)) {
     throw new WebTiersValidationError(self, 'capacity.desired', `got ${desired}; accepted: from min ${min} to max ${max}`);
   }
-  const d = props.deployment ?? {};
-  checkIntegerRange(self, 'deployment.minHealthyPercent', d.minHealthyPercent, 50, 100, 'percent');
-  const signalTimeout = d.signalTimeout ?? Duration.minutes(15);
-  const minutes = signalTimeout.toSeconds() / 60;
-  if (minutes < 1 || minutes > 60) {
-    throw new WebTiersValidationError(self, 'deployment.signalTimeout', `got ${minutes} minutes; accepted: 1 to 60 minutes`);
+  return { min, max, desired, ...autoScalingRollout(self, props.deployment, min, max) };
+}
+
+/**
+ * `deployment` on tier 3, as the group's rolling update: how many instances stay in service,
+ * how many are replaced per batch and how long each new one may take to signal.
+ */
+function autoScalingRollout(self: Construct, deployment: IDeployment | undefined, min: number, max: number) {
+  const accepted = 'Deployment.allAtOnce(), Deployment.rolling({ batchPercent, minHealthyPercent, timeout }) or a RollingDeployment';
+  let minHealthyPercent: number;
+  let batchPercent: number | undefined;
+  let signalTimeout = Duration.minutes(15);
+  if (deployment instanceof Deployment) {
+    deployment._validate(self, 'AutoScalingTier');
+    if (deployment.strategy === DeploymentStrategy.CANARY) {
+      throw Deployment._unsupported(self, 'AutoScalingTier', deployment, accepted,
+        'its instances all sit in one target group, which cannot send a share of traffic to a new version');
+    }
+    const minutes = deployment._minutes(self, 'AutoScalingTier', 'timeout', 1, 60);
+    if (minutes !== undefined) signalTimeout = Duration.minutes(minutes);
+    if (deployment.strategy === DeploymentStrategy.ALL_AT_ONCE) return { minInService: 0, maxBatchSize: max, signalTimeout };
+    minHealthyPercent = deployment.minHealthyPercent ?? 100;
+    batchPercent = deployment.batchPercent;
+  } else if (deployment === undefined || isRollingDeployment(deployment)) {
+    const d: RollingDeployment = deployment ?? {};
+    checkIntegerRange(self, 'deployment.minHealthyPercent', d.minHealthyPercent, 50, 100, 'percent');
+    signalTimeout = d.signalTimeout ?? signalTimeout;
+    const minutes = signalTimeout.toSeconds() / 60;
+    if (minutes < 1 || minutes > 60) {
+      throw new WebTiersValidationError(self, 'deployment.signalTimeout', `got ${minutes} minutes; accepted: 1 to 60 minutes`);
+    }
+    minHealthyPercent = d.minHealthyPercent ?? 90;
+  } else {
+    throw Deployment._unsupported(self, 'AutoScalingTier', deployment, accepted);
   }
-  const minInService = Math.ceil(min * (d.minHealthyPercent ?? 90) / 100);
+  const minInService = Math.ceil(min * minHealthyPercent / 100);
   if (minInService >= max) {
     throw new WebTiersValidationError(self, 'capacity.max',
       `is ${max}, but a rolling deploy keeps ${minInService} of min ${min} in service (deployment.minHealthyPercent ` +
-      `${d.minHealthyPercent ?? 90}) and needs room for a new instance; accepted: max above ${minInService}, or a lower minHealthyPercent`);
+      `${minHealthyPercent}) and needs room for a new instance; accepted: max above ${minInService}, or a lower minHealthyPercent`);
   }
-  return { min, max, desired, minInService, signalTimeout };
+  const maxBatchSize = batchPercent === undefined
+    ? (deployment instanceof Deployment ? 1 : Math.max(1, min - minInService))
+    : Math.max(1, Math.ceil(min * batchPercent / 100));
+  return { minInService, maxBatchSize, signalTimeout };
+}
+
+/** A plain object with at most the fields of a {@link RollingDeployment}. */
+function isRollingDeployment(value: IDeployment): value is RollingDeployment {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value);
+  return (proto === Object.prototype || proto === null) && Object.keys(value).every((k) => k === 'minHealthyPercent' || k === 'signalTimeout');
 }
 
 function checkScaling(self: Construct, scaleOn: ScaleOn[], schedules: ScheduledCapacity[]) {

@@ -1,10 +1,12 @@
-import { Annotations, Duration, Validations } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as targets from 'aws-cdk-lib/aws-elasticloadbalancingv2-targets';
 import type { Construct } from 'constructs';
+import { Deployment, DeploymentStrategy, type IDeployment } from '../shared/deployment';
 import { amazonLinux2023, serverUserData } from '../shared/server-bootstrap';
 import { APP_PORT, ServerFleetTier, type ServerFleetProps } from '../shared/server-fleet';
 import { checkIntegerRange } from '../shared/validation';
+import { SinglePointOfFailure, warnSinglePointOfFailure } from '../shared/warnings';
 
 /** Props of {@link LoadBalancedTier}. */
 export interface LoadBalancedTierProps extends ServerFleetProps {
@@ -15,8 +17,11 @@ export interface LoadBalancedTierProps extends ServerFleetProps {
   readonly instanceCount?: number;
 }
 
-/** Id of the warning that one instance behind a load balancer is a single point of failure. */
-export const SINGLE_INSTANCE_FLEET_WARNING = 'cdk-web-tiers:singleInstanceFleet';
+/**
+ * Id of the warning that one instance behind a load balancer is a single point of failure.
+ * @deprecated use {@link SinglePointOfFailure.SINGLE_INSTANCE_FLEET}
+ */
+export const SINGLE_INSTANCE_FLEET_WARNING = SinglePointOfFailure.SINGLE_INSTANCE_FLEET;
 
 /**
  * Tier 2: a fixed number of instances in several AZs behind an ALB, sharing an RDS
@@ -24,8 +29,8 @@ export const SINGLE_INSTANCE_FLEET_WARNING = 'cdk-web-tiers:singleInstanceFleet'
  *
  * Each instance runs the same bootstrap as tier 1, with `DATABASE_URL` rendered from the
  * database secret. An instance is replaced when its user data changes (a new bundle, new
- * environment); replacements go one at a time and each must report healthy to
- * CloudFormation before the next starts, so the others keep serving.
+ * environment); replacements go one at a time (or as `deployment` says) and each must report
+ * healthy to CloudFormation before the next starts, so the others keep serving.
  */
 export class LoadBalancedTier extends ServerFleetTier {
   /** The instances, one per `instanceCount`. */
@@ -38,6 +43,7 @@ export class LoadBalancedTier extends ServerFleetTier {
 
     const subnets = fleet.network.vpc.selectSubnets(fleet.network.appSubnets).subnets;
     const userData = serverUserData(this, fleet.bootstrap);
+    const rollout = loadBalancedRollout(this, props.deployment, count);
     this.instances = [];
     for (let i = 0; i < count; i++) {
       const instance = new ec2.Instance(this, `Instance${i + 1}`, {
@@ -49,7 +55,7 @@ export class LoadBalancedTier extends ServerFleetTier {
         role: fleet.role,
         userData,
         userDataCausesReplacement: true,
-        resourceSignalTimeout: Duration.minutes(15),
+        resourceSignalTimeout: rollout.signalTimeout,
         requireImdsv2: true,
         detailedMonitoring: true,
         blockDevices: [{
@@ -57,9 +63,10 @@ export class LoadBalancedTier extends ServerFleetTier {
           volume: ec2.BlockDeviceVolume.ebs(16, { encrypted: true, volumeType: ec2.EbsDeviceVolumeType.GP3 }),
         }],
       });
-      // One at a time: the next instance is created or replaced only after this one is healthy.
-      const previous = this.instances[i - 1];
-      if (previous) instance.node.addDependency(previous);
+      // In batches (one at a time by default): an instance is created or replaced only after
+      // every instance of the previous batch is healthy.
+      const batch = Math.floor(i / rollout.batchSize);
+      for (const previous of this.instances.slice((batch - 1) * rollout.batchSize, batch * rollout.batchSize)) instance.node.addDependency(previous);
       fleet.web.targetGroup.addTarget(new targets.InstanceTarget(instance, APP_PORT));
       Validations.of(instance).acknowledge({
         id: 'AwsSolutions::AwsSolutions-EC29',
@@ -69,8 +76,32 @@ export class LoadBalancedTier extends ServerFleetTier {
     }
 
     if (count === 1) {
-      Annotations.of(this).addWarningV2(SINGLE_INSTANCE_FLEET_WARNING,
+      warnSinglePointOfFailure(this, SinglePointOfFailure.SINGLE_INSTANCE_FLEET,
         'LoadBalancedTier with instanceCount 1 has a single point of failure: an instance or AZ failure stops the site. Use 2 or more instances.');
     }
   }
+}
+
+/**
+ * `deployment` on tier 2: CloudFormation creates each new instance (a new logical id), waits
+ * for its signal, then moves the target group to it and removes the old one. The knob sets how
+ * many are created at once — a dependency chain of batches — and how long each may take.
+ */
+function loadBalancedRollout(scope: Construct, deployment: IDeployment | undefined, count: number): { batchSize: number; signalTimeout: Duration } {
+  const accepted = 'Deployment.allAtOnce(), or Deployment.rolling({ batchPercent, minHealthyPercent, timeout }) (the default: one instance at a time)';
+  if (deployment !== undefined && !(deployment instanceof Deployment)) {
+    throw Deployment._unsupported(scope, 'LoadBalancedTier', deployment, accepted);
+  }
+  const d = deployment ?? Deployment.rolling();
+  d._validate(scope, 'LoadBalancedTier');
+  if (d.strategy === DeploymentStrategy.CANARY) {
+    throw Deployment._unsupported(scope, 'LoadBalancedTier', d, accepted,
+      'its fixed instances all sit in one target group, which cannot send a share of traffic to a new version');
+  }
+  const signalTimeout = Duration.minutes(d._minutes(scope, 'LoadBalancedTier', 'timeout', 1, 60) ?? 15);
+  // minHealthyPercent always holds: the old instances serve until their replacements are healthy.
+  let batchSize = 1;
+  if (d.strategy === DeploymentStrategy.ALL_AT_ONCE) batchSize = count;
+  else if (d.batchPercent !== undefined) batchSize = Math.ceil(count * d.batchPercent / 100);
+  return { batchSize, signalTimeout };
 }

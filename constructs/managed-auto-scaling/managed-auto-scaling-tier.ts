@@ -1,4 +1,4 @@
-import { Annotations, Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elasticbeanstalk from 'aws-cdk-lib/aws-elasticbeanstalk';
@@ -9,25 +9,24 @@ import { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { alarmTopic, notify, type AlarmOptions } from '../shared/alarms';
+import { alarmTopic, notify } from '../shared/alarms';
 import { acknowledgeInherentFindings } from '../shared/compliance';
 import { Database, checkDatabaseNetwork, type IAppDatabase } from '../shared/database';
-import { checkLoadBalancerOptions, createAccessLogBucket } from '../shared/load-balancer';
+import { Deployment, DeploymentStrategy, type IDeployment } from '../shared/deployment';
+import { createAccessLogBucket } from '../shared/load-balancer';
 import { Network } from '../shared/network';
 import { WebTiersValidationError, checkEnvironment, checkInstanceType, checkIntegerRange, zoneNameOf } from '../shared/validation';
-import type { WebApp } from '../shared/web-app';
-import type { IWebTier, WebTierOutput } from '../shared/web-tier';
+import { SinglePointOfFailure, warnSinglePointOfFailure } from '../shared/warnings';
+import { checkWebTierDomain, domainCertificate, type IWebTier, type WebTierOutput, type WebTierProps } from '../shared/web-tier';
 import {
-  BeanstalkDeployment, BeanstalkLoadBalancer, UpdateLevel,
+  BatchSize, BeanstalkDeployment, BeanstalkLoadBalancer, UpdateLevel,
   type BeanstalkMonitoring, type BeanstalkScaling, type ManagedUpdates, type OptionSetting,
 } from './options';
 import { NodePlatform } from './platform';
 import { beanstalkSourceBundle } from './source-bundle';
 
 /** Props of {@link ManagedAutoScalingTier}. */
-export interface ManagedAutoScalingTierProps {
-  /** The web app to run. */
-  readonly app: WebApp;
+export interface ManagedAutoScalingTierProps extends WebTierProps {
   /**
    * The network: instances in its app subnets, the load balancer in its public ones.
    * @default - a new Network: 2 AZs, one NAT gateway
@@ -48,11 +47,6 @@ export interface ManagedAutoScalingTierProps {
    * @default - 2 to 4 instances on CPU (1 without a load balancer)
    */
   readonly scaling?: BeanstalkScaling;
-  /**
-   * How new versions are deployed.
-   * @default BeanstalkDeployment.rollingWithAdditionalBatch(BatchSize.percent(30))
-   */
-  readonly deployment?: BeanstalkDeployment;
   /**
    * Managed platform updates in a weekly window; `false` turns them off.
    * @default - minor and patch updates, Sundays 03:00 UTC
@@ -78,25 +72,10 @@ export interface ManagedAutoScalingTierProps {
    */
   readonly solutionStackName?: string;
   /**
-   * Extra environment variables for the app (not secrets: they are visible in the template).
-   * @default - none
-   */
-  readonly environment?: { [name: string]: string };
-  /**
    * Raw option settings for what the typed props do not cover; they may not repeat a typed one.
    * @default - none
    */
   readonly optionSettings?: OptionSetting[];
-  /**
-   * What happens to a database the tier creates, and to its access-log bucket.
-   * @default RemovalPolicy.SNAPSHOT for the database, RETAIN for the bucket
-   */
-  readonly removalPolicy?: RemovalPolicy;
-  /**
-   * Where alarms notify.
-   * @default - a new encrypted topic, no subscription
-   */
-  readonly alarms?: AlarmOptions;
 }
 
 /**
@@ -154,15 +133,15 @@ export class ManagedAutoScalingTier extends Construct implements IWebTier, ec2.I
   constructor(scope: Construct, id: string, props: ManagedAutoScalingTierProps) {
     super(scope, id);
     const lb = props.loadBalancer ?? BeanstalkLoadBalancer.dedicated();
-    const deployment = props.deployment ?? BeanstalkDeployment.rollingWithAdditionalBatch();
+    const { deployment, commandTimeout } = beanstalkDeploymentOf(this, props.deployment, lb, props.scaling?.min);
     const enhancedHealth = props.monitoring?.enhancedHealth ?? true;
     const managedUpdates = props.managedUpdates === false ? undefined : (props.managedUpdates ?? {});
     const { min, max, instanceTypes, arm64, logDays } = this.validate(props, lb, deployment, enhancedHealth, managedUpdates);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.SNAPSHOT;
 
-    this.network = props.network ?? new Network(this, 'Network', { removalPolicy });
+    this.network = props.network ?? new Network(this, 'Network', { flowLogRetention: logDays, removalPolicy });
     checkDatabaseNetwork(this, props.database, this.network);
-    this.database = props.database ?? new Database(this, 'Database', { network: this.network, removalPolicy });
+    this.database = props.database ?? new Database(this, 'Database', { network: this.network, removalPolicy, logRetention: logDays });
     this.alarmTopic = alarmTopic(this, props.alarms);
 
     this.securityGroup = new ec2.SecurityGroup(this, 'InstanceSecurityGroup', {
@@ -230,9 +209,14 @@ export class ManagedAutoScalingTier extends Construct implements IWebTier, ec2.I
       set('aws:elasticbeanstalk:environment', 'EnvironmentType', 'SingleInstance');
       set('aws:ec2:vpc', 'Subnets', subnets(this.network.publicSubnets));
       set('aws:ec2:vpc', 'AssociatePublicIpAddress', true);
-      Annotations.of(this).addWarningV2('cdk-web-tiers:beanstalkSingleInstance',
+      warnSinglePointOfFailure(this, SinglePointOfFailure.BEANSTALK_SINGLE_INSTANCE,
         'ManagedAutoScalingTier without a load balancer runs one instance: a single point of failure, with downtime on every deploy.');
     } else {
+      if (min === 1) {
+        warnSinglePointOfFailure(this, SinglePointOfFailure.SINGLE_INSTANCE_GROUP,
+          'ManagedAutoScalingTier with scaling.min 1 runs one instance whenever load is low: an instance or AZ failure stops the site ' +
+          'until Beanstalk has replaced it. Use scaling.min 2 or more.');
+      }
       set('aws:elasticbeanstalk:environment', 'EnvironmentType', 'LoadBalanced');
       set('aws:elasticbeanstalk:environment', 'LoadBalancerType', 'application');
       set('aws:ec2:vpc', 'Subnets', subnets(this.network.appSubnets));
@@ -254,10 +238,10 @@ export class ManagedAutoScalingTier extends Construct implements IWebTier, ec2.I
         set('aws:elbv2:loadbalancer', 'AccessLogsS3Enabled', true);
         set('aws:elbv2:loadbalancer', 'AccessLogsS3Bucket', this.accessLogBucket.bucketName);
         set('aws:elbv2:loadbalancer', 'AccessLogsS3Prefix', 'alb');
-        if (lb.certificate) {
+        if (props.domain) {
           set('aws:elbv2:listener:443', 'ListenerEnabled', true);
           set('aws:elbv2:listener:443', 'Protocol', 'HTTPS');
-          set('aws:elbv2:listener:443', 'SSLCertificateArns', lb.certificate.certificateArn);
+          set('aws:elbv2:listener:443', 'SSLCertificateArns', domainCertificate(this, props.domain).certificateArn);
           set('aws:elbv2:listener:443', 'SSLPolicy', 'ELBSecurityPolicy-TLS13-1-2-2021-06');
           set('aws:elbv2:listener:default', 'ListenerEnabled', false);
         }
@@ -285,6 +269,7 @@ export class ManagedAutoScalingTier extends Construct implements IWebTier, ec2.I
       set('aws:elasticbeanstalk:trafficsplitting', 'NewVersionPercent', deployment.trafficPercent ?? 10);
       set('aws:elasticbeanstalk:trafficsplitting', 'EvaluationTime', (deployment.evaluationTime ?? Duration.minutes(5)).toMinutes());
     }
+    if (commandTimeout !== undefined) set('aws:elasticbeanstalk:command', 'Timeout', commandTimeout);
     set('aws:autoscaling:updatepolicy:rollingupdate', 'RollingUpdateEnabled', !lb.isNone);
     if (!lb.isNone) set('aws:autoscaling:updatepolicy:rollingupdate', 'RollingUpdateType', 'Health');
 
@@ -337,20 +322,19 @@ export class ManagedAutoScalingTier extends Construct implements IWebTier, ec2.I
       optionSettings: this.optionSettings,
       description: `${this.node.path}`.slice(0, 200),
     });
-    if (lb.domainName && lb.hostedZone) {
+    if (props.domain) {
       // EndpointURL is the load balancer's DNS name. An alias would need that ALB's zone id, which the
       // environment does not return (aws-cdk-lib's ElasticBeanstalkEnvironmentEndpointTarget assumes
       // Beanstalk's own zone and needs a known region), so a CNAME; 5 minutes, as the name changes
       // when Beanstalk replaces the load balancer.
       new route53.CnameRecord(this, 'DnsRecord', {
-        zone: lb.hostedZone,
-        recordName: `${lb.domainName}.`,
+        zone: props.domain.domainZone,
+        recordName: `${props.domain.domainName}.`,
         domainName: this.environment.attrEndpointUrl,
         ttl: Duration.minutes(5),
       });
     }
-    // A domain always comes with its certificate, and a certificate with a domain (validate).
-    this.url = lb.domainName ? `https://${lb.domainName}` : `http://${this.environment.attrEndpointUrl}`;
+    this.url = props.domain ? `https://${props.domain.domainName}` : `http://${this.environment.attrEndpointUrl}`;
     this.alarms = enhancedHealth ? this.createAlarms() : [];
     this.grantPrincipal = this.instanceRole.grantPrincipal;
     this.appLogGroups = [logs.LogGroup.fromLogGroupName(this, 'AppLogs', `/aws/elasticbeanstalk/${this.environment.ref}/var/log/web.stdout.log`)];
@@ -409,11 +393,15 @@ export class ManagedAutoScalingTier extends Construct implements IWebTier, ec2.I
         throw new WebTiersValidationError(this, 'deployment.evaluationTime', `got ${evaluation} minutes; accepted: whole minutes from 1 to 600`);
       }
     }
-    checkLoadBalancerOptions(this, { certificate: lb.certificate, domainName: lb.domainName, hostedZone: lb.hostedZone });
-    const zoneName = lb.hostedZone && zoneNameOf(lb.hostedZone);
-    if (lb.domainName !== undefined && lb.domainName === zoneName) {
-      throw new WebTiersValidationError(this, 'loadBalancer.domainName',
-        `'${lb.domainName}' is the apex of its hosted zone, where a CNAME record cannot be; accepted: a subdomain such as 'app.${zoneName}'`);
+    checkWebTierDomain(this, props.domain);
+    if (props.domain && (lb.isNone || lb.isShared)) {
+      throw new WebTiersValidationError(this, 'domain',
+        `needs the environment's own load balancer for HTTPS; got loadBalancer ${lb.isNone ? 'BeanstalkLoadBalancer.none()' : 'BeanstalkLoadBalancer.shared()'}; accepted: BeanstalkLoadBalancer.dedicated() (the default)`);
+    }
+    const zoneName = props.domain?.domainZone && zoneNameOf(props.domain.domainZone);
+    if (props.domain && props.domain.domainName === zoneName) {
+      throw new WebTiersValidationError(this, 'domain.domainName',
+        `'${props.domain.domainName}' is the apex of its hosted zone, where a CNAME record cannot be; accepted: a subdomain such as 'app.${zoneName}'`);
     }
 
     if (managedUpdates && !enhancedHealth) {
@@ -425,9 +413,13 @@ export class ManagedAutoScalingTier extends Construct implements IWebTier, ec2.I
     if (managedUpdates?.level !== undefined && !Object.values(UpdateLevel).includes(managedUpdates.level)) {
       throw new WebTiersValidationError(this, 'managedUpdates.level', `got '${managedUpdates.level}'; accepted: UpdateLevel.PATCH, UpdateLevel.MINOR`);
     }
-    const logDays = props.monitoring?.logRetention ?? logs.RetentionDays.THREE_MONTHS;
+    if (props.logRetention !== undefined && props.monitoring?.logRetention !== undefined) {
+      throw new WebTiersValidationError(this, 'logRetention', 'and monitoring.logRetention are both given; accepted: one of them (logRetention, as on every tier)');
+    }
+    const logProp = props.logRetention !== undefined ? 'logRetention' : 'monitoring.logRetention';
+    const logDays = props.logRetention ?? props.monitoring?.logRetention ?? logs.RetentionDays.THREE_MONTHS;
     if (!BEANSTALK_LOG_DAYS.includes(logDays)) {
-      throw new WebTiersValidationError(this, 'monitoring.logRetention', `${logDays} days; accepted by Beanstalk: ${BEANSTALK_LOG_DAYS.join(', ')}`);
+      throw new WebTiersValidationError(this, logProp, `${logDays} days; accepted by Beanstalk: ${BEANSTALK_LOG_DAYS.join(', ')}`);
     }
 
     const stack = props.solutionStackName;
@@ -475,5 +467,44 @@ export class ManagedAutoScalingTier extends Construct implements IWebTier, ec2.I
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       }),
     ].map((a) => notify(a, this.alarmTopic));
+  }
+}
+
+/**
+ * `deployment` on tier 4: a `BeanstalkDeployment` as it is, a `Deployment` mapped to the
+ * Beanstalk policy that does the same, with the command timeout (seconds) a rolling one sets.
+ */
+function beanstalkDeploymentOf(scope: Construct, deployment: IDeployment | undefined, lb: BeanstalkLoadBalancer, scalingMin: number | undefined):
+{ deployment: BeanstalkDeployment; commandTimeout?: number } {
+  const tier = 'ManagedAutoScalingTier';
+  if (deployment === undefined) return { deployment: BeanstalkDeployment.rollingWithAdditionalBatch() };
+  if (deployment instanceof BeanstalkDeployment) return { deployment };
+  const accepted = `Deployment.allAtOnce(), Deployment.rolling({ batchPercent, minHealthyPercent, timeout })${lb.isNone ? '' : ', Deployment.canary({ percent, bake })'} or a BeanstalkDeployment`;
+  if (!(deployment instanceof Deployment)) throw Deployment._unsupported(scope, tier, deployment, accepted);
+  deployment._validate(scope, tier);
+  switch (deployment.strategy) {
+    case DeploymentStrategy.CANARY: {
+      if (lb.isNone) {
+        throw Deployment._unsupported(scope, tier, deployment, accepted,
+          'traffic splitting starts new instances behind a load balancer, and BeanstalkLoadBalancer.none() has none');
+      }
+      const bake = deployment._minutes(scope, tier, 'bake', 1, 600) ?? 5;
+      return { deployment: BeanstalkDeployment.trafficSplitting(deployment.percent, Duration.minutes(bake)) };
+    }
+    case DeploymentStrategy.ROLLING: {
+      const seconds = deployment.timeout?.toSeconds({ integral: false });
+      if (seconds !== undefined && (!Number.isInteger(seconds) || seconds < 1 || seconds > 3600)) {
+        throw new WebTiersValidationError(scope, 'deployment.timeout', `got ${seconds} seconds on ${tier}; accepted: whole seconds from 1 to 3600 (Beanstalk's command timeout)`);
+      }
+      const min = scalingMin ?? (lb.isNone ? 1 : 2);
+      const batch = deployment.batchPercent === undefined ? BatchSize.fixed(1) : BatchSize.percent(deployment.batchPercent);
+      // Rolling takes one batch out of service; with an additional batch, capacity never drops.
+      const outOfService = deployment.batchPercent ?? 100 / min;
+      const rolling = outOfService <= 100 - (deployment.minHealthyPercent ?? 100)
+        ? BeanstalkDeployment.rolling(batch) : BeanstalkDeployment.rollingWithAdditionalBatch(batch);
+      return { deployment: rolling, commandTimeout: seconds };
+    }
+    default:
+      return { deployment: BeanstalkDeployment.allAtOnce() };
   }
 }

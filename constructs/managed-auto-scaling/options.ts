@@ -1,7 +1,5 @@
 import type { Duration } from 'aws-cdk-lib';
-import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
-import type * as route53 from 'aws-cdk-lib/aws-route53';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 
 /** One Elastic Beanstalk option setting. */
@@ -90,42 +88,16 @@ export class BeanstalkDeployment {
 
 enum LbKind { DEDICATED = 'dedicated', SHARED = 'shared', NONE = 'none' }
 
-/** HTTPS and the domain of a dedicated load balancer. */
-export interface DedicatedLoadBalancerOptions {
-  /**
-   * An ACM certificate in the stack's region covering `domainName`: HTTPS on 443, port 80
-   * closed. Comes with `domainName` and `hostedZone` (no certificate covers the environment's
-   * own endpoint).
-   * @default - HTTP only, on the environment's endpoint
-   */
-  readonly certificate?: acm.ICertificate;
-  /**
-   * The domain users reach the app on, e.g. 'app.example.com': a CNAME record to the
-   * environment's endpoint is created in `hostedZone` (so not the zone apex), and `url` becomes
-   * `https://<domainName>`. Needs `certificate` and `hostedZone`.
-   * @default - no domain: the environment's endpoint over HTTP
-   */
-  readonly domainName?: string;
-  /**
-   * The Route 53 zone of `domainName`, where the CNAME record is created.
-   * @default - none; required with `domainName`
-   */
-  readonly hostedZone?: route53.IHostedZone;
-}
-
 /** The load balancer in front of the environment. */
 export class BeanstalkLoadBalancer {
-  /**
-   * An Application Load Balancer of the environment's own; with a certificate, HTTPS on 443 on
-   * `domainName` (port 80 is then closed) and its CNAME record in `hostedZone`.
-   */
-  public static dedicated(options: DedicatedLoadBalancerOptions = {}): BeanstalkLoadBalancer {
-    return new BeanstalkLoadBalancer(LbKind.DEDICATED, options.certificate, undefined, options.domainName, options.hostedZone);
+  /** An Application Load Balancer of the environment's own; with the tier's `domain`, HTTPS on 443 (port 80 closed). */
+  public static dedicated(): BeanstalkLoadBalancer {
+    return new BeanstalkLoadBalancer(LbKind.DEDICATED);
   }
 
   /** An existing Application Load Balancer shared with other environments; its listeners stay its own. */
   public static shared(loadBalancer: elbv2.IApplicationLoadBalancer): BeanstalkLoadBalancer {
-    return new BeanstalkLoadBalancer(LbKind.SHARED, undefined, loadBalancer);
+    return new BeanstalkLoadBalancer(LbKind.SHARED, loadBalancer);
   }
 
   /** A single instance with an Elastic IP and no load balancer: the cheapest, a single point of failure. */
@@ -135,10 +107,7 @@ export class BeanstalkLoadBalancer {
 
   private constructor(
     private readonly kind: LbKind,
-    public readonly certificate?: acm.ICertificate,
     public readonly sharedLoadBalancer?: elbv2.IApplicationLoadBalancer,
-    public readonly domainName?: string,
-    public readonly hostedZone?: route53.IHostedZone,
   ) {}
 
   /** True for a single-instance environment. */

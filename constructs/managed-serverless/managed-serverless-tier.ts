@@ -15,33 +15,15 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { alarmTopic, notify, type AlarmOptions } from '../shared/alarms';
+import { alarmTopic, notify } from '../shared/alarms';
 import { AppFunction, ServerlessDeployment, type FunctionOptions } from '../shared/app-function';
 import { acknowledgeAll, acknowledgeInherentFindings, guard } from '../shared/compliance';
 import { createDataTable } from '../shared/data-table';
-import { WebTiersValidationError, checkDomainInZone, checkDomainName } from '../shared/validation';
-import type { IWebTier, WebTierOutput } from '../shared/web-tier';
-import type { WebApp } from '../shared/web-app';
-
-/** A custom domain for the distribution. */
-export interface SiteDomainOptions {
-  readonly domainName: string;
-  /**
-   * The Route 53 zone of the domain: the alias record goes there, and a certificate is created
-   * (DNS-validated) when none is given and the stack is in us-east-1.
-   */
-  readonly hostedZone: route53.IHostedZone;
-  /**
-   * An ACM certificate in us-east-1 (CloudFront's region) covering the domain.
-   * @default - created in this stack, which must then be in us-east-1
-   */
-  readonly certificate?: acm.ICertificate;
-}
+import { WebTiersValidationError } from '../shared/validation';
+import { checkWebTierDomain, type IWebTier, type WebTierOutput, type WebTierProps } from '../shared/web-tier';
 
 /** Props of {@link ManagedServerlessTier}. */
-export interface ManagedServerlessTierProps {
-  /** The web app to run. */
-  readonly app: WebApp;
+export interface ManagedServerlessTierProps extends WebTierProps {
   /**
    * A folder of static files served from S3 under `/assets/`, cached for a year as immutable
    * (give them content-hashed names).
@@ -49,20 +31,10 @@ export interface ManagedServerlessTierProps {
    */
   readonly assets?: string;
   /**
-   * A custom domain with its certificate.
-   * @default - the distribution's *.cloudfront.net name
-   */
-  readonly domain?: SiteDomainOptions;
-  /**
    * Memory, timeout, concurrency and tracing of the app function.
    * @default - 512 MB, 10 s
    */
   readonly function?: FunctionOptions;
-  /**
-   * How new versions take traffic.
-   * @default ServerlessDeployment.canary(10, 5)
-   */
-  readonly deployment?: ServerlessDeployment;
   /**
    * The app's table (string keys `pk`, `sk`), given to the app as `TABLE_NAME`.
    * @default - a new on-demand table with point-in-time recovery
@@ -73,27 +45,6 @@ export interface ManagedServerlessTierProps {
    * @default - none
    */
   readonly webAclArn?: string;
-  /**
-   * What happens to the table (and the asset and log buckets) when they leave the stack.
-   * `DESTROY` only in development.
-   * @default RemovalPolicy.RETAIN
-   */
-  readonly removalPolicy?: RemovalPolicy;
-  /**
-   * Retention of function logs, and days of CDN access logs.
-   * @default logs.RetentionDays.THREE_MONTHS
-   */
-  readonly logRetention?: logs.RetentionDays;
-  /**
-   * Where alarms notify.
-   * @default - a new encrypted topic, no subscription
-   */
-  readonly alarms?: AlarmOptions;
-  /**
-   * Extra environment variables for the app (not secrets).
-   * @default - none
-   */
-  readonly environment?: { [name: string]: string };
 }
 
 const CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:([a-z0-9-]+):\d{12}:certificate\/[0-9a-f-]{36}$/;
@@ -141,7 +92,7 @@ export class ManagedServerlessTier extends Construct implements IWebTier {
     const app = new AppFunction(this, 'App', {
       ...props.function,
       app: props.app, table: this.table, environment: props.environment,
-      deployment: props.deployment ?? ServerlessDeployment.canary(10, 5),
+      deployment: ServerlessDeployment._of(this, 'ManagedServerlessTier', props.deployment),
       logRetention, removalPolicy, alarmTopic: this.alarmTopic,
       propPath: 'function',
       callerTimeout: { seconds: ORIGIN_TIMEOUT_SECONDS, prop: "CloudFront's origin response timeout" },
@@ -223,12 +174,12 @@ export class ManagedServerlessTier extends Construct implements IWebTier {
 
     if (props.domain) {
       new route53.ARecord(this, 'DnsRecord', {
-        zone: props.domain.hostedZone,
+        zone: props.domain.domainZone,
         recordName: `${props.domain.domainName}.`,
         target: route53.RecordTarget.fromAlias(new route53Targets.CloudFrontTarget(this.distribution)),
       });
       new route53.AaaaRecord(this, 'DnsRecordIpv6', {
-        zone: props.domain.hostedZone,
+        zone: props.domain.domainZone,
         recordName: `${props.domain.domainName}.`,
         target: route53.RecordTarget.fromAlias(new route53Targets.CloudFrontTarget(this.distribution)),
       });
@@ -282,12 +233,7 @@ export class ManagedServerlessTier extends Construct implements IWebTier {
     }
     const domain = props.domain;
     if (!domain) return undefined;
-    checkDomainName(this, 'domain.domainName', domain.domainName);
-    if (!domain.hostedZone) {
-      throw new WebTiersValidationError(this, 'domain.hostedZone',
-        `is required with domain.domainName '${domain.domainName}': the alias records to the distribution are created there; accepted: the Route 53 hosted zone of the domain`);
-    }
-    checkDomainInZone(this, 'domain.domainName', domain.domainName, domain.hostedZone);
+    checkWebTierDomain(this, domain);
     if (domain.certificate) {
       const arn = domain.certificate.certificateArn;
       const match = Token.isUnresolved(arn) ? undefined : CERTIFICATE_ARN.exec(arn);
@@ -308,7 +254,7 @@ export class ManagedServerlessTier extends Construct implements IWebTier {
     }
     return new acm.Certificate(this, 'Certificate', {
       domainName: domain.domainName,
-      validation: acm.CertificateValidation.fromDns(domain.hostedZone),
+      validation: acm.CertificateValidation.fromDns(domain.domainZone),
     });
   }
 }

@@ -1,8 +1,6 @@
 import type { Duration } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigateway';
-import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import type * as cognito from 'aws-cdk-lib/aws-cognito';
-import type * as route53 from 'aws-cdk-lib/aws-route53';
 import type { FunctionOptions } from '../shared/app-function';
 
 /** Options only a REST API offers. */
@@ -147,15 +145,6 @@ export interface CorsOptions {
   readonly allowHeaders?: string[];
   /** @default false */
   readonly allowCredentials?: boolean;
-}
-
-/** A custom domain for the API: its alias record is created, and the tier's `url` is `https://<domainName>/`. */
-export interface ApiDomainOptions {
-  readonly domainName: string;
-  /** An ACM certificate in the stack's region covering the domain. */
-  readonly certificate: acm.ICertificate;
-  /** The Route 53 zone of the domain, where the alias record is created. */
-  readonly hostedZone: route53.IHostedZone;
 }
 
 /** A path served by a function of its own, from the same bundle. */

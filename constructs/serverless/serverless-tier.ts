@@ -14,19 +14,16 @@ import * as route53Targets from 'aws-cdk-lib/aws-route53-targets';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { alarmTopic, notify, type AlarmOptions } from '../shared/alarms';
+import { alarmTopic, notify } from '../shared/alarms';
 import { AppFunction, ServerlessDeployment, type FunctionOptions } from '../shared/app-function';
 import { acknowledgeAll, acknowledgeInherentFindings, guard } from '../shared/compliance';
 import { createDataTable } from '../shared/data-table';
-import { WebTiersValidationError, checkDomainInZone, checkDomainName, checkIntegerRange, checkUrlPath, withoutSnapshot } from '../shared/validation';
-import type { IWebTier, WebTierOutput } from '../shared/web-tier';
-import type { WebApp } from '../shared/web-app';
-import { ServerlessApi, type ApiDomainOptions, type AuthOptions, type CorsOptions, type RouteFunction, type ThrottleOptions } from './options';
+import { WebTiersValidationError, checkIntegerRange, checkUrlPath, withoutSnapshot } from '../shared/validation';
+import { checkWebTierDomain, domainCertificate, type IWebTier, type WebTierOutput, type WebTierProps } from '../shared/web-tier';
+import { ServerlessApi, type AuthOptions, type CorsOptions, type RouteFunction, type ThrottleOptions } from './options';
 
 /** Props of {@link ServerlessTier}. */
-export interface ServerlessTierProps {
-  /** The web app to run. */
-  readonly app: WebApp;
+export interface ServerlessTierProps extends WebTierProps {
   /**
    * The API in front of the function.
    * @default ServerlessApi.http()
@@ -58,40 +55,10 @@ export interface ServerlessTierProps {
    */
   readonly cors?: CorsOptions;
   /**
-   * A custom domain.
-   * @default - the API's own endpoint
-   */
-  readonly domain?: ApiDomainOptions;
-  /**
-   * How new versions take traffic.
-   * @default ServerlessDeployment.canary(10, 5)
-   */
-  readonly deployment?: ServerlessDeployment;
-  /**
    * The app's table (string keys `pk`, `sk`), given to the app as `TABLE_NAME`.
    * @default - a new on-demand table with point-in-time recovery
    */
   readonly table?: dynamodb.ITableV2;
-  /**
-   * What happens to the table and the user pool the tier creates. `DESTROY` only in development.
-   * @default RemovalPolicy.RETAIN
-   */
-  readonly removalPolicy?: RemovalPolicy;
-  /**
-   * Retention of function and access logs.
-   * @default logs.RetentionDays.THREE_MONTHS
-   */
-  readonly logRetention?: logs.RetentionDays;
-  /**
-   * Where alarms notify.
-   * @default - a new encrypted topic, no subscription
-   */
-  readonly alarms?: AlarmOptions;
-  /**
-   * Extra environment variables for the app (not secrets).
-   * @default - none
-   */
-  readonly environment?: { [name: string]: string };
 }
 
 const CACHE_SIZES = ['0.5', '1.6', '6.1', '13.5', '28.4', '58.2', '118', '237'];
@@ -143,7 +110,7 @@ export class ServerlessTier extends Construct implements IWebTier {
 
     const callerTimeout = { seconds: api.integrationTimeoutSeconds, prop: `the ${api} integration timeout` };
     const common = {
-      app: props.app, table: this.table, environment: props.environment, deployment: props.deployment ?? ServerlessDeployment.canary(10, 5),
+      app: props.app, table: this.table, environment: props.environment, deployment: ServerlessDeployment._of(this, 'ServerlessTier', props.deployment),
       logRetention, removalPolicy, alarmTopic: this.alarmTopic, callerTimeout,
     };
     const main = new AppFunction(this, 'App', { ...props.function, ...common, propPath: 'function' });
@@ -201,18 +168,7 @@ export class ServerlessTier extends Construct implements IWebTier {
     const t = props.throttle;
     checkIntegerRange(this, 'throttle.rateLimit', t?.rateLimit, 1, 10000, 'requests per second');
     checkIntegerRange(this, 'throttle.burstLimit', t?.burstLimit, 1, 5000);
-    const domain = props.domain;
-    if (domain) {
-      checkDomainName(this, 'domain.domainName', domain.domainName);
-      if (!domain.certificate) {
-        throw new WebTiersValidationError(this, 'domain.certificate', `is required with domain.domainName '${domain.domainName}'; accepted: an ACM certificate in the stack's region covering it`);
-      }
-      if (!domain.hostedZone) {
-        throw new WebTiersValidationError(this, 'domain.hostedZone',
-          `is required with domain.domainName '${domain.domainName}': the alias record to the API is created there; accepted: the Route 53 hosted zone of the domain`);
-      }
-      checkDomainInZone(this, 'domain.domainName', domain.domainName, domain.hostedZone);
-    }
+    checkWebTierDomain(this, props.domain);
     (props.routes ?? []).forEach((r, i) => {
       checkUrlPath(this, `routes[${i}].path`, r.path);
       if (r.path === '/' || /[{}]/.test(r.path) || r.path.endsWith('/')) {
@@ -312,7 +268,7 @@ export class ServerlessTier extends Construct implements IWebTier {
     });
     let domainName: apigwv2.DomainName | undefined;
     if (props.domain) {
-      domainName = new apigwv2.DomainName(this, 'Domain', { domainName: props.domain.domainName, certificate: props.domain.certificate });
+      domainName = new apigwv2.DomainName(this, 'Domain', { domainName: props.domain.domainName, certificate: domainCertificate(this, props.domain) });
     }
     const throttle = props.throttle ?? { rateLimit: 500, burstLimit: 1000 };
     new apigwv2.HttpStage(this, 'Stage', {
@@ -344,9 +300,9 @@ export class ServerlessTier extends Construct implements IWebTier {
       httpApi.addRoutes({ path: route.path, methods: [apigwv2.HttpMethod.ANY], integration: target });
       httpApi.addRoutes({ path: `${route.path}/{proxy+}`, methods: [apigwv2.HttpMethod.ANY], integration: target });
     });
-    if (props.domain?.hostedZone && domainName) {
+    if (props.domain && domainName) {
       new route53.ARecord(this, 'DnsRecord', {
-        zone: props.domain.hostedZone,
+        zone: props.domain.domainZone,
         recordName: `${props.domain.domainName}.`,
         target: route53.RecordTarget.fromAlias(new route53Targets.ApiGatewayv2DomainProperties(domainName.regionalDomainName, domainName.regionalHostedZoneId)),
       });
@@ -388,7 +344,7 @@ export class ServerlessTier extends Construct implements IWebTier {
         allowCredentials: cors.allowCredentials ?? false,
         maxAge: Duration.hours(1),
       },
-      domainName: props.domain && { domainName: props.domain.domainName, certificate: props.domain.certificate, endpointType: apigw.EndpointType.REGIONAL },
+      domainName: props.domain && { domainName: props.domain.domainName, certificate: domainCertificate(this, props.domain), endpointType: apigw.EndpointType.REGIONAL },
     });
 
     const authorizer = props.auth ? new apigw.CognitoUserPoolsAuthorizer(this, 'Authorizer', { cognitoUserPools: [this.userPool!] }) : undefined;
@@ -437,9 +393,9 @@ export class ServerlessTier extends Construct implements IWebTier {
     if (o.webAclArn) {
       new wafv2.CfnWebACLAssociation(this, 'WebAcl', { resourceArn: restApi.deploymentStage.stageArn, webAclArn: o.webAclArn });
     }
-    if (props.domain?.hostedZone) {
+    if (props.domain) {
       new route53.ARecord(this, 'DnsRecord', {
-        zone: props.domain.hostedZone,
+        zone: props.domain.domainZone,
         recordName: `${props.domain.domainName}.`,
         target: route53.RecordTarget.fromAlias(new route53Targets.ApiGateway(restApi)),
       });

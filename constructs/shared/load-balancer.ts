@@ -12,29 +12,10 @@ import { Construct } from 'constructs';
 import { notify } from './alarms';
 import { acknowledgeAll, guard, hipaaNist } from './compliance';
 import type { Network } from './network';
-import { WebTiersValidationError, checkDomainInZone, checkDomainName, checkIntegerRange } from './validation';
+import { checkIntegerRange } from './validation';
 
-/** Load balancer settings shared by the load-balanced tiers. */
+/** Load balancer settings shared by the load-balanced tiers (the domain and its certificate are the tier's `domain`). */
 export interface LoadBalancerOptions {
-  /**
-   * An ACM certificate for HTTPS on 443; HTTP on 80 then redirects to HTTPS. It must cover
-   * `domainName` (no certificate covers the load balancer's own DNS name), so it comes with
-   * `domainName` and `hostedZone`.
-   * @default - HTTP only, on the load balancer's DNS name
-   */
-  readonly certificate?: acm.ICertificate;
-  /**
-   * The domain users reach the app on, e.g. 'app.example.com': an alias A record to the load
-   * balancer is created in `hostedZone`, and `url` becomes `https://<domainName>`. Needs
-   * `certificate` and `hostedZone`.
-   * @default - no domain: the load balancer's DNS name over HTTP
-   */
-  readonly domainName?: string;
-  /**
-   * The Route 53 zone of `domainName`, where the alias record is created.
-   * @default - none; required with `domainName`
-   */
-  readonly hostedZone?: route53.IHostedZone;
   /**
    * How long a deregistering instance keeps its in-flight requests, 0–3600 s. Short keeps
    * deploys fast; the app's own drain on SIGTERM bounds what is needed.
@@ -61,6 +42,8 @@ export function keepAliveFor(idleTimeout: Duration | undefined): Duration {
 
 /** Inputs of {@link WebLoadBalancer}. */
 export interface WebLoadBalancerProps extends LoadBalancerOptions {
+  /** HTTPS on this domain, with its alias record. */
+  readonly domain?: { readonly domainName: string; readonly certificate: acm.ICertificate; readonly hostedZone: route53.IHostedZone };
   readonly network: Network;
   /** Port the app listens on. */
   readonly targetPort: number;
@@ -70,36 +53,9 @@ export interface WebLoadBalancerProps extends LoadBalancerOptions {
   readonly removalPolicy: RemovalPolicy;
 }
 
-const CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:[a-z]{2}(-[a-z]+)+-\d:\d{12}:certificate\/[0-9a-f-]{36}$/;
 
 /** Checks the shared load balancer options. */
 export function checkLoadBalancerOptions(scope: Construct, o: LoadBalancerOptions = {}): void {
-  const arn = o.certificate?.certificateArn;
-  if (arn !== undefined && !Token.isUnresolved(arn) && !CERTIFICATE_ARN.test(arn)) {
-    throw new WebTiersValidationError(scope, 'loadBalancer.certificate',
-      `got '${arn}'; accepted: an ACM certificate ARN 'arn:aws:acm:<region>:<account>:certificate/<uuid>'`);
-  }
-  if (o.certificate && o.domainName === undefined) {
-    throw new WebTiersValidationError(scope, 'loadBalancer.domainName',
-      "is required with loadBalancer.certificate: the certificate does not cover the load balancer's own DNS name; " +
-      "accepted: the domain the certificate covers, such as 'app.example.com', with loadBalancer.hostedZone");
-  }
-  if (o.hostedZone && o.domainName === undefined) {
-    throw new WebTiersValidationError(scope, 'loadBalancer.domainName',
-      "is required with loadBalancer.hostedZone, which is used only for the domain's record; accepted: a domain in the zone, such as 'app.example.com'");
-  }
-  if (o.domainName !== undefined) {
-    checkDomainName(scope, 'loadBalancer.domainName', o.domainName);
-    if (!o.certificate) {
-      throw new WebTiersValidationError(scope, 'loadBalancer.certificate',
-        `is required with loadBalancer.domainName '${o.domainName}'; accepted: an ACM certificate in the stack's region covering it`);
-    }
-    if (!o.hostedZone) {
-      throw new WebTiersValidationError(scope, 'loadBalancer.hostedZone',
-        `is required with loadBalancer.domainName '${o.domainName}': the alias record to the load balancer is created there; accepted: the Route 53 hosted zone of the domain`);
-    }
-    checkDomainInZone(scope, 'loadBalancer.domainName', o.domainName, o.hostedZone);
-  }
   const delay = o.deregistrationDelay?.toSeconds();
   checkIntegerRange(scope, 'loadBalancer.deregistrationDelay', delay, 0, 3600, 'seconds');
   checkIntegerRange(scope, 'loadBalancer.accessLogDays', o.accessLogDays, 1, 3650, 'days');
@@ -155,11 +111,11 @@ export class WebLoadBalancer extends Construct {
       },
     });
 
-    if (props.certificate) {
+    if (props.domain) {
       this.loadBalancer.addListener('Https', {
         port: 443,
         protocol: elbv2.ApplicationProtocol.HTTPS,
-        certificates: [props.certificate],
+        certificates: [props.domain.certificate],
         sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
         defaultTargetGroups: [this.targetGroup],
       });
@@ -167,15 +123,14 @@ export class WebLoadBalancer extends Construct {
     } else {
       this.loadBalancer.addListener('Http', { port: 80, protocol: elbv2.ApplicationProtocol.HTTP, defaultTargetGroups: [this.targetGroup] });
     }
-    if (props.domainName && props.hostedZone) {
+    if (props.domain) {
       this.dnsRecord = new route53.ARecord(this, 'DnsRecord', {
-        zone: props.hostedZone,
-        recordName: `${props.domainName}.`,
+        zone: props.domain.hostedZone,
+        recordName: `${props.domain.domainName}.`,
         target: route53.RecordTarget.fromAlias(new route53Targets.LoadBalancerTarget(this.loadBalancer)),
       });
     }
-    // A domain always comes with its certificate (checkLoadBalancerOptions), and a certificate with a domain.
-    this.url = props.domainName ? `https://${props.domainName}` : `http://${this.loadBalancer.loadBalancerDnsName}`;
+    this.url = props.domain ? `https://${props.domain.domainName}` : `http://${this.loadBalancer.loadBalancerDnsName}`;
     for (const sg of this.loadBalancer.connections.securityGroups) {
       Validations.of(sg).acknowledge({
         id: 'AwsSolutions::AwsSolutions-EC23',
@@ -183,9 +138,9 @@ export class WebLoadBalancer extends Construct {
       });
     }
     this.alarms = this.createAlarms(props.alarmTopic);
-    if (!props.certificate) {
+    if (!props.domain) {
       acknowledgeAll(this, [...hipaaNist('ALBHttpToHttpsRedirection'), ...hipaaNist('ELBv2ACMCertificateRequired'), guard('alb_http_to_https_redirection_check')],
-        'HTTP only because no certificate is configured (loadBalancer.certificate); with one, HTTPS on 443 and HTTP redirects to it.');
+        'HTTP only because no domain is configured (domain); with one, HTTPS on 443 and HTTP redirects to it.');
     }
     acknowledgeAll(this, ['NIST.800.53.R5::NIST.800.53.R5-ALBWAFEnabled'],
       'WAF is opt-in: associate a web ACL with tier.loadBalancer (billed per rule and request); the app sits behind the ALB only.');

@@ -6,20 +6,17 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { alarmTopic, type AlarmOptions } from './alarms';
+import { alarmTopic } from './alarms';
 import { acknowledgeInherentFindings } from './compliance';
 import { Database, checkDatabaseNetwork, type IAppDatabase } from './database';
 import { WebLoadBalancer, checkLoadBalancerOptions, keepAliveFor, type LoadBalancerOptions } from './load-balancer';
 import { Network } from './network';
 import { createServerRole, hostAssets, type ServerBootstrapOptions } from './server-bootstrap';
 import { WebTiersValidationError, checkEnvironment, checkInstanceType, withoutSnapshot } from './validation';
-import type { WebApp } from './web-app';
-import type { IWebTier, WebTierOutput } from './web-tier';
+import { checkWebTierDomain, domainCertificate, type IWebTier, type WebTierOutput, type WebTierProps } from './web-tier';
 
 /** Props every load-balanced server tier shares. */
-export interface ServerFleetProps {
-  /** The web app to run. */
-  readonly app: WebApp;
+export interface ServerFleetProps extends WebTierProps {
   /**
    * The network; instances go in its app subnets, the load balancer in its public ones.
    * @default - a new Network: 2 AZs, one NAT gateway
@@ -27,7 +24,7 @@ export interface ServerFleetProps {
   readonly network?: Network;
   /**
    * The database the app uses; it must be in `network`'s VPC.
-   * @default - a new Database (RDS PostgreSQL, single-AZ t4g.micro) in the network
+   * @default - a new Database (RDS PostgreSQL, Multi-AZ t4g.micro) in the network
    */
   readonly database?: IAppDatabase;
   /**
@@ -41,32 +38,10 @@ export interface ServerFleetProps {
    */
   readonly machineImage?: ec2.IMachineImage;
   /**
-   * Domain (with its certificate and hosted zone), deregistration delay, access-log retention
-   * and idle timeout of the load balancer.
-   * @default - HTTP only on the load balancer's DNS name, 30 s deregistration delay, 90 days of access logs
+   * Deregistration delay, access-log retention and idle timeout of the load balancer.
+   * @default - 30 s deregistration delay, 90 days of access logs, 60 s idle timeout
    */
   readonly loadBalancer?: LoadBalancerOptions;
-  /**
-   * What happens to stateful resources the tier creates (the database, the access-log bucket)
-   * when they leave the stack. `DESTROY` only in development.
-   * @default RemovalPolicy.SNAPSHOT for the database, RETAIN for the rest
-   */
-  readonly removalPolicy?: RemovalPolicy;
-  /**
-   * Retention of the app and system log groups.
-   * @default logs.RetentionDays.THREE_MONTHS
-   */
-  readonly logRetention?: logs.RetentionDays;
-  /**
-   * Where alarms notify.
-   * @default - a new encrypted topic, no subscription
-   */
-  readonly alarms?: AlarmOptions;
-  /**
-   * Extra environment variables for the app (not secrets: they are visible in the template).
-   * @default - none
-   */
-  readonly environment?: { [name: string]: string };
 }
 
 /** What {@link buildServerFleet} made. */
@@ -99,6 +74,7 @@ export function buildServerFleet(scope: Construct, props: ServerFleetProps, auto
   checkInstanceType(scope, 'instanceType', instanceType);
   checkEnvironment(scope, 'environment', props.environment, RESERVED_ENV);
   checkLoadBalancerOptions(scope, props.loadBalancer);
+  checkWebTierDomain(scope, props.domain);
   const removalPolicy = props.removalPolicy ?? RemovalPolicy.SNAPSHOT;
   const logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
 
@@ -142,6 +118,7 @@ export function buildServerFleet(scope: Construct, props: ServerFleetProps, auto
   const topic = alarmTopic(scope, props.alarms);
   const web = new WebLoadBalancer(scope, 'LoadBalancer', {
     ...props.loadBalancer,
+    domain: props.domain && { domainName: props.domain.domainName, hostedZone: props.domain.domainZone, certificate: domainCertificate(scope, props.domain) },
     network,
     targetPort: APP_PORT,
     healthCheckPath: props.app.healthCheckPath,

@@ -1,9 +1,16 @@
+import { type RemovalPolicy, Token } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as route53 from 'aws-cdk-lib/aws-route53';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import type { IConstruct } from 'constructs';
+import type { Construct, IConstruct } from 'constructs';
+import type { AlarmOptions } from './alarms';
+import type { IDeployment } from './deployment';
+import { WebTiersValidationError, checkDomainInZone, checkDomainName } from './validation';
+import type { WebApp } from './web-app';
 
 /** A value an operator needs from a deployed tier, written by a stack as a CloudFormation output. */
 export interface WebTierOutput {
@@ -34,4 +41,98 @@ export interface IWebTier extends IConstruct, iam.IGrantable {
    * name), by output name; a stack writes each as a CloudFormation output.
    */
   readonly outputs: { [name: string]: WebTierOutput };
+}
+
+/**
+ * The domain a tier serves the app on, the same on every tier (in the style of ecs-patterns'
+ * `domainName` / `domainZone` / `certificate`): the tier creates the DNS record in `domainZone`
+ * and its `url` becomes `https://<domainName>`.
+ */
+export interface WebTierDomain {
+  /** The domain users reach the app on, e.g. 'app.example.com'; it must be in `domainZone`. */
+  readonly domainName: string;
+  /** The Route 53 hosted zone of the domain, where the tier creates the record. */
+  readonly domainZone: route53.IHostedZone;
+  /**
+   * An ACM certificate covering the domain: in the stack's region for a load balancer or a
+   * regional API (tiers 2-5), in us-east-1 for CloudFront (tier 6). Tier 1 takes none: it gets
+   * its certificate from Let's Encrypt on the instance.
+   * @default - a DNS-validated certificate created in `domainZone` (tier 6: only in a us-east-1 stack)
+   */
+  readonly certificate?: acm.ICertificate;
+}
+
+/**
+ * Checks a domain: a well-formed name, its zone given (a JavaScript caller can omit it), and the
+ * name inside the zone when the zone's name is known.
+ */
+export function checkWebTierDomain(scope: Construct, domain: WebTierDomain | undefined): void {
+  if (!domain) return;
+  checkDomainName(scope, 'domain.domainName', domain.domainName);
+  if (!domain.domainZone) {
+    throw new WebTiersValidationError(scope, 'domain.domainZone',
+      `is required: the record of '${domain.domainName}' is created there; accepted: the Route 53 hosted zone of the domain`);
+  }
+  checkDomainInZone(scope, 'domain.domainName', domain.domainName, domain.domainZone);
+  const arn = domain.certificate?.certificateArn;
+  if (arn !== undefined && !Token.isUnresolved(arn) && !CERTIFICATE_ARN.test(arn)) {
+    throw new WebTiersValidationError(scope, 'domain.certificate',
+      `got '${arn}'; accepted: an ACM certificate ARN 'arn:aws:acm:<region>:<account>:certificate/<uuid>'`);
+  }
+}
+
+const CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:[a-z]{2}(-[a-z]+)+-\d:\d{12}:certificate\/[0-9a-f-]{36}$/;
+
+/** The domain's certificate: the given one, or a new DNS-validated one in its zone. */
+export function domainCertificate(scope: Construct, domain: WebTierDomain): acm.ICertificate {
+  return domain.certificate ?? new acm.Certificate(scope, 'Certificate', {
+    domainName: domain.domainName,
+    validation: acm.CertificateValidation.fromDns(domain.domainZone),
+  });
+}
+
+/**
+ * Props every tier takes, with one meaning everywhere: a consumer using only these switches
+ * tiers by changing the class name. Tier-specific settings stay in each tier's own props.
+ */
+export interface WebTierProps {
+  /** The web app to run. */
+  readonly app: WebApp;
+  /**
+   * The domain users reach the app on: the tier creates its record and serves HTTPS on it.
+   * @default - no domain: the tier's own endpoint (HTTP on tiers 1-4)
+   */
+  readonly domain?: WebTierDomain;
+  /**
+   * Where the tier's alarms notify.
+   * @default - a new encrypted topic, no subscription
+   */
+  readonly alarms?: AlarmOptions;
+  /**
+   * Retention of the tier's log groups (the app's output, access and system logs).
+   * @default logs.RetentionDays.THREE_MONTHS
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * What happens to the tier's stateful resources (data volume, database, table, log buckets)
+   * when they leave the stack. `DESTROY` only in development; anything else keeps the data.
+   * @default - keeps the data: RETAIN on tiers 1, 5 and 6; SNAPSHOT for a database the tier creates
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Extra environment variables for the app (not secrets: they are visible in the template).
+   * Names the tier sets itself are rejected.
+   * @default - none
+   */
+  readonly environment?: { [name: string]: string };
+  /**
+   * How a new version replaces the old: `Deployment.allAtOnce()`, `Deployment.rolling()` or
+   * `Deployment.canary()`, meaning the same on every tier and mapped to what its service offers;
+   * a tier that cannot do what is asked fails at synth naming it (see README, "Deployments"). Tiers
+   * 3-6 also take their own type (`RollingDeployment`, `BeanstalkDeployment`, `ServerlessDeployment`).
+   * @default - the tier's safest: tier 1 all at once (one instance); tier 2 one instance at a
+   * time; tier 3 rolling, 90 % in service; tier 4 rolling with an additional batch; tiers 5-6
+   * canary 10 % for 5 minutes
+   */
+  readonly deployment?: IDeployment;
 }

@@ -1,4 +1,4 @@
-import { Annotations, Duration, Lazy, Names, RemovalPolicy, Size, Stack, Tags, Validations, type CfnElement } from 'aws-cdk-lib';
+import { Duration, Lazy, Names, RemovalPolicy, Size, Stack, Tags, Validations, type CfnElement } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dlm from 'aws-cdk-lib/aws-dlm';
@@ -8,41 +8,23 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { alarmTopic, notify, type AlarmOptions } from '../shared/alarms';
+import { alarmTopic, notify } from '../shared/alarms';
 import { acknowledgeAll, acknowledgeInherentFindings, guard, hipaaNist } from '../shared/compliance';
+import { Deployment, DeploymentStrategy, type IDeployment } from '../shared/deployment';
 import { publicOnlyVpc } from '../shared/network';
 import { logicalIdAt } from '../shared/stateful';
+import { SinglePointOfFailure, warnSinglePointOfFailure } from '../shared/warnings';
 import {
   AGENT_NAMESPACE, DATA_MOUNT, amazonLinux2023, createServerRole, hostAssets, serverUserData, type ServerBootstrapOptions,
 } from '../shared/server-bootstrap';
 import {
-  WebTiersValidationError, checkDomainInZone, checkDomainName, checkEmail, checkEnvironment, checkInstanceType, checkIntegerRange, checkSizeGiB,
+  WebTiersValidationError, checkEmail, checkEnvironment, checkInstanceType, checkIntegerRange, checkSizeGiB,
   withoutSnapshot,
 } from '../shared/validation';
-import type { WebApp } from '../shared/web-app';
-import type { IWebTier, WebTierOutput } from '../shared/web-tier';
-
-/** HTTPS for a single instance: Caddy on the instance gets a Let's Encrypt certificate for the domain. */
-export interface SingleInstanceHttpsOptions {
-  /** The domain users reach the app on; its A record points at the Elastic IP. */
-  readonly domainName: string;
-  /**
-   * Contact address given to Let's Encrypt for expiry notices.
-   * @default - none
-   */
-  readonly email?: string;
-  /**
-   * The Route 53 zone in which the A record `domainName` → Elastic IP is created: the record must
-   * exist before Let's Encrypt can issue the certificate.
-   */
-  readonly hostedZone: route53.IHostedZone;
-}
+import { checkWebTierDomain, type IWebTier, type WebTierOutput, type WebTierProps } from '../shared/web-tier';
 
 /** Props of {@link SingleInstanceTier}. */
-export interface SingleInstanceTierProps {
-  /** The web app to run. */
-  readonly app: WebApp;
-
+export interface SingleInstanceTierProps extends WebTierProps {
   /**
    * The VPC; the instance goes in its first public subnet.
    * @default - a new VPC with public subnets in 2 AZs, no NAT, flow logs
@@ -75,35 +57,10 @@ export interface SingleInstanceTierProps {
   readonly snapshotRetention?: number;
 
   /**
-   * What happens to the data volume and the Elastic IP when they leave the stack.
-   * Use `DESTROY` only in development.
-   * @default RemovalPolicy.RETAIN
-   */
-  readonly removalPolicy?: RemovalPolicy;
-
-  /**
-   * Retention of the app, system and flow log groups.
-   * @default logs.RetentionDays.THREE_MONTHS
-   */
-  readonly logRetention?: logs.RetentionDays;
-
-  /**
-   * Serve HTTPS on the instance with a Let's Encrypt certificate.
-   * @default - HTTP only, on port 80
-   */
-  readonly https?: SingleInstanceHttpsOptions;
-
-  /**
-   * Where alarms notify.
-   * @default - a new encrypted topic, no subscription
-   */
-  readonly alarms?: AlarmOptions;
-
-  /**
-   * Extra environment variables for the app (not secrets: they are visible in the template).
+   * Contact address given to Let's Encrypt for expiry notices (with `domain`).
    * @default - none
    */
-  readonly environment?: { [name: string]: string };
+  readonly certificateEmail?: string;
 }
 
 const RESERVED_ENV = ['PORT', 'HOST', 'HEALTH_CHECK_PATH', 'DATABASE_URL', 'NODE_ENV'];
@@ -112,8 +69,11 @@ const DEFAULT_DATA_GIB = 20;
 const ROOT_VOLUME_GIB = 16;
 /** Tag by which the snapshot policy finds the data volume. */
 export const SNAPSHOT_TAG = 'cdk-web-tiers:snapshot';
-/** Id of the warning that this tier is a single point of failure; acknowledge it with `Annotations.of(tier).acknowledgeWarning(id)`. */
-export const SINGLE_POINT_OF_FAILURE_WARNING = 'cdk-web-tiers:singlePointOfFailure';
+/**
+ * Id of the warning that this tier is a single point of failure; acknowledge it with `Annotations.of(tier).acknowledgeWarning(id)`.
+ * @deprecated use {@link SinglePointOfFailure.SINGLE_INSTANCE}
+ */
+export const SINGLE_POINT_OF_FAILURE_WARNING = SinglePointOfFailure.SINGLE_INSTANCE;
 
 /** How long a boot may take before CloudFormation counts it as failed (the volume takeover included). */
 const BOOT_TIMEOUT = Duration.minutes(30);
@@ -166,14 +126,14 @@ export class SingleInstanceTier extends Construct implements IWebTier, ec2.IConn
     checkSizeGiB(this, 'dataVolumeSize', props.dataVolumeSize, 1, 16384);
     checkIntegerRange(this, 'snapshotRetention', props.snapshotRetention, 1, 1000);
     checkEnvironment(this, 'environment', props.environment, RESERVED_ENV);
-    if (props.https) {
-      checkDomainName(this, 'https.domainName', props.https.domainName);
-      checkEmail(this, 'https.email', props.https.email);
-      if (!props.https.hostedZone) {
-        throw new WebTiersValidationError(this, 'https.hostedZone',
-          "is missing: Let's Encrypt issues the certificate only once the domain points at the instance; accepted: the Route 53 zone of https.domainName");
-      }
-      checkDomainInZone(this, 'https.domainName', props.https.domainName, props.https.hostedZone);
+    checkWebTierDomain(this, props.domain);
+    checkEmail(this, 'certificateEmail', props.certificateEmail);
+    if (props.domain?.certificate) {
+      throw new WebTiersValidationError(this, 'domain.certificate',
+        "is not accepted: SingleInstanceTier gets its certificate from Let's Encrypt on the instance (ACM certificates cannot be installed on one); accepted: no certificate");
+    }
+    if (props.certificateEmail !== undefined && !props.domain) {
+      throw new WebTiersValidationError(this, 'certificateEmail', 'is used only with a domain; accepted: a domain, or no certificateEmail');
     }
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
@@ -193,7 +153,7 @@ export class SingleInstanceTier extends Construct implements IWebTier, ec2.IConn
       allowAllOutbound: true,
     });
     this.securityGroup.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(80), 'HTTP');
-    if (props.https) this.securityGroup.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS');
+    if (props.domain) this.securityGroup.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS');
     this.connections = this.securityGroup.connections;
     Validations.of(this.securityGroup).acknowledge({
       id: 'AwsSolutions::AwsSolutions-EC23',
@@ -218,8 +178,8 @@ export class SingleInstanceTier extends Construct implements IWebTier, ec2.IConn
 
     const bootstrap: ServerBootstrapOptions = {
       ...hostAssets(this, props.app, false),
-      port: props.https ? 8080 : 80,
-      host: props.https ? '127.0.0.1' : '0.0.0.0',
+      port: props.domain ? 8080 : 80,
+      host: props.domain ? '127.0.0.1' : '0.0.0.0',
       healthCheckPath: props.app.healthCheckPath,
       environment: props.environment ?? {},
       appLogGroup: this.appLogGroup,
@@ -227,7 +187,7 @@ export class SingleInstanceTier extends Construct implements IWebTier, ec2.IConn
       arm64,
       localPostgres: { volumeId: this.dataVolume.volumeId, legacyInstanceLogicalId: legacyInstanceLogicalId(this) },
       elasticIpAllocationId: this.elasticIp.attrAllocationId,
-      tls: props.https && { domainName: props.https.domainName, email: props.https.email },
+      tls: props.domain && { domainName: props.domain.domainName, email: props.certificateEmail },
       // The group's logical id, known once the group exists: the instance signals it directly.
       signal: Lazy.string({ produce: () => Stack.of(this).getLogicalId(this.autoScalingGroup.node.defaultChild as CfnElement) }),
       autoScaling: true,
@@ -268,12 +228,7 @@ export class SingleInstanceTier extends Construct implements IWebTier, ec2.IConn
       maxHealthyPercentage: 100,
       healthChecks: autoscaling.HealthChecks.ec2({ gracePeriod: Duration.minutes(5) }),
       signals: autoscaling.Signals.waitForAll({ timeout: BOOT_TIMEOUT }),
-      updatePolicy: autoscaling.UpdatePolicy.rollingUpdate({
-        maxBatchSize: 1,
-        minInstancesInService: 0,
-        waitOnResourceSignals: true,
-        pauseTime: BOOT_TIMEOUT,
-      }),
+      updatePolicy: singleInstanceUpdatePolicy(this, props.deployment),
       groupMetrics: [new autoscaling.GroupMetrics(autoscaling.GroupMetric.IN_SERVICE_INSTANCES)],
     });
     Validations.of(this.autoScalingGroup).acknowledge({
@@ -289,15 +244,15 @@ export class SingleInstanceTier extends Construct implements IWebTier, ec2.IConn
     // The first boot needs its permissions: the group waits for them.
     this.autoScalingGroup.node.addDependency(this.bootPermissions(role, instanceProfile));
 
-    if (props.https) {
+    if (props.domain) {
       new route53.ARecord(this, 'DnsRecord', {
-        zone: props.https.hostedZone,
+        zone: props.domain.domainZone,
         // Fully qualified: right whatever the zone's name, even one imported by id only.
-        recordName: `${props.https.domainName}.`,
+        recordName: `${props.domain.domainName}.`,
         target: route53.RecordTarget.fromIpAddresses(this.elasticIp.ref),
       });
     }
-    this.url = props.https ? `https://${props.https.domainName}` : `http://${this.elasticIp.ref}`;
+    this.url = props.domain ? `https://${props.domain.domainName}` : `http://${this.elasticIp.ref}`;
     this.grantPrincipal = role.grantPrincipal;
     this.appLogGroups = [this.appLogGroup];
     this.outputs = {
@@ -312,10 +267,10 @@ export class SingleInstanceTier extends Construct implements IWebTier, ec2.IConn
     this.alarmTopic = alarmTopic(this, props.alarms);
     this.alarms = this.createAlarms();
 
-    Annotations.of(this).addWarningV2(SINGLE_POINT_OF_FAILURE_WARNING,
+    warnSinglePointOfFailure(this, SinglePointOfFailure.SINGLE_INSTANCE,
       'SingleInstanceTier runs the app and its database on one instance in one Availability Zone: an instance or AZ failure ' +
       'stops the site until the replacement has booted, and deploys that change the image or the app restart it. Use LoadBalancedTier or ' +
-      'AutoScalingTier where that matters; acknowledge this warning where it does not.');
+      'AutoScalingTier where that matters.');
     acknowledgeAll(this.dataVolume, hipaaNist('EC2EBSInBackupPlan'),
       'Data Lifecycle Manager snapshots the volume daily (snapshotRetention); an AWS Backup plan is opt-in.');
     acknowledgeInherentFindings(this);
@@ -427,6 +382,30 @@ export class SingleInstanceTier extends Construct implements IWebTier, ec2.IConn
   }
 }
 
+/**
+ * `deployment` on tier 1: only all at once — the one instance is replaced terminate-first (the
+ * volume attaches to one instance at a time) and the replacement must signal healthy, or the
+ * deploy rolls back.
+ */
+function singleInstanceUpdatePolicy(scope: Construct, deployment: IDeployment | undefined): autoscaling.UpdatePolicy {
+  const accepted = 'Deployment.allAtOnce() (the default)';
+  if (deployment !== undefined && !(deployment instanceof Deployment)) {
+    throw Deployment._unsupported(scope, 'SingleInstanceTier', deployment, accepted);
+  }
+  if (deployment) {
+    deployment._validate(scope, 'SingleInstanceTier');
+    if (deployment.strategy !== DeploymentStrategy.ALL_AT_ONCE) {
+      throw Deployment._unsupported(scope, 'SingleInstanceTier', deployment, accepted,
+        'it runs one instance, which holds the data volume and is stopped before its replacement starts, so there is nothing to roll or split traffic with');
+    }
+  }
+  return autoscaling.UpdatePolicy.rollingUpdate({
+    maxBatchSize: 1,
+    minInstancesInService: 0,
+    waitOnResourceSignals: true,
+    pauseTime: BOOT_TIMEOUT,
+  });
+}
 
 /**
  * The logical id CloudFormation knew this tier's instance by before the tier ran in an Auto
