@@ -1,4 +1,6 @@
-// Public entry of the cdk-web-tiers package.
+// Public entry of the cdk-web-tiers package: the constructs, and the per-environment layer
+// (WebTiersStack and its config type) for apps that want the same setup. This repo's own
+// environments (ENVIRONMENTS) stay in its app.
 export * from '../constructs';
-export * from './config';
-export * from './web-tiers-stack';
+export { TIERS, checkEnvironmentConfig, selectEnvironments, type DataRetention, type EnvironmentConfig, type TierName } from './config';
+export { WebTiersStack, type WebTiersStackProps } from './web-tiers-stack';

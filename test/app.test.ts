@@ -266,6 +266,19 @@ describe('domain: every tier creates the record and answers on https://<domain>,
 });
 
 describe('one tier surface', () => {
+  test('the package entry exports the public API, not internal helpers or this repo\'s environments', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const entry = Object.keys(require('../lib') as object).sort();
+    expect(entry).toEqual([
+      'APP_PORT', 'AutoScalingTier', 'BatchSize', 'BeanstalkDeployment', 'BeanstalkLoadBalancer', 'Database', 'Deployment',
+      'DeploymentStrategy', 'Egress', 'LAMBDA_RUNTIME', 'LoadBalancedTier', 'ManagedAutoScalingTier', 'ManagedServerlessTier',
+      'Network', 'NodePlatform', 'POSTGRES_MAJOR', 'POSTGRES_VERSION', 'SINGLE_INSTANCE_FLEET_WARNING', 'SINGLE_POINT_OF_FAILURE_WARNING',
+      'SNAPSHOT_TAG', 'SOLUTION_STACK', 'STATEFUL_RESOURCES', 'ScaleOn', 'ServerFleetTier', 'ServerlessApi', 'ServerlessAuth',
+      'ServerlessDeployment', 'ServerlessTier', 'SingleInstanceTier', 'SinglePointOfFailure', 'StatefulDataGuard', 'TIERS',
+      'UpdateLevel', 'VPC_CIDR', 'WebApp', 'WebTiersStack', 'WebTiersValidationError', 'checkEnvironmentConfig', 'selectEnvironments',
+    ]);
+  });
+
   const TIER_CLASSES = { SingleInstanceTier, LoadBalancedTier, AutoScalingTier, ManagedAutoScalingTier, ServerlessTier, ManagedServerlessTier };
 
   /** A consumer's stack: only the common props, the class chosen by name. */

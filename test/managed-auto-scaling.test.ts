@@ -13,9 +13,10 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import {
-  BatchSize, BeanstalkDeployment, beanstalkSourceBundle, BeanstalkLoadBalancer, ManagedAutoScalingTier, Network, SOLUTION_STACK, UpdateLevel,
+  BatchSize, BeanstalkDeployment, BeanstalkLoadBalancer, ManagedAutoScalingTier, Network, SOLUTION_STACK, UpdateLevel,
   type ManagedAutoScalingTierProps,
 } from '../constructs';
+import { beanstalkSourceBundle } from '../constructs/managed-auto-scaling/source-bundle';
 import { NodePlatform, platformHandlerDirectory } from '../constructs/managed-auto-scaling/platform';
 import {
   onPlatformEvent, type ListPlatformVersionsInput, type ListPlatformVersionsOutput, type PlatformEvent,
