@@ -6,7 +6,7 @@
 export type { IWebTier, WebTierDomain, WebTierOutput, WebTierProps } from './shared/web-tier';
 export { Deployment, DeploymentStrategy, type CanaryOptions, type IDeployment, type RollingOptions } from './shared/deployment';
 export { SinglePointOfFailure } from './shared/warnings';
-export { WebTiersValidationError } from './shared/validation';
+export { WebTiersErrors } from './shared/validation';
 export type { AlarmOptions } from './shared/alarms';
 
 // The app
@@ -21,7 +21,7 @@ export { STATEFUL_RESOURCES, StatefulDataGuard, type StatefulResource } from './
 export { SINGLE_POINT_OF_FAILURE_WARNING, SNAPSHOT_TAG, SingleInstanceTier, type SingleInstanceTierProps } from './single-instance/single-instance-tier';
 // Tiers 2 and 3
 export type { LoadBalancerOptions } from './shared/load-balancer';
-export { APP_PORT, ServerFleetTier, type ServerFleetProps } from './shared/server-fleet';
+export { APP_PORT, ServerFleetTier, type IFleetPropsCheck, type ServerFleetProps } from './shared/server-fleet';
 export { SINGLE_INSTANCE_FLEET_WARNING, LoadBalancedTier, type LoadBalancedTierProps } from './load-balanced/load-balanced-tier';
 export { AutoScalingTier, type AutoScalingTierProps, type Capacity, type RollingDeployment, type ScheduledCapacity } from './auto-scaling/auto-scaling-tier';
 export { ScaleOn } from './auto-scaling/scale-on';
@@ -37,6 +37,6 @@ export { LAMBDA_RUNTIME, ServerlessDeployment, type FunctionOptions } from './sh
 export { ServerlessTier, type ServerlessTierProps } from './serverless/serverless-tier';
 export {
   ServerlessApi, ServerlessAuth,
-  type AuthOptions, type CorsOptions, type RestApiOptions, type RouteFunction, type ThrottleOptions, type UsagePlanOptions,
+  type AuthOptions, type CorsOptions, type RestApiOptions, type RouteFunction, type ThrottleOptions, type UsagePlanOptions, type ValidatedRequest,
 } from './serverless/options';
 export { ManagedServerlessTier, type ManagedServerlessTierProps } from './managed-serverless/managed-serverless-tier';

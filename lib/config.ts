@@ -11,6 +11,58 @@ export const TIERS: readonly TierName[] = ['single-instance', 'load-balanced', '
 /** What happens to stateful data (volumes, databases, buckets) when the stack lets go of it. */
 export type DataRetention = 'destroy' | 'snapshot' | 'retain';
 
+/** Instances of the server tiers. */
+export interface CapacityConfig {
+  readonly min: number;
+  readonly max: number;
+  readonly desired?: number;
+}
+
+/** The function of the serverless tiers. */
+export interface LambdaConfig {
+  readonly memorySize?: number;
+  readonly provisionedConcurrency?: number;
+}
+
+/** The RDS database of the load-balanced tiers. */
+export interface DatabaseConfig {
+  readonly instanceType?: string;
+  /** A standby in a second AZ (default true); false is cheaper and warns of the single point of failure. */
+  readonly multiAz?: boolean;
+  readonly rotation?: boolean;
+}
+
+/** Retention of stateful data, logs and backups. */
+export interface RetentionConfig {
+  readonly data: DataRetention;
+  readonly logs: RetentionDays;
+  /** Daily snapshots / automated backups kept, in days. */
+  readonly backupDays: number;
+}
+
+/**
+ * The domain users reach the app on: every tier creates its DNS record and answers on
+ * `https://<name>`; a piece the tier needs that is missing fails the synth.
+ */
+export interface DomainConfig {
+  readonly name: string;
+  /**
+   * ACM certificate covering `name`: in the stack's region on load-balanced, auto-scaling,
+   * managed-auto-scaling and serverless (without one, the tier creates a DNS-validated one in
+   * the zone); in us-east-1 on managed-serverless, required outside us-east-1. Not accepted on
+   * single-instance, which gets its certificate from Let's Encrypt.
+   */
+  readonly certificateArn?: string;
+  /** Route 53 zone in which to create the record. Required. */
+  readonly hostedZoneId?: string;
+  /**
+   * The zone's name, e.g. 'example.com'. Required on managed-auto-scaling, whose record is a
+   * CNAME (never at the zone apex).
+   * @default - `name`
+   */
+  readonly hostedZoneName?: string;
+}
+
 /** One deployment environment. */
 export interface EnvironmentConfig {
   /** The hosting tier. Moving up the ladder is a change of this line. */
@@ -28,51 +80,21 @@ export interface EnvironmentConfig {
    * Instances: load-balanced runs `min` of them, auto-scaling scales from `min` to `max`
    * (`desired` sets the current size); single-instance runs one.
    */
-  readonly capacity?: { readonly min: number; readonly max: number; readonly desired?: number };
+  readonly capacity?: CapacityConfig;
   /** Auto-scaling policies. */
   readonly scaleOn?: ScaleOn[];
   /** Egress of the app subnets on the load-balanced tiers. */
   readonly egress?: Egress;
   /** The function of the serverless tiers. */
-  readonly lambda?: { readonly memorySize?: number; readonly provisionedConcurrency?: number };
+  readonly lambda?: LambdaConfig;
   /** The RDS database of the load-balanced tiers. */
-  readonly database?: {
-    readonly instanceType?: string;
-    /** A standby in a second AZ (default true); false is cheaper and warns of the single point of failure. */
-    readonly multiAz?: boolean;
-    readonly rotation?: boolean;
-  };
+  readonly database?: DatabaseConfig;
   /** Size of the single-instance data volume in GiB. */
   readonly dataVolumeGiB?: number;
   /** Retention of stateful data, logs and backups. */
-  readonly retention: {
-    readonly data: DataRetention;
-    readonly logs: RetentionDays;
-    /** Daily snapshots / automated backups kept, in days. */
-    readonly backupDays: number;
-  };
-  /**
-   * The domain users reach the app on: every tier creates its DNS record and answers on
-   * `https://<name>`; a piece the tier needs that is missing fails the synth.
-   */
-  readonly domain?: {
-    readonly name: string;
-    /**
-     * ACM certificate covering `name`: in the stack's region on load-balanced, auto-scaling,
-     * managed-auto-scaling and serverless (without one, the tier creates a DNS-validated one in
-     * the zone); in us-east-1 on managed-serverless, required outside us-east-1. Not accepted on
-     * single-instance, which gets its certificate from Let's Encrypt.
-     */
-    readonly certificateArn?: string;
-    /** Route 53 zone in which to create the record. Required. */
-    readonly hostedZoneId?: string;
-    /**
-     * The zone's name, e.g. 'example.com'. Required on managed-auto-scaling, whose record is a
-     * CNAME (never at the zone apex).
-     * @default - `name`
-     */
-    readonly hostedZoneName?: string;
-  };
+  readonly retention: RetentionConfig;
+  /** The domain users reach the app on. */
+  readonly domain?: DomainConfig;
   /** Email subscribed to the alarm topic. */
   readonly alarmEmail?: string;
 }
@@ -154,7 +176,7 @@ export function checkEnvironmentConfig(name: string, c: EnvironmentConfig): void
 }
 
 /** A domain gets its record and HTTPS on every tier, or the piece the tier needs is named. */
-function checkDomainConfig(prop: (p: string) => string, tier: TierName, d: NonNullable<EnvironmentConfig['domain']>, region: string | undefined): void {
+function checkDomainConfig(prop: (p: string) => string, tier: TierName, d: DomainConfig, region: string | undefined): void {
   if (!d.hostedZoneId) {
     throw new WebTiersValidationError(undefined, prop('domain.hostedZoneId'),
       `is required: the ${tier} tier creates the record of '${d.name}' in it; accepted: a Route 53 hosted zone id such as 'Z0123456789ABCDEFGHIJ'`);

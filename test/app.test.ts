@@ -19,6 +19,8 @@ import { ENVIRONMENTS, TIERS, selectEnvironments, type EnvironmentConfig, type T
 import { addNagChecks } from '../lib/nag';
 import type { WebTiersStack } from '../lib/web-tiers-stack';
 import { PROJECT_CONTEXT, testApp, webApp, snapshotOf } from './helpers';
+import { compileWithJsii } from './jsii';
+import { LAMBDA_NODE } from './runtime/processes';
 
 describe('the repo app', () => {
   test('synthesizes every environment offline, passing the CloudFormation validator and AwsSolutions', () => {
@@ -123,7 +125,8 @@ describe('the repo app', () => {
         expect(Object.keys(template.toJSON().Outputs).sort()).toEqual(['Url', ...Object.keys(stack.tier.outputs)].sort());
         expect(stack.tier.alarms.length).toBeGreaterThan(0);
         expect(stack.tier.appLogGroups.length).toBeGreaterThan(0);
-        expect(stack.tier.connections === undefined).toBe(tier === 'serverless' || tier === 'managed-serverless');
+        // Tiers in a VPC are IConnectable too.
+        expect('connections' in stack.tier).toBe(tier !== 'serverless' && tier !== 'managed-serverless');
         const granted = Object.values(template.findResources('AWS::IAM::Policy'))
           .filter((p) => /"Shared[0-9A-F]{8}"/.test(JSON.stringify(p.Properties.PolicyDocument)));
         expect(granted).toHaveLength(1);
@@ -266,6 +269,12 @@ describe('domain: every tier creates the record and answers on https://<domain>,
 });
 
 describe('one tier surface', () => {
+  test('the construct library compiles with jsii: 0 errors, 0 warnings', () => {
+    const result = compileWithJsii(LAMBDA_NODE);
+    const diagnostics = result.output.split('\n').filter((l) => / - (error|warning) |^(error|warning) /.test(l)).join('\n');
+    expect({ errors: result.errors, warnings: result.warnings, diagnostics }).toEqual({ errors: 0, warnings: 0, diagnostics: '' });
+  });
+
   test('the package entry exports the public API, not internal helpers or this repo\'s environments', () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const entry = Object.keys(require('../lib') as object).sort();
@@ -275,7 +284,7 @@ describe('one tier surface', () => {
       'Network', 'NodePlatform', 'POSTGRES_MAJOR', 'POSTGRES_VERSION', 'SINGLE_INSTANCE_FLEET_WARNING', 'SINGLE_POINT_OF_FAILURE_WARNING',
       'SNAPSHOT_TAG', 'SOLUTION_STACK', 'STATEFUL_RESOURCES', 'ScaleOn', 'ServerFleetTier', 'ServerlessApi', 'ServerlessAuth',
       'ServerlessDeployment', 'ServerlessTier', 'SingleInstanceTier', 'SinglePointOfFailure', 'StatefulDataGuard', 'TIERS',
-      'UpdateLevel', 'VPC_CIDR', 'WebApp', 'WebTiersStack', 'WebTiersValidationError', 'checkEnvironmentConfig', 'selectEnvironments',
+      'UpdateLevel', 'VPC_CIDR', 'WebApp', 'WebTiersErrors', 'WebTiersStack', 'checkEnvironmentConfig', 'selectEnvironments',
     ]);
   });
 

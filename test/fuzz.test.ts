@@ -15,8 +15,9 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import fc from 'fast-check';
 import {
   AutoScalingTier, BatchSize, BeanstalkDeployment, LoadBalancedTier, ManagedAutoScalingTier, ManagedServerlessTier, ScaleOn,
-  ServerlessApi, ServerlessAuth, ServerlessDeployment, ServerlessTier, SingleInstanceTier, UpdateLevel, WebTiersValidationError,
+  ServerlessApi, ServerlessAuth, ServerlessDeployment, ServerlessTier, SingleInstanceTier, UpdateLevel,
 } from '../constructs';
+import { WebTiersValidationError } from '../constructs/shared/validation';
 import { addNagChecks } from '../lib/nag';
 import { PROJECT_CONTEXT, webApp } from './helpers';
 

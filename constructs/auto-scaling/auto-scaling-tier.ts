@@ -98,12 +98,14 @@ export class AutoScalingTier extends ServerFleetTier {
   constructor(scope: Construct, id: string, props: AutoScalingTierProps) {
     let checked!: ReturnType<typeof checkCapacity>;
     const scaleOn = props.scaleOn ?? [ScaleOn.cpu(60)];
-    super(scope, id, props, true, (self) => {
-      checked = checkCapacity(self, props);
-      checkScaling(self, scaleOn, props.schedules ?? []);
+    super(scope, id, props, true, {
+      checkProps: (self) => {
+        checked = checkCapacity(self, props);
+        checkScaling(self, scaleOn, props.schedules ?? []);
+      },
     });
     const { min, max, desired, minInService, maxBatchSize, signalTimeout } = checked;
-    const fleet = this.fleet;
+    const fleet = this._fleet;
 
     this.launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
       instanceType: fleet.instanceType,

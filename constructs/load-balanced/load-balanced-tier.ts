@@ -37,9 +37,9 @@ export class LoadBalancedTier extends ServerFleetTier {
   public readonly instances: ec2.Instance[];
 
   constructor(scope: Construct, id: string, props: LoadBalancedTierProps) {
-    super(scope, id, props, false, (self) => checkIntegerRange(self, 'instanceCount', props.instanceCount, 1, 20));
+    super(scope, id, props, false, { checkProps: (self) => checkIntegerRange(self, 'instanceCount', props.instanceCount, 1, 20) });
     const count = props.instanceCount ?? 2;
-    const fleet = this.fleet;
+    const fleet = this._fleet;
 
     const subnets = fleet.network.vpc.selectSubnets(fleet.network.appSubnets).subnets;
     const userData = serverUserData(this, fleet.bootstrap);

@@ -130,6 +130,12 @@ export function buildServerFleet(scope: Construct, props: ServerFleetProps, auto
   return { network, database, securityGroup, role, web, alarmTopic: topic, appLogGroup, instanceType, arm64, bootstrap };
 }
 
+/** A tier's own prop checks, run before the fleet is built (errors name the tier's path). */
+export interface IFleetPropsCheck {
+  /** Throws a WebTiersValidationError for the first invalid tier-specific prop. */
+  checkProps(tier: Construct): void;
+}
+
 /**
  * What the load-balanced server tiers expose in common. Holds fields only: each tier builds
  * its instances itself.
@@ -156,14 +162,17 @@ export abstract class ServerFleetTier extends Construct implements IWebTier, ec2
   public readonly grantPrincipal: iam.IPrincipal;
   public readonly appLogGroups: logs.ILogGroup[];
   public readonly outputs: { [name: string]: WebTierOutput };
-  /** What the tier's instances are built from. */
-  protected readonly fleet: ServerFleet;
+  /**
+   * What the tier's instances are built from.
+   * @internal
+   */
+  protected readonly _fleet: ServerFleet;
 
-  protected constructor(scope: Construct, id: string, props: ServerFleetProps, autoScaling: boolean, validate: (self: Construct) => void) {
+  protected constructor(scope: Construct, id: string, props: ServerFleetProps, autoScaling: boolean, check: IFleetPropsCheck) {
     super(scope, id);
-    validate(this);
+    check.checkProps(this);
     const fleet = buildServerFleet(this, props, autoScaling);
-    this.fleet = fleet;
+    this._fleet = fleet;
     this.network = fleet.network;
     this.database = fleet.database;
     this.securityGroup = fleet.securityGroup;

@@ -20,6 +20,20 @@ export class WebTiersValidationError extends Error {
   }
 }
 
+/**
+ * Recognises the errors cdk-web-tiers throws for invalid props (named `WebTiersValidationError`,
+ * with a message naming the construct path, the prop, the value and what is accepted), in any
+ * language the library is used from.
+ */
+export class WebTiersErrors {
+  /** True for an invalid-prop error thrown at synth time by a cdk-web-tiers construct. */
+  public static isValidationError(error: any): boolean {
+    return error instanceof WebTiersValidationError;
+  }
+
+  private constructor() {}
+}
+
 function show(value: unknown): string {
   return typeof value === 'string' ? `'${value}'` : String(value);
 }

@@ -1,7 +1,6 @@
 import { type RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as route53 from 'aws-cdk-lib/aws-route53';
@@ -23,7 +22,7 @@ export interface WebTierOutput {
 /**
  * What every tier exposes, whatever runs the app: code written against `IWebTier` works on every
  * rung of the ladder. `grantPrincipal` is what the app runs as, so `bucket.grantRead(tier)` gives
- * the app access on any tier.
+ * the app access on any tier. Tiers 1-4, which run in a VPC, are also `ec2.IConnectable`.
  */
 export interface IWebTier extends IConstruct, iam.IGrantable {
   /** The URL users reach the app on. */
@@ -31,11 +30,9 @@ export interface IWebTier extends IConstruct, iam.IGrantable {
   /** The topic the tier's alarms notify. */
   readonly alarmTopic: sns.ITopic;
   /** The tier's alarms. */
-  readonly alarms: cloudwatch.IAlarm[];
+  readonly alarms: cloudwatch.Alarm[];
   /** The log groups holding the app's own output (stdout and stderr). */
   readonly appLogGroups: logs.ILogGroup[];
-  /** Network access to what runs the app; absent where the app does not run in a VPC. */
-  readonly connections?: ec2.Connections;
   /**
    * What an operator needs besides the URL (an address, a load balancer's DNS name, a table
    * name), by output name; a stack writes each as a CloudFormation output.
