@@ -261,6 +261,16 @@ describe('domain: every tier creates the record and answers on https://<domain>,
     ['managed-auto-scaling: a domain without a load balancer of its own', (s) => new ManagedAutoScalingTier(s, 'Web', {
       app: webApp, domain: { domainName: 'app.example.com', domainZone: zone(s) }, loadBalancer: BeanstalkLoadBalancer.none(), scaling: { max: 1 },
     }), /invalid domain: needs the environment's own load balancer for HTTPS; got loadBalancer BeanstalkLoadBalancer\.none\(\)/],
+    // Props that moved in this release, given the old way (as JavaScript can): an error, not a dropped setting.
+    ['load-balanced: the old loadBalancer.certificate', (s) => new LoadBalancedTier(s, 'Web', { app: webApp, loadBalancer: { certificate: cert(s) } as never }),
+      /invalid loadBalancer\.certificate: is no longer accepted; accepted instead: domain\.certificate/],
+    ['single-instance: the old https', (s) => new SingleInstanceTier(s, 'Web', { app: webApp, https: { domainName: 'app.example.com' } } as never),
+      /invalid https: is no longer accepted; accepted instead: domain: \{ domainName, domainZone \} and certificateEmail/],
+    ['serverless: the old domain.hostedZone', (s) => new ServerlessTier(s, 'Web', { app: webApp, domain: { domainName: 'app.example.com', hostedZone: zone(s) } as never }),
+      /invalid domain\.hostedZone: is no longer accepted; accepted instead: domain\.domainZone/],
+    ['managed-auto-scaling: the old dedicated({ certificate })', (s) => new ManagedAutoScalingTier(s, 'Web', {
+      app: webApp, loadBalancer: (BeanstalkLoadBalancer.dedicated as (o: unknown) => BeanstalkLoadBalancer)({ certificate: cert(s) }),
+    }), /invalid loadBalancer: BeanstalkLoadBalancer\.dedicated\(\) takes no options/],
     ['managed-serverless: no certificate outside us-east-1', (s) => new ManagedServerlessTier(s, 'Web', { app: webApp, domain: { domainName: 'app.example.com', domainZone: zone(s) } }),
       /invalid domain\.certificate/],
   ])('construct: %s', (_name, build, message) => {

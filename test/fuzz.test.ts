@@ -191,7 +191,7 @@ describe('ManagedAutoScalingTier', () => {
     extra: fc.integer({ min: 0, max: 6 }),
     policy: fc.constantFrom('allAtOnce', 'rollingPercent', 'rollingFixed', 'additional', 'immutable', 'split'),
     percent: fc.integer({ min: 1, max: 100 }),
-    minutes: fc.integer({ min: 1, max: 600 }),
+    minutes: fc.integer({ min: 3, max: 600 }),
     updates: fc.option(fc.record({ day: fc.constantFrom('Mon', 'Sun', 'Wed'), hour: fc.integer({ min: 0, max: 23 }), level: fc.constantFrom(UpdateLevel.PATCH, UpdateLevel.MINOR) }), { nil: undefined }),
     retention: fc.constantFrom(RetentionDays.ONE_DAY, RetentionDays.ONE_WEEK, RetentionDays.THREE_MONTHS, RetentionDays.ONE_YEAR, RetentionDays.TEN_YEARS),
     node: fc.constantFrom(20, 22, 24),

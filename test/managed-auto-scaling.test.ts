@@ -451,11 +451,14 @@ describe('typed options become option settings', () => {
   });
 
   test('a single instance without a load balancer, with a warning', () => {
-    const { template, stack } = synth({ loadBalancer: BeanstalkLoadBalancer.none(), deployment: BeanstalkDeployment.rolling(BatchSize.fixed(1)) });
+    const { template, stack } = synth({ loadBalancer: BeanstalkLoadBalancer.none() });
     const o = options(template);
     expect(o['aws:elasticbeanstalk:environment EnvironmentType']).toBe('SingleInstance');
     expect(o['aws:autoscaling:asg MaxSize']).toBe('1');
-    expect(o['aws:elasticbeanstalk:command BatchSizeType']).toBe('Fixed');
+    // Beanstalk rolls only load-balanced environments: one instance is replaced all at once by default.
+    expect(o['aws:elasticbeanstalk:command DeploymentPolicy']).toBe('AllAtOnce');
+    // Immutable works on a single instance too.
+    expect(options(synth({ loadBalancer: BeanstalkLoadBalancer.none(), deployment: BeanstalkDeployment.immutable() }).template)['aws:elasticbeanstalk:command DeploymentPolicy']).toBe('Immutable');
     Annotations.fromStack(stack).hasWarning('/Test/Web', Match.stringLikeRegexp('single point of failure'));
   });
 });
@@ -495,8 +498,9 @@ describe('validation', () => {
     ['batch of 150 %', () => ({ deployment: BeanstalkDeployment.rolling(BatchSize.percent(150)) }), /invalid deployment\.batchSize: got 150/],
     ['fixed batch larger than the group', () => ({ scaling: { max: 3 }, deployment: BeanstalkDeployment.rolling(BatchSize.fixed(5)) }), /invalid deployment\.batchSize: got 5; accepted: an integer from 1 to 3 instances \(scaling\.max is 3\)/],
     ['traffic split of 0 %', () => ({ deployment: BeanstalkDeployment.trafficSplitting(0) }), /invalid deployment\.trafficPercent: got 0/],
-    ['traffic splitting without a load balancer', () => ({ loadBalancer: BeanstalkLoadBalancer.none(), deployment: BeanstalkDeployment.trafficSplitting() }), /invalid deployment: TrafficSplitting launches new instances behind a load balancer/],
-    ['immutable without a load balancer', () => ({ loadBalancer: BeanstalkLoadBalancer.none(), deployment: BeanstalkDeployment.immutable() }), /invalid deployment: Immutable launches new instances behind a load balancer/],
+    ['traffic splitting without a load balancer', () => ({ loadBalancer: BeanstalkLoadBalancer.none(), deployment: BeanstalkDeployment.trafficSplitting() }), /invalid deployment: TrafficSplitting needs a load-balanced environment; accepted on a single instance/],
+    ['rolling without a load balancer', () => ({ loadBalancer: BeanstalkLoadBalancer.none(), deployment: BeanstalkDeployment.rolling(BatchSize.fixed(1)) }), /invalid deployment: Rolling needs a load-balanced environment/],
+    ['Deployment.rolling() without a load balancer', () => ({ loadBalancer: BeanstalkLoadBalancer.none(), deployment: Deployment.rolling() }), /invalid deployment: Deployment\.rolling\(\) is not possible on ManagedAutoScalingTier: Beanstalk rolls only load-balanced environments/],
     ['several instances without a load balancer', () => ({ loadBalancer: BeanstalkLoadBalancer.none(), deployment: BeanstalkDeployment.allAtOnce(), scaling: { max: 3 } }), /invalid scaling\.max: is 3 without a load balancer/],
     ['managed updates without enhanced health', () => ({ monitoring: { enhancedHealth: false } }), /invalid managedUpdates: need enhanced health/],
     ['a bad maintenance window', () => ({ managedUpdates: { window: 'Sunday 3am' } }), /invalid managedUpdates\.window: got 'Sunday 3am'/],
@@ -711,8 +715,9 @@ describe('Deployment', () => {
 
   test.each<[string, () => Partial<ManagedAutoScalingTierProps>, RegExp]>([
     ['canary without a load balancer', () => ({ loadBalancer: BeanstalkLoadBalancer.none(), scaling: { max: 1 }, deployment: Deployment.canary({ percent: 10, bake: Duration.minutes(5) }) }),
-      /Test\/Web: invalid deployment: Deployment\.canary\(\) is not possible on ManagedAutoScalingTier: traffic splitting .*; accepted on ManagedAutoScalingTier: Deployment\.allAtOnce\(\), Deployment\.rolling\(.*\) or a BeanstalkDeployment/],
-    ['a bake of 90 seconds', () => ({ deployment: Deployment.canary({ percent: 10, bake: Duration.seconds(90) }) }), /invalid deployment\.bake: got 1\.5 minutes on ManagedAutoScalingTier; accepted: whole minutes from 1 to 600/],
+      /Test\/Web: invalid deployment: Deployment\.canary\(\) is not possible on ManagedAutoScalingTier: traffic splitting .*; accepted on ManagedAutoScalingTier: Deployment\.allAtOnce\(\), BeanstalkDeployment\.allAtOnce\(\) or BeanstalkDeployment\.immutable\(\)/],
+    ['a bake of 90 seconds', () => ({ deployment: Deployment.canary({ percent: 10, bake: Duration.seconds(90) }) }), /invalid deployment\.bake: got 1\.5 minutes on ManagedAutoScalingTier; accepted: whole minutes from 3 to 600/],
+    ['a bake under Beanstalk\'s 3 minutes', () => ({ deployment: Deployment.canary({ percent: 10, bake: Duration.minutes(1) }) }), /invalid deployment\.bake: got 1 minutes on ManagedAutoScalingTier; accepted: whole minutes from 3 to 600/],
     ['a canary of 100 %', () => ({ deployment: Deployment.canary({ percent: 100, bake: Duration.minutes(5) }) }), /invalid deployment\.percent: got 100 on ManagedAutoScalingTier; accepted: an integer from 1 to 99 percent/],
     ['a timeout of 2 hours', () => ({ deployment: Deployment.rolling({ timeout: Duration.hours(2) }) }), /invalid deployment\.timeout: got 7200 seconds on ManagedAutoScalingTier; accepted: whole seconds from 1 to 3600/],
     ["another tier's deployment type", () => ({ deployment: ServerlessDeployment.canary() as unknown as Deployment }), /invalid deployment: a ServerlessDeployment is not possible on ManagedAutoScalingTier; accepted on ManagedAutoScalingTier: .*or a BeanstalkDeployment/],

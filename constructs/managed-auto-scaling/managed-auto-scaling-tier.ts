@@ -381,7 +381,7 @@ export class ManagedAutoScalingTier extends Construct implements IWebTier, ec2.I
     }
 
     if (deployment.needsLoadBalancer && lb.isNone) {
-      throw new WebTiersValidationError(this, 'deployment', `${deployment.policy} launches new instances behind a load balancer; accepted without one: allAtOnce(), rolling()`);
+      throw new WebTiersValidationError(this, 'deployment', `${deployment.policy} needs a load-balanced environment; accepted on a single instance (BeanstalkLoadBalancer.none()): Deployment.allAtOnce(), BeanstalkDeployment.allAtOnce() or BeanstalkDeployment.immutable()`);
     }
     const batch = deployment.batchSize;
     if (batch && !batch.isFixed) checkIntegerRange(this, 'deployment.batchSize', batch.value, 1, 100, 'percent');
@@ -389,8 +389,8 @@ export class ManagedAutoScalingTier extends Construct implements IWebTier, ec2.I
     if (deployment.isTrafficSplitting) {
       checkIntegerRange(this, 'deployment.trafficPercent', deployment.trafficPercent, 1, 100, 'percent');
       const evaluation = deployment.evaluationTime?.toMinutes({ integral: false });
-      if (evaluation !== undefined && (!Number.isInteger(evaluation) || evaluation < 1 || evaluation > 600)) {
-        throw new WebTiersValidationError(this, 'deployment.evaluationTime', `got ${evaluation} minutes; accepted: whole minutes from 1 to 600`);
+      if (evaluation !== undefined && (!Number.isInteger(evaluation) || evaluation < 3 || evaluation > 600)) {
+        throw new WebTiersValidationError(this, 'deployment.evaluationTime', `got ${evaluation} minutes; accepted: whole minutes from 3 to 600`);
       }
     }
     checkWebTierDomain(this, props.domain);
@@ -477,9 +477,12 @@ export class ManagedAutoScalingTier extends Construct implements IWebTier, ec2.I
 function beanstalkDeploymentOf(scope: Construct, deployment: IDeployment | undefined, lb: BeanstalkLoadBalancer, scalingMin: number | undefined):
 { deployment: BeanstalkDeployment; commandTimeout?: number } {
   const tier = 'ManagedAutoScalingTier';
-  if (deployment === undefined) return { deployment: BeanstalkDeployment.rollingWithAdditionalBatch() };
+  // A single instance can only be replaced all at once (or immutably): Beanstalk rolls only load-balanced environments.
+  if (deployment === undefined) return { deployment: lb.isNone ? BeanstalkDeployment.allAtOnce() : BeanstalkDeployment.rollingWithAdditionalBatch() };
   if (deployment instanceof BeanstalkDeployment) return { deployment };
-  const accepted = `Deployment.allAtOnce(), Deployment.rolling({ batchPercent, minHealthyPercent, timeout })${lb.isNone ? '' : ', Deployment.canary({ percent, bake })'} or a BeanstalkDeployment`;
+  const accepted = lb.isNone
+    ? 'Deployment.allAtOnce(), BeanstalkDeployment.allAtOnce() or BeanstalkDeployment.immutable() (BeanstalkLoadBalancer.none() runs one instance)'
+    : 'Deployment.allAtOnce(), Deployment.rolling({ batchPercent, minHealthyPercent, timeout }), Deployment.canary({ percent, bake }) or a BeanstalkDeployment';
   if (!(deployment instanceof Deployment)) throw Deployment._unsupported(scope, tier, deployment, accepted);
   deployment._validate(scope, tier);
   switch (deployment.strategy) {
@@ -488,10 +491,14 @@ function beanstalkDeploymentOf(scope: Construct, deployment: IDeployment | undef
         throw Deployment._unsupported(scope, tier, deployment, accepted,
           'traffic splitting starts new instances behind a load balancer, and BeanstalkLoadBalancer.none() has none');
       }
-      const bake = deployment._minutes(scope, tier, 'bake', 1, 600) ?? 5;
+      // Beanstalk evaluates a traffic split for 3 to 600 minutes.
+      const bake = deployment._minutes(scope, tier, 'bake', 3, 600) ?? 5;
       return { deployment: BeanstalkDeployment.trafficSplitting(deployment.percent, Duration.minutes(bake)) };
     }
     case DeploymentStrategy.ROLLING: {
+      if (lb.isNone) {
+        throw Deployment._unsupported(scope, tier, deployment, accepted, 'Beanstalk rolls only load-balanced environments; BeanstalkLoadBalancer.none() runs one instance');
+      }
       const seconds = deployment.timeout?.toSeconds({ integral: false });
       if (seconds !== undefined && (!Number.isInteger(seconds) || seconds < 1 || seconds > 3600)) {
         throw new WebTiersValidationError(scope, 'deployment.timeout', `got ${seconds} seconds on ${tier}; accepted: whole seconds from 1 to 3600 (Beanstalk's command timeout)`);

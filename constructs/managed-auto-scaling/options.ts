@@ -1,6 +1,8 @@
 import type { Duration } from 'aws-cdk-lib';
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IDeployment } from '../shared/deployment';
+import { WebTiersValidationError } from '../shared/validation';
 
 /** One Elastic Beanstalk option setting. */
 export interface OptionSetting {
@@ -39,7 +41,7 @@ enum Policy {
 }
 
 /** How Elastic Beanstalk deploys a new application version. */
-export class BeanstalkDeployment {
+export class BeanstalkDeployment implements IDeployment {
   /** Every instance at once: fastest, with downtime. For development. */
   public static allAtOnce(): BeanstalkDeployment {
     return new BeanstalkDeployment(Policy.ALL_AT_ONCE);
@@ -75,9 +77,12 @@ export class BeanstalkDeployment {
     public readonly evaluationTime?: Duration,
   ) {}
 
-  /** True when the policy launches new instances behind a load balancer (Immutable, TrafficSplitting). */
+  /**
+   * True when the policy needs a load-balanced environment: Beanstalk supports only AllAtOnce and
+   * Immutable on a single instance.
+   */
   public get needsLoadBalancer(): boolean {
-    return this.policy === Policy.IMMUTABLE || this.policy === Policy.TRAFFIC_SPLITTING;
+    return this.policy === Policy.ROLLING || this.policy === Policy.ROLLING_WITH_ADDITIONAL_BATCH || this.policy === Policy.TRAFFIC_SPLITTING;
   }
 
   /** True for TrafficSplitting. */
@@ -92,6 +97,12 @@ enum LbKind { DEDICATED = 'dedicated', SHARED = 'shared', NONE = 'none' }
 export class BeanstalkLoadBalancer {
   /** An Application Load Balancer of the environment's own; with the tier's `domain`, HTTPS on 443 (port 80 closed). */
   public static dedicated(): BeanstalkLoadBalancer {
+    // The certificate and the domain were options here before they became the tier's `domain`.
+    // eslint-disable-next-line prefer-rest-params
+    if (arguments.length > 0 && arguments[0] !== undefined) {
+      throw new WebTiersValidationError(undefined, 'loadBalancer',
+        "BeanstalkLoadBalancer.dedicated() takes no options; accepted instead: the tier's domain: { domainName, domainZone, certificate? }");
+    }
     return new BeanstalkLoadBalancer(LbKind.DEDICATED);
   }
 

@@ -47,7 +47,7 @@ export interface FunctionOptions {
 enum Strategy { ALL_AT_ONCE = 'allAtOnce', CANARY = 'canary', LINEAR = 'linear', CODEDEPLOY_ALL_AT_ONCE = 'codeDeployAllAtOnce' }
 
 /** How a new version of the function takes traffic. */
-export class ServerlessDeployment {
+export class ServerlessDeployment implements IDeployment {
   /** Shift all traffic at once (no CodeDeploy): for development. */
   public static allAtOnce(): ServerlessDeployment {
     return new ServerlessDeployment(Strategy.ALL_AT_ONCE, 100, 0);

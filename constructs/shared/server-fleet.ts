@@ -12,7 +12,7 @@ import { Database, checkDatabaseNetwork, type IAppDatabase } from './database';
 import { WebLoadBalancer, checkLoadBalancerOptions, keepAliveFor, type LoadBalancerOptions } from './load-balancer';
 import { Network } from './network';
 import { createServerRole, hostAssets, type ServerBootstrapOptions } from './server-bootstrap';
-import { WebTiersValidationError, checkEnvironment, checkInstanceType, withoutSnapshot } from './validation';
+import { WebTiersValidationError, checkEnvironment, checkInstanceType, checkMovedProps, withoutSnapshot } from './validation';
 import { checkWebTierDomain, domainCertificate, type IWebTier, type WebTierOutput, type WebTierProps } from './web-tier';
 
 /** Props every load-balanced server tier shares. */
@@ -74,6 +74,9 @@ export function buildServerFleet(scope: Construct, props: ServerFleetProps, auto
   checkInstanceType(scope, 'instanceType', instanceType);
   checkEnvironment(scope, 'environment', props.environment, RESERVED_ENV);
   checkLoadBalancerOptions(scope, props.loadBalancer);
+  checkMovedProps(scope, props.loadBalancer, 'loadBalancer', {
+    certificate: 'domain.certificate', domainName: 'domain.domainName', hostedZone: 'domain.domainZone',
+  });
   checkWebTierDomain(scope, props.domain);
   const removalPolicy = props.removalPolicy ?? RemovalPolicy.SNAPSHOT;
   const logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;

@@ -34,6 +34,20 @@ export class WebTiersErrors {
   private constructor() {}
 }
 
+/**
+ * Props that moved in this release, given the old way (from JavaScript, or through a variable
+ * TypeScript does not check for extra keys): an error pointing to the new place, never a setting
+ * silently ignored.
+ */
+export function checkMovedProps(scope: IConstruct | undefined, value: object | undefined, path: string, moved: Record<string, string>): void {
+  if (value === undefined || value === null || typeof value !== 'object') return;
+  for (const [key, instead] of Object.entries(moved)) {
+    if ((value as Record<string, unknown>)[key] !== undefined) {
+      throw new WebTiersValidationError(scope, path ? `${path}.${key}` : key, `is no longer accepted; accepted instead: ${instead}`);
+    }
+  }
+}
+
 function show(value: unknown): string {
   return typeof value === 'string' ? `'${value}'` : String(value);
 }

@@ -8,7 +8,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct, IConstruct } from 'constructs';
 import type { AlarmOptions } from './alarms';
 import type { IDeployment } from './deployment';
-import { WebTiersValidationError, checkDomainInZone, checkDomainName } from './validation';
+import { WebTiersValidationError, checkDomainInZone, checkDomainName, checkMovedProps } from './validation';
 import type { WebApp } from './web-app';
 
 /** A value an operator needs from a deployed tier, written by a stack as a CloudFormation output. */
@@ -65,6 +65,7 @@ export interface WebTierDomain {
  */
 export function checkWebTierDomain(scope: Construct, domain: WebTierDomain | undefined): void {
   if (!domain) return;
+  checkMovedProps(scope, domain, 'domain', { hostedZone: 'domain.domainZone (the same Route 53 zone)' });
   checkDomainName(scope, 'domain.domainName', domain.domainName);
   if (!domain.domainZone) {
     throw new WebTiersValidationError(scope, 'domain.domainZone',

@@ -18,7 +18,7 @@ import {
   AGENT_NAMESPACE, DATA_MOUNT, amazonLinux2023, createServerRole, hostAssets, serverUserData, type ServerBootstrapOptions,
 } from '../shared/server-bootstrap';
 import {
-  WebTiersValidationError, checkEmail, checkEnvironment, checkInstanceType, checkIntegerRange, checkSizeGiB,
+  WebTiersValidationError, checkEmail, checkMovedProps, checkEnvironment, checkInstanceType, checkIntegerRange, checkSizeGiB,
   withoutSnapshot,
 } from '../shared/validation';
 import { checkWebTierDomain, type IWebTier, type WebTierOutput, type WebTierProps } from '../shared/web-tier';
@@ -126,6 +126,7 @@ export class SingleInstanceTier extends Construct implements IWebTier, ec2.IConn
     checkSizeGiB(this, 'dataVolumeSize', props.dataVolumeSize, 1, 16384);
     checkIntegerRange(this, 'snapshotRetention', props.snapshotRetention, 1, 1000);
     checkEnvironment(this, 'environment', props.environment, RESERVED_ENV);
+    checkMovedProps(this, props, '', { https: 'domain: { domainName, domainZone } and certificateEmail' });
     checkWebTierDomain(this, props.domain);
     checkEmail(this, 'certificateEmail', props.certificateEmail);
     if (props.domain?.certificate) {
