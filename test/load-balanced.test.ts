@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { RemovalPolicy, Size, Stack, Duration } from 'aws-cdk-lib';
+import { App, RemovalPolicy, Size, Stack, Duration } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -14,7 +14,7 @@ import { POSTGRES_MAJOR } from '../constructs/shared/database';
 import { BeanstalkDeployment } from '../constructs/managed-auto-scaling';
 import { Deployment } from '../constructs/shared/deployment';
 import { addNagChecks } from '../lib/nag';
-import { testApp, testStack, userDataText, webApp, snapshotOf } from './helpers';
+import { PROJECT_CONTEXT, testApp, testStack, userDataText, webApp, snapshotOf } from './helpers';
 
 const CERT = 'arn:aws:acm:eu-west-1:123456789012:certificate/0c1d2e3f-4a5b-6c7d-8e9f-0a1b2c3d4e5f';
 
@@ -108,8 +108,12 @@ describe('Network', () => {
     const [[templateId]] = resources(template, 'AWS::EC2::LaunchTemplate');
     template.hasResourceProperties('AWS::EC2::LaunchTemplate', { LaunchTemplateData: { MetadataOptions: { HttpTokens: 'required' } } });
     template.hasResourceProperties('AWS::EC2::Instance', {
-      LaunchTemplate: { LaunchTemplateName: Match.anyValue(), Version: { 'Fn::GetAtt': [templateId, 'LatestVersionNumber'] } },
+      LaunchTemplate: { LaunchTemplateId: { Ref: templateId }, Version: { 'Fn::GetAtt': [templateId, 'LatestVersionNumber'] } },
     });
+    // Named by CloudFormation, with or without the unique-name feature flag: stacks never collide.
+    const withoutFlag = new Stack(new App({ context: { ...PROJECT_CONTEXT, '@aws-cdk/aws-ec2:uniqueImdsv2TemplateName': false } }), 'NoFlag');
+    new Network(withoutFlag, 'Net', { egress: Egress.NAT_INSTANCE });
+    for (const [, lt] of resources(Template.fromStack(withoutFlag), 'AWS::EC2::LaunchTemplate')) expect(lt.Properties.LaunchTemplateName).toBeUndefined();
   });
 
   test('the NAT instance admits what it forwards from inside the VPC only', () => {

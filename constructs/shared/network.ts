@@ -189,6 +189,16 @@ export class Network extends Construct {
         // (a launch template with HttpTokens required), so that the launch template is in the tree
         // before the compliance aspects visit it.
         new ec2.InstanceRequireImdsv2Aspect().visit(nat);
+        // Without the @aws-cdk/aws-ec2:uniqueImdsv2TemplateName flag in the consumer's cdk.json the
+        // aspect names the template after the construct id, the same in every stack: leave the name
+        // to CloudFormation and refer to the template by id, so two stacks never collide.
+        const launchTemplate = nat.node.tryFindChild('LaunchTemplate') as ec2.CfnLaunchTemplate | undefined;
+        if (launchTemplate) {
+          launchTemplate.addPropertyDeletionOverride('LaunchTemplateName');
+          (nat.node.defaultChild as ec2.CfnInstance).addPropertyOverride('LaunchTemplate', {
+            LaunchTemplateId: launchTemplate.ref, Version: launchTemplate.attrLatestVersionNumber,
+          });
+        }
         // The provider offers no block-device option; encrypt the root volume anyway.
         (nat.node.defaultChild as ec2.CfnInstance).addPropertyOverride('BlockDeviceMappings', [
           { DeviceName: '/dev/xvda', Ebs: { Encrypted: true, VolumeType: 'gp3', DeleteOnTermination: true } },
