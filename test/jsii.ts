@@ -28,6 +28,9 @@ export function compileWithJsii(node: string): JsiiResult {
     fs.copyFileSync(path.join(ROOT, 'README.md'), path.join(dir, 'README.md'));
     fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
     const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+    // The optional peers are the review command's; the constructs jsii compiles never load them.
+    const optional = Object.keys(pkg.peerDependenciesMeta ?? {}).filter((name) => pkg.peerDependenciesMeta[name].optional);
+    const peerDependencies = Object.fromEntries(Object.entries(pkg.peerDependencies as Record<string, string>).filter(([name]) => !optional.includes(name)));
     fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({
       name: pkg.name,
       version: pkg.version,
@@ -37,9 +40,9 @@ export function compileWithJsii(node: string): JsiiResult {
       types: 'lib/index.d.ts',
       repository: { type: 'git', url: 'https://example.invalid/cdk-web-tiers.git' },
       author: { name: 'cdk-web-tiers', organization: true, url: 'https://example.invalid' },
-      peerDependencies: pkg.peerDependencies,
+      peerDependencies,
       // The lowest versions the peer ranges accept, as jsii asks.
-      devDependencies: Object.fromEntries(Object.entries(pkg.peerDependencies as Record<string, string>).map(([name, range]) => [name, range.replace(/^\^/, '')])),
+      devDependencies: Object.fromEntries(Object.entries(peerDependencies).map(([name, range]) => [name, range.replace(/^\^/, '')])),
       dependencies: pkg.dependencies,
       bundledDependencies: Object.keys(pkg.dependencies),
       jsii: { outdir: 'dist', targets: {} },

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { buildSync, type BuildFailure } from 'esbuild';
+import { buildSync, type BuildFailure, type BuildOptions } from 'esbuild';
 import { WebTiersValidationError, checkUrlPath } from './validation';
 
 /** Options for {@link WebApp.fromEntry}. */
@@ -94,53 +94,64 @@ export class WebApp {
   }
 
   private bundle(target: Target): WebAppBundle {
-    const external = [...(this.options.externalModules ?? [])];
-    if (target === Target.LAMBDA) external.push('@aws-sdk/*');
-    const key = JSON.stringify({ entry: this.entry, target, external, define: this.options.define });
+    const key = JSON.stringify({ entry: this.entry, target, external: this.options.externalModules, define: this.options.define });
     let result = cache.get(key);
     if (!result) {
-      result = build(this.entry, target, external, this.options.define ?? {});
+      result = build(this.entry, target, this.options);
       cache.set(key, result);
     }
     return result;
   }
 }
 
-function build(entry: string, target: Target, external: string[], define: Record<string, string>): WebAppBundle {
-  const file = target === Target.SERVER ? 'server.js' : 'index.js';
+/**
+ * The esbuild options of one target's bundle: what `WebApp` deploys and what the dev command serves
+ * are built from the same options, so a difference between them is a bug. Internal.
+ */
+export function bundleOptions(entry: string, target: 'server' | 'lambda', options: WebAppOptions = {}): BuildOptions & { absWorkingDir: string } {
+  const external = [...(options.externalModules ?? [])];
+  if (target === Target.LAMBDA) external.push('@aws-sdk/*');
   const runtime = path.join(RUNTIME_DIR, target === Target.SERVER ? 'server' : 'lambda');
   const contents = target === Target.SERVER
     ? `import app from ${JSON.stringify(entry)};\nimport { startServer } from ${JSON.stringify(runtime)};\nstartServer(app);\n`
     : `import app from ${JSON.stringify(entry)};\nimport { createHandler } from ${JSON.stringify(runtime)};\nexport const handler = createHandler(app);\n`;
-  const root = packageRoot(entry);
-  // Both bundles bind the app's Headers/Request/Response/fetch to the light classes.
-  const inject = [runtimeFile('fetch-globals')];
+  return {
+    stdin: { contents, resolveDir: path.dirname(entry), sourcefile: `${target}-entry.js`, loader: 'js' },
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    mainFields: ['module', 'main'],
+    minify: true,
+    treeShaking: true,
+    sourcemap: 'linked',
+    sourcesContent: false,
+    legalComments: 'external',
+    external,
+    // Both bundles bind the app's Headers/Request/Response/fetch to the light classes.
+    inject: [runtimeFile('fetch-globals')],
+    // WEB_TIERS_TARGET lets an app leave the other target's code out of the bundle.
+    define: { 'process.env.NODE_ENV': '"production"', ...options.define, 'process.env.WEB_TIERS_TARGET': JSON.stringify(target) },
+    absWorkingDir: packageRoot(entry),
+    logLevel: 'silent',
+  };
+}
+
+/** The file name of a target's bundle. */
+export function bundleFile(target: 'server' | 'lambda'): string {
+  return target === Target.SERVER ? 'server.js' : 'index.js';
+}
+
+function build(entry: string, target: Target, options: WebAppOptions): WebAppBundle {
+  const file = bundleFile(target);
+  const esbuildOptions = bundleOptions(entry, target, options);
+  const root = esbuildOptions.absWorkingDir;
   const directory = fs.mkdtempSync(path.join(os.tmpdir(), `cdk-web-tiers-${target}-`));
   const outfile = path.join(directory, file);
 
   let outputs;
   try {
-    outputs = buildSync({
-      stdin: { contents, resolveDir: path.dirname(entry), sourcefile: `${target}-entry.js`, loader: 'js' },
-      outfile,
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: 'node20',
-      mainFields: ['module', 'main'],
-      minify: true,
-      treeShaking: true,
-      sourcemap: 'linked',
-      sourcesContent: false,
-      legalComments: 'external',
-      external,
-      inject,
-      // WEB_TIERS_TARGET lets an app leave the other target's code out of the bundle.
-      define: { 'process.env.NODE_ENV': '"production"', ...define, 'process.env.WEB_TIERS_TARGET': JSON.stringify(target) },
-      absWorkingDir: root,
-      logLevel: 'silent',
-      write: false,
-    }).outputFiles;
+    outputs = buildSync({ ...esbuildOptions, outfile, write: false }).outputFiles;
   } catch (e) {
     const failure = e as BuildFailure;
     const first = failure.errors?.[0];

@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+/**
+ * `cdk-web-tiers <command>`:
+ *   dev <entry> [options]   serve an app locally through the server or the lambda adapter, reloading on change
+ *   review [options]        review a synthesized app for a pull request
+ */
+import { devMain } from '../lib/dev';
+import { reviewMain } from '../lib/review/cli';
+
+const USAGE = `usage: cdk-web-tiers <command>
+  dev <entry> [--target server|lambda] [--event http|rest] [--port N] [--host H] …
+      serves the app on localhost from the bundle a tier deploys, rebuilding and restarting on change
+  review [--cdk-out cdk.out] [--base base/cdk.out] …
+      reviews a synthesized app: report, diagram, and dangerous changes against a base`;
+
+function fail(err: Error): void {
+  console.error(`cdk-web-tiers: ${err.message}`);
+  process.exitCode = 1;
+}
+
+const [command, ...rest] = process.argv.slice(2);
+if (command === 'dev') {
+  devMain(rest).catch(fail);
+} else if (command === 'review') {
+  reviewMain(rest).then((code) => { process.exitCode = code; }, fail);
+} else {
+  console.error(command === undefined || command === '--help' || command === '-h' ? USAGE : `unknown command '${command}'\n${USAGE}`);
+  process.exitCode = command === '--help' || command === '-h' ? 0 : 1;
+}
