@@ -2,25 +2,18 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { App } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
-import { addEnvironmentStacks } from '../lib/app';
-import { ENVIRONMENTS, type TierName } from '../lib/config';
-import { diffStack, iamStatements, ingressRules, parseAllowList, partition, publicEndpoints, renderReport, renderSvg, stackDot, statefulRows } from '../lib/review';
-import { PROJECT_CONTEXT, webApp } from './helpers';
+import { diagramFile, tierDiagram, tierTemplate } from '../bin/diagrams';
+import { TIERS, type TierName } from '../lib/config';
+import { diffStack, iamStatements, ingressRules, parseAllowList, partition, publicEndpoints, renderReport, renderSvg, stackDiagram, stackDot, statefulRows, type Diagram } from '../lib/review';
 
 type Json = Record<string, any>;
 
-function templateOf(tier: TierName): Json {
-  const app = new App({ context: PROJECT_CONTEXT });
-  const [stack] = addEnvironmentStacks(app, { prod: { ...ENVIRONMENTS.prod, tier } }, webApp);
-  return Template.fromStack(stack).toJSON();
-}
 const clone = (t: Json): Json => JSON.parse(JSON.stringify(t));
 const idOf = (t: Json, type: string) => Object.keys(t.Resources).find((id) => t.Resources[id].Type === type)!;
 
-const servers = templateOf('load-balanced');
-const serverless = templateOf('serverless');
+// The prod stack on a tier, synthesized as `npm run diagrams` does: these two are drawn below too.
+const servers: Json = tierTemplate('load-balanced');
+const serverless: Json = tierTemplate('serverless');
 
 describe('diff mode catches each dangerous change', () => {
   const db = idOf(servers, 'AWS::RDS::DBInstance');
@@ -111,14 +104,22 @@ describe('report', () => {
 });
 
 describe('diagram', () => {
+  /** The diagram's arrows, as the logical ids of the boxes they join. */
+  const arrows = (d: Diagram) => {
+    const ids = new Map(d.nodes.map((n) => [n.id, n.logicalIds.join('+')]));
+    return d.edges.map((e) => `${ids.get(e.from)} -> ${ids.get(e.to)}`);
+  };
+
   test('grouped by role; the load balancer leads to the instances, the instances to the database; no IAM boxes', async () => {
     const dot = stackDot('WebTiers-prod', servers);
     for (const cluster of ['edge', 'compute', 'data', 'network', 'observability']) expect(dot).toContain(`subgraph cluster_${cluster}`);
     const lb = idOf(servers, 'AWS::ElasticLoadBalancingV2::LoadBalancer');
     const instances = Object.keys(servers.Resources).filter((id) => servers.Resources[id].Type === 'AWS::EC2::Instance');
+    expect(instances).toHaveLength(2);
+    const drawn = arrows(stackDiagram('WebTiers-prod', servers));
     for (const i of instances) {
-      expect(dot).toContain(`"${lb}" -> "${i}"`);
-      expect(dot).toContain(`"${i}" -> "${idOf(servers, 'AWS::RDS::DBInstance')}"`);
+      expect(drawn).toContain(`${lb} -> ${i}`);
+      expect(drawn).toContain(`${i} -> ${idOf(servers, 'AWS::RDS::DBInstance')}`);
     }
     expect(dot).not.toMatch(/IAM|Policy/);
     expect(dot).toMatch(/"collapsed_AWS::EC2::Subnet" \[label="6 subnets"\]/);
@@ -126,10 +127,58 @@ describe('diagram', () => {
   });
 
   test('the serverless picture: API → function → table', () => {
-    const dot = stackDot('WebTiers-prod', serverless);
     const fn = Object.keys(serverless.Resources).find((id) => serverless.Resources[id].Type === 'AWS::Lambda::Function' && id.startsWith('WebApp'))!;
-    expect(dot).toContain(`"${idOf(serverless, 'AWS::ApiGatewayV2::Api')}" -> "${fn}"`);
-    expect(dot).toContain(`"${fn}" -> "${idOf(serverless, 'AWS::DynamoDB::GlobalTable')}"`);
+    expect(arrows(stackDiagram('WebTiers-prod', serverless))).toEqual([
+      `${fn} -> ${idOf(serverless, 'AWS::DynamoDB::GlobalTable')}`,
+      `${idOf(serverless, 'AWS::ApiGatewayV2::Api')} -> ${fn}`,
+    ]);
+  });
+
+  test('box names leave out content hashes: a new bundle (so new user data, so new instance ids) draws the same picture', () => {
+    const instance = Object.keys(servers.Resources).find((id) => servers.Resources[id].Type === 'AWS::EC2::Instance')!;
+    expect(instance).toMatch(/[0-9A-F]{8}[0-9a-f]{16}$/); // userDataCausesReplacement's hash of the user data
+    const rebuilt = JSON.parse(JSON.stringify(servers)
+      .replace(/[0-9a-f]{64}/g, (h) => [...h].reverse().join(''))
+      .replace(/([0-9A-F]{8})[0-9a-f]{16}"/g, '$10123456789abcdef"'));
+    expect(Object.keys(rebuilt.Resources)).not.toContain(instance);
+    expect(stackDot('load-balanced', rebuilt)).toBe(stackDot('load-balanced', servers));
+    const reordered: Json = { ...servers, Resources: Object.fromEntries(Object.entries(servers.Resources).reverse()) };
+    expect(stackDot('load-balanced', reordered)).toBe(stackDot('load-balanced', servers));
+  });
+});
+
+describe('docs/diagrams', () => {
+  // Each tier synthesized once, the two the file already has reused.
+  const synthesized = new Map<TierName, Json>([['load-balanced', servers], ['serverless', serverless]]);
+  const templateOf = (tier: TierName): Json => {
+    if (!synthesized.has(tier)) synthesized.set(tier, tierTemplate(tier));
+    return synthesized.get(tier)!;
+  };
+
+  test.each([...TIERS])('%s.svg is what `npm run diagrams` draws', async (tier) => {
+    const file = diagramFile(tier);
+    const committed = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
+    const drawn = await tierDiagram(tier, templateOf(tier));
+    if (drawn !== committed) {
+      const [now, then] = [drawn.split('\n'), (committed ?? '').split('\n')];
+      const line = Math.min(...[now.findIndex((l, i) => l !== then[i]), then.findIndex((l, i) => l !== now[i])].filter((i) => i >= 0)) + 1;
+      throw new Error(`${path.relative(process.cwd(), file)} is ${committed === undefined ? 'missing' : `out of date (from line ${line})`}: run \`npm run diagrams\` and commit docs/diagrams/`);
+    }
+  });
+
+  test('load-balanced: no arrow between two compute boxes (the two instances share a security group, a role and a deploy order, not traffic)', () => {
+    const d = stackDiagram('load-balanced', templateOf('load-balanced'));
+    const role = new Map(d.nodes.map((n) => [n.id, n.role]));
+    expect(d.nodes.filter((n) => n.role === 'compute' && n.logicalIds.some((id) => servers.Resources[id].Type === 'AWS::EC2::Instance'))).toHaveLength(2);
+    expect(d.edges.filter((e) => role.get(e.from) === 'compute' && role.get(e.to) === 'compute')).toEqual([]);
+  });
+
+  test.each([...TIERS])('%s: every arrow is a traffic step (edge → edge or compute, compute → data, edge → an origin)', (tier) => {
+    const d = stackDiagram(tier, templateOf(tier));
+    const role = new Map(d.nodes.map((n) => [n.id, n.role]));
+    const steps = d.edges.map((e) => `${role.get(e.from)} -> ${role.get(e.to)}`);
+    expect(steps.filter((s) => !['edge -> edge', 'edge -> compute', 'compute -> data', 'edge -> data'].includes(s))).toEqual([]);
+    expect(d.edges.length).toBeGreaterThan(0);
   });
 });
 
