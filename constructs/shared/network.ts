@@ -195,9 +195,10 @@ export class Network extends Construct {
         const launchTemplate = nat.node.tryFindChild('LaunchTemplate') as ec2.CfnLaunchTemplate | undefined;
         if (launchTemplate) {
           launchTemplate.addPropertyDeletionOverride('LaunchTemplateName');
-          (nat.node.defaultChild as ec2.CfnInstance).addPropertyOverride('LaunchTemplate', {
-            LaunchTemplateId: launchTemplate.ref, Version: launchTemplate.attrLatestVersionNumber,
-          });
+          // Replaces the aspect's reference by name: CloudFormation accepts an id or a name, never both.
+          (nat.node.defaultChild as ec2.CfnInstance).launchTemplate = {
+            launchTemplateId: launchTemplate.ref, version: launchTemplate.attrLatestVersionNumber,
+          };
         }
         // The provider offers no block-device option; encrypt the root volume anyway.
         (nat.node.defaultChild as ec2.CfnInstance).addPropertyOverride('BlockDeviceMappings', [
