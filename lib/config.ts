@@ -2,6 +2,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ScaleOn } from '../constructs/auto-scaling/scale-on';
 import { Egress } from '../constructs/shared/network';
 import { WebTiersValidationError } from '../constructs/shared/validation';
+import { SinglePointOfFailure } from '../constructs/shared/warnings';
 
 /** The hosting tiers an environment can run on. */
 export type TierName = 'single-instance' | 'load-balanced' | 'auto-scaling' | 'managed-auto-scaling' | 'serverless' | 'managed-serverless';
@@ -97,6 +98,11 @@ export interface EnvironmentConfig {
   readonly domain?: DomainConfig;
   /** Email subscribed to the alarm topic. */
   readonly alarmEmail?: string;
+  /**
+   * Single points of failure this environment accepts: a `SinglePointOfFailure` id, and why.
+   * Each is acknowledged on the stack, so synth no longer warns of it; every other warning stays.
+   */
+  readonly acknowledge?: { readonly [id: string]: string };
 }
 
 /** The environments this repo deploys. */
@@ -110,6 +116,11 @@ export const ENVIRONMENTS: Readonly<Record<string, EnvironmentConfig>> = {
     // Ignored on single-instance; keeps dev cheap when it moves to a tier with RDS.
     database: { multiAz: false },
     retention: { data: 'destroy', logs: RetentionDays.ONE_WEEK, backupDays: 3 },
+    acknowledge: {
+      [SinglePointOfFailure.SINGLE_INSTANCE]: 'dev runs on one instance to stay cheap; downtime while it is replaced or redeployed is accepted',
+      [SinglePointOfFailure.SINGLE_AZ_DATABASE]: 'dev chooses a database without a standby (multiAz: false) to stay cheap; its downtime is accepted',
+      [SinglePointOfFailure.NAT]: 'dev chooses one NAT instance (egress: NAT_INSTANCE) to stay cheap; losing egress for a while is accepted',
+    },
   },
   staging: {
     tier: 'load-balanced',
@@ -173,6 +184,14 @@ export function checkEnvironmentConfig(name: string, c: EnvironmentConfig): void
     throw new WebTiersValidationError(undefined, prop('retention.data'), "'destroy' loses data on stack deletion; accepted outside dev: snapshot, retain");
   }
   if (c.domain) checkDomainConfig(prop, c.tier, c.domain, c.region);
+  for (const [id, reason] of Object.entries(c.acknowledge ?? {})) {
+    if (!SinglePointOfFailure.ALL.includes(id)) {
+      throw new WebTiersValidationError(undefined, prop('acknowledge'), `got '${id}'; accepted: the ids of SinglePointOfFailure (${SinglePointOfFailure.ALL.join(', ')})`);
+    }
+    if (typeof reason !== 'string' || reason.trim() === '') {
+      throw new WebTiersValidationError(undefined, prop('acknowledge'), `'${id}' has no reason; accepted: a sentence saying why the environment accepts it`);
+    }
+  }
 }
 
 /** A domain gets its record and HTTPS on every tier, or the piece the tier needs is named. */

@@ -1,4 +1,4 @@
-import { Aspects, CfnOutput, type CfnResource, RemovalPolicy, Size, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, Aspects, CfnOutput, type CfnResource, RemovalPolicy, Size, Stack, type StackProps } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
@@ -129,6 +129,8 @@ export class WebTiersStack extends Stack {
     this.zones = config.availabilityZones;
     // Outside development a deploy must never lose data: synth fails if anything would.
     if (config.retention.data !== 'destroy') Aspects.of(this).add(new StatefulDataGuard());
+    // The single points of failure the environment accepts, with its reasons (checked above).
+    for (const [id, reason] of Object.entries(config.acknowledge ?? {})) Annotations.of(this).acknowledgeWarning(id, reason);
 
     const removalPolicy = REMOVAL[config.retention.data];
     const once = <T>(make: () => T): (() => T) => {

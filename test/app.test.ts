@@ -12,7 +12,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import {
   AutoScalingTier, BeanstalkLoadBalancer, Deployment, LoadBalancedTier, ManagedAutoScalingTier, ManagedServerlessTier, ServerlessTier, SingleInstanceTier,
-  type IWebTier, type WebTierDomain, type WebTierProps,
+  SinglePointOfFailure, type IWebTier, type WebTierDomain, type WebTierProps,
 } from '../constructs';
 import { addEnvironmentStacks } from '../lib/app';
 import { ENVIRONMENTS, TIERS, selectEnvironments, type EnvironmentConfig, type TierName } from '../lib/config';
@@ -21,6 +21,10 @@ import type { WebTiersStack } from '../lib/web-tiers-stack';
 import { PROJECT_CONTEXT, testApp, webApp, snapshotOf } from './helpers';
 import { compileWithJsii } from './jsii';
 import { LAMBDA_NODE } from './runtime/processes';
+import { captureSynthWarnings } from './synth-warnings';
+
+// Tier 1 always warns of its one instance; tiers 2-4 with a default network, and staging, of their NAT gateway.
+const warnings = captureSynthWarnings(SinglePointOfFailure.SINGLE_INSTANCE, SinglePointOfFailure.NAT);
 
 describe('the repo app', () => {
   test('synthesizes every environment offline, passing the CloudFormation validator and AwsSolutions', () => {
@@ -36,6 +40,8 @@ describe('the repo app', () => {
       // Environment-agnostic: nothing to look up, no account or region baked in.
       expect(assembly.manifest.missing).toBeUndefined();
       for (const stack of assembly.stacks) expect(stack.environment.account).toBe('unknown-account');
+      // What `cdk synth` prints: staging's one NAT gateway, the only single point of failure not accepted.
+      expect(warnings.take()).toEqual([[SinglePointOfFailure.NAT]]);
     } finally {
       process.env.CDK_VALIDATION = previous;
     }
@@ -50,6 +56,8 @@ describe('the repo app', () => {
       env: { ...process.env, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify({ ...PROJECT_CONTEXT, env: 'dev' }), CDK_VALIDATION: 'false' },
     });
     expect(run.status).toBe(0);
+    // dev acknowledges the single points of failure it accepts: its synth prints nothing.
+    expect(run.stderr).toBe('');
     const templates = fs.readdirSync(outdir).filter((f) => f.endsWith('.template.json'));
     expect(templates).toEqual(['WebTiers-dev.template.json']);
     const types = Object.values(JSON.parse(fs.readFileSync(path.join(outdir, templates[0]), 'utf8')).Resources as Record<string, { Type: string }>)
@@ -57,6 +65,29 @@ describe('the repo app', () => {
     expect(types).toContain('AWS::AutoScaling::AutoScalingGroup');
     expect(types.filter((t) => !t.startsWith('AWS::') && !t.startsWith('Custom::'))).toEqual([]);
     fs.rmSync(outdir, { recursive: true, force: true });
+  });
+
+  test('dev acknowledges the single points of failure it accepts; staging still warns of its NAT gateway, prod of nothing', () => {
+    const warned = (environments: Record<string, EnvironmentConfig>) => {
+      const app = testApp();
+      const stacks = addEnvironmentStacks(app, environments, webApp);
+      const assembly = app.synth();
+      return Object.fromEntries(stacks.map((s) => [s.stackName, assembly.getStackArtifact(s.artifactId).messages
+        .filter((m) => m.level === 'warning').map((m) => `${m.id} ${/\[ack: ([^\]]+)\]/.exec(String(m.entry.data))?.[1]}`)]));
+    };
+    expect(warned(ENVIRONMENTS)).toEqual({
+      'WebTiers-dev': [],
+      'WebTiers-staging': [`/WebTiers-staging/Network ${SinglePointOfFailure.NAT}`],
+      'WebTiers-prod': [],
+    });
+    expect(Object.keys(ENVIRONMENTS.dev.acknowledge ?? {}).sort())
+      .toEqual([SinglePointOfFailure.SINGLE_INSTANCE, SinglePointOfFailure.NAT, SinglePointOfFailure.SINGLE_AZ_DATABASE].sort());
+    // Without its acknowledgements, dev warns of its one instance.
+    expect(warned({ dev: { ...ENVIRONMENTS.dev, acknowledge: undefined } }))
+      .toEqual({ 'WebTiers-dev': [`/WebTiers-dev/Web ${SinglePointOfFailure.SINGLE_INSTANCE}`] });
+    // Acknowledged on the stack, whatever tier it runs: on tier 2, neither its NAT instance nor its single-AZ database warns.
+    expect(warned({ dev: { ...ENVIRONMENTS.dev, tier: 'load-balanced', capacity: { min: 2, max: 2 } } })).toEqual({ 'WebTiers-dev': [] });
+    expect(warnings.take()).toEqual([[SinglePointOfFailure.NAT], [SinglePointOfFailure.SINGLE_INSTANCE]]);
   });
 
   test('-c env=prod builds only prod', () => {
@@ -146,6 +177,10 @@ describe('the repo app', () => {
       ['zone of another region', { account: '123456789012', region: 'eu-west-1', availabilityZones: ['us-east-1a'] }, /environments\.x\.availabilityZones: got 'us-east-1a'/],
       ['destroy outside dev', { retention: { data: 'destroy', logs: RetentionDays.ONE_WEEK, backupDays: 7 } }, /environments\.x\.retention\.data: 'destroy' loses data/],
       ['unknown tier', { tier: 'mainframe' as never }, /environments\.x\.tier: got 'mainframe'; accepted: single-instance, load-balanced, auto-scaling, managed-auto-scaling, serverless, managed-serverless/],
+      ['acknowledge of an unknown id', { acknowledge: { 'cdk-web-tiers:singlePointOfFailure:natGateway': 'one is enough' } },
+        /invalid environments\.x\.acknowledge: got 'cdk-web-tiers:singlePointOfFailure:natGateway'; accepted: the ids of SinglePointOfFailure \(cdk-web-tiers:singlePointOfFailure, /],
+      ['acknowledge without a reason', { acknowledge: { [SinglePointOfFailure.NAT]: ' ' } },
+        /invalid environments\.x\.acknowledge: 'cdk-web-tiers:singlePointOfFailure:nat' has no reason/],
     ])('%s', (_name, override, message) => {
       expect(() => addEnvironmentStacks(testApp(), { x: { ...base, ...override } }, webApp)).toThrow(message);
     });

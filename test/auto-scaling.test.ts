@@ -1,14 +1,19 @@
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
-import { AutoScalingTier, Egress, Network, ScaleOn, type AutoScalingTierProps } from '../constructs';
+import { AutoScalingTier, Egress, Network, ScaleOn, SinglePointOfFailure, type AutoScalingTierProps } from '../constructs';
 import { BeanstalkDeployment } from '../constructs/managed-auto-scaling';
 import { Deployment } from '../constructs/shared/deployment';
 import { addNagChecks } from '../lib/nag';
 import { testApp, testStack, userDataText, webApp, snapshotOf } from './helpers';
+import { captureSynthWarnings } from './synth-warnings';
+
+// Most stacks here have the default network, with one NAT gateway; the fully configured one sets
+// capacity.desired, of which aws-cdk-lib warns (the group is resized to it on every deploy).
+captureSynthWarnings(SinglePointOfFailure.NAT, '@aws-cdk/aws-autoscaling:desiredCapacitySet');
 
 function synth(props: Partial<AutoScalingTierProps> = {}, stack = testStack()) {
   const tier = new AutoScalingTier(stack, 'Web', { app: webApp, ...props });
@@ -76,6 +81,8 @@ describe('group', () => {
     expect(g.Properties.DesiredCapacity).toBeUndefined();
     expect(JSON.stringify(g.Properties.VPCZoneIdentifier)).toMatch(/AppSubnet1.*AppSubnet2/);
     expect(group(full.template).Properties).toMatchObject({ MinSize: '3', MaxSize: '12', DesiredCapacity: '4' });
+    // A desired size given anyway is applied, and aws-cdk-lib warns that every deploy resets the group to it.
+    Annotations.fromStack(full.stack).hasWarning('/Test/Web/Group', Match.stringLikeRegexp('reset the size of your AutoScalingGroup on every deployment'));
   });
 
   test('self-healing: ELB health checks with a grace period, behind the target group', () => {

@@ -9,7 +9,7 @@ import type { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { parse } from 'pg-connection-string';
-import { AutoScalingTier, LoadBalancedTier, SingleInstanceTier, WebApp } from '../constructs';
+import { AutoScalingTier, LoadBalancedTier, SingleInstanceTier, SinglePointOfFailure, WebApp } from '../constructs';
 import { SCRIPTS_DIR } from '../constructs/shared/server-bootstrap';
 import { checkUrlPath } from '../constructs/shared/validation';
 import { testStack, webApp } from './helpers';
@@ -17,6 +17,10 @@ import {
   ALLOCATION_ID, DEVICE, FS_UUID, HOST_PATHS, INSTANCE_ID, VOLUME_ID, hostUserData, q, sandbox, withInputs,
   type HostUserData, type RunResult, type Sandbox,
 } from './runtime/sandbox';
+import { captureSynthWarnings } from './synth-warnings';
+
+// The tiers with default props: tier 1 warns of its one instance, tiers 2 and 3 of the default network's NAT gateway.
+captureSynthWarnings(SinglePointOfFailure.SINGLE_INSTANCE, SinglePointOfFailure.NAT);
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'web-tiers-boot-test-'));
 const sandboxes: string[] = [];

@@ -1,6 +1,11 @@
+import { SinglePointOfFailure } from '../constructs';
 import { TIERS } from '../lib/config';
 import { COMPLIANCE_SETTINGS, PACKS, complianceOf } from '../lib/nag';
 import { PROJECT_CONTEXT } from './helpers';
+import { captureSynthWarnings } from './synth-warnings';
+
+// Tier 1 warns of its one instance, tiers 2-4 with default props of the default network's NAT gateway.
+captureSynthWarnings(SinglePointOfFailure.SINGLE_INSTANCE, SinglePointOfFailure.NAT);
 
 // Every tier, with prod's settings and with default props (`new XTier(stack, 'Web', { app })`),
 // under AwsSolutions, HIPAA Security, NIST 800-53 rev 5 and the Control Tower Guard rules

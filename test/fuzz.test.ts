@@ -15,11 +15,16 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import fc from 'fast-check';
 import {
   AutoScalingTier, BatchSize, BeanstalkDeployment, LoadBalancedTier, ManagedAutoScalingTier, ManagedServerlessTier, ScaleOn,
-  ServerlessApi, ServerlessAuth, ServerlessDeployment, ServerlessTier, SingleInstanceTier, UpdateLevel,
+  ServerlessApi, ServerlessAuth, ServerlessDeployment, ServerlessTier, SingleInstanceTier, SinglePointOfFailure, UpdateLevel,
 } from '../constructs';
 import { WebTiersValidationError } from '../constructs/shared/validation';
 import { addNagChecks } from '../lib/nag';
 import { PROJECT_CONTEXT, webApp } from './helpers';
+import { captureSynthWarnings } from './synth-warnings';
+
+// Random props have single points of failure (one instance, a minimum of 1, the default NAT gateway):
+// they warn. Any other warning, or anything else on console.error, fails the run.
+captureSynthWarnings(...SinglePointOfFailure.ALL);
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 20);
 /** The hosted zone of a domain: its last two labels. */

@@ -13,7 +13,7 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import {
-  BatchSize, BeanstalkDeployment, BeanstalkLoadBalancer, ManagedAutoScalingTier, Network, SOLUTION_STACK, UpdateLevel,
+  BatchSize, BeanstalkDeployment, BeanstalkLoadBalancer, ManagedAutoScalingTier, Network, SOLUTION_STACK, SinglePointOfFailure, UpdateLevel,
   type ManagedAutoScalingTierProps,
 } from '../constructs';
 import { beanstalkSourceBundle } from '../constructs/managed-auto-scaling/source-bundle';
@@ -28,6 +28,10 @@ import { addNagChecks } from '../lib/nag';
 import { snapshotOf, testApp, testStack, webApp } from './helpers';
 import { lambdaNodeMajor } from './lambda-node';
 import { LAMBDA_NODE, request, startProcess, type Started } from './runtime/processes';
+import { captureSynthWarnings } from './synth-warnings';
+
+// Most stacks here have the default network, with one NAT gateway, of which it warns.
+const warnings = captureSynthWarnings(SinglePointOfFailure.NAT);
 
 const CERT = 'arn:aws:acm:eu-west-1:123456789012:certificate/0c1d2e3f-4a5b-6c7d-8e9f-0a1b2c3d4e5f';
 
@@ -451,6 +455,7 @@ describe('typed options become option settings', () => {
   });
 
   test('a single instance without a load balancer, with a warning', () => {
+    warnings.allow(SinglePointOfFailure.BEANSTALK_SINGLE_INSTANCE);
     const { template, stack } = synth({ loadBalancer: BeanstalkLoadBalancer.none() });
     const o = options(template);
     expect(o['aws:elasticbeanstalk:environment EnvironmentType']).toBe('SingleInstance');
@@ -460,6 +465,8 @@ describe('typed options become option settings', () => {
     // Immutable works on a single instance too.
     expect(options(synth({ loadBalancer: BeanstalkLoadBalancer.none(), deployment: BeanstalkDeployment.immutable() }).template)['aws:elasticbeanstalk:command DeploymentPolicy']).toBe('Immutable');
     Annotations.fromStack(stack).hasWarning('/Test/Web', Match.stringLikeRegexp('single point of failure'));
+    // Each of the three synths printed it.
+    expect(warnings.take()).toEqual(Array(3).fill([SinglePointOfFailure.BEANSTALK_SINGLE_INSTANCE, SinglePointOfFailure.NAT].sort()));
   });
 });
 
@@ -526,7 +533,8 @@ describe('cdk-nag AwsSolutions (Elastic Beanstalk rules included)', () => {
     ['default', () => ({})],
     ['HTTPS, traffic splitting', (s) => ({ deployment: BeanstalkDeployment.trafficSplitting(), domain: withDomain(s) })],
     ['single instance, no managed updates', () => ({ loadBalancer: BeanstalkLoadBalancer.none(), deployment: BeanstalkDeployment.allAtOnce(), managedUpdates: false })],
-  ])('%s: no unacknowledged finding', (_name, props) => {
+  ])('%s: no unacknowledged finding', (name, props) => {
+    if (name.startsWith('single instance')) warnings.allow(SinglePointOfFailure.BEANSTALK_SINGLE_INSTANCE);
     const app = testApp();
     const stack = new Stack(app, 'Nag');
     new ManagedAutoScalingTier(stack, 'Web', { app: webApp, ...props(stack) });

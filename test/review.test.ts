@@ -4,9 +4,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { diagramFile, tierDiagram, tierTemplate } from '../bin/diagrams';
 import { TIERS, type TierName } from '../lib/config';
+import { captureSynthWarnings } from './synth-warnings';
+import { SinglePointOfFailure } from '../constructs/shared/warnings';
 import { diffStack, iamStatements, ingressRules, parseAllowList, partition, publicEndpoints, renderReport, renderSvg, stackDiagram, stackDot, statefulRows, type Diagram } from '../lib/review';
 
 type Json = Record<string, any>;
+
+// Tier 1 is one instance: its picture is drawn from a stack that says so at every synth.
+const warnings = captureSynthWarnings(SinglePointOfFailure.SINGLE_INSTANCE);
 
 const clone = (t: Json): Json => JSON.parse(JSON.stringify(t));
 const idOf = (t: Json, type: string) => Object.keys(t.Resources).find((id) => t.Resources[id].Type === type)!;
@@ -159,6 +164,7 @@ describe('docs/diagrams', () => {
     const file = diagramFile(tier);
     const committed = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
     const drawn = await tierDiagram(tier, templateOf(tier));
+    if (tier === 'single-instance') expect(warnings.take()).toEqual([[SinglePointOfFailure.SINGLE_INSTANCE]]);
     if (drawn !== committed) {
       const [now, then] = [drawn.split('\n'), (committed ?? '').split('\n')];
       const line = Math.min(...[now.findIndex((l, i) => l !== then[i]), then.findIndex((l, i) => l !== now[i])].filter((i) => i >= 0)) + 1;

@@ -12,6 +12,10 @@ import { addNagChecks } from '../lib/nag';
 import { POSTGRES_MAJOR } from '../constructs/shared/database';
 import { scriptBody } from '../constructs/shared/server-bootstrap';
 import { logicalIds, testApp, testStack, userDataText, webApp, snapshotOf } from './helpers';
+import { captureSynthWarnings } from './synth-warnings';
+
+// Every stack here has the tier's one instance, of which it warns.
+const warnings = captureSynthWarnings(SINGLE_POINT_OF_FAILURE_WARNING);
 
 function synth(props: Partial<SingleInstanceTierProps> = {}, stack = testStack()) {
   const tier = new SingleInstanceTier(stack, 'Web', { app: webApp, ...props });
@@ -330,11 +334,13 @@ describe('HTTPS and URL', () => {
 });
 
 describe('single point of failure warning', () => {
-  test('is raised and can be acknowledged by id', () => {
+  test('is raised, printed by every synth, and can be acknowledged by id', () => {
     Annotations.fromStack(byDefault.stack).hasWarning('/Test/Web', Match.stringLikeRegexp('single.*Availability Zone|one instance'));
     const { stack, tier } = synth();
+    expect(warnings.take()).toEqual([[SINGLE_POINT_OF_FAILURE_WARNING], [SINGLE_POINT_OF_FAILURE_WARNING]]);
     CoreAnnotations.of(tier).acknowledgeWarning(SINGLE_POINT_OF_FAILURE_WARNING, 'dev only');
     Annotations.fromStack(stack).hasNoWarning('/Test/Web', Match.anyValue());
+    expect(warnings.take()).toEqual([]);
   });
 });
 

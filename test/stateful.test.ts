@@ -5,11 +5,15 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Size } from 'aws-cdk-lib';
-import { Database, Network, StatefulDataGuard } from '../constructs';
+import { Database, Network, SinglePointOfFailure, StatefulDataGuard } from '../constructs';
 import { removedStatefulResources, statefulResources } from '../constructs/shared/stateful';
 import { addEnvironmentStacks } from '../lib/app';
 import { ENVIRONMENTS, TIERS } from '../lib/config';
 import { PROJECT_CONTEXT, webApp } from './helpers';
+import { captureSynthWarnings } from './synth-warnings';
+
+// Tier 1 warns of its one instance; a default network (staging's, and the ones made here) of its NAT gateway.
+captureSynthWarnings(SinglePointOfFailure.SINGLE_INSTANCE, SinglePointOfFailure.NAT);
 
 function guarded(build: (stack: Stack) => void): () => void {
   return () => {

@@ -9,15 +9,23 @@ import {
 import { SinglePointOfFailure } from '../constructs/shared/warnings';
 import { addNagChecks } from '../lib/nag';
 import { testApp, testStack, webApp } from './helpers';
+import { captureSynthWarnings } from './synth-warnings';
 
 const PREFIX = 'cdk-web-tiers:singlePointOfFailure';
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** The warning `id`, matched by its exact acknowledgement tag (ids share a prefix). */
 const warningOf = (id: string) => Match.stringLikeRegexp(`single point of failure.*\\[ack: ${escape(id)}\\]`);
 
-/** Every single-point-of-failure warning in the stack, as `path id`. */
-function spofWarnings(stack: Stack): string[] {
-  return Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp(escape(PREFIX)))
+// Synth prints every unacknowledged warning, as `cdk synth` does: the tests here check what it prints.
+const warnings = captureSynthWarnings(...SinglePointOfFailure.ALL);
+
+/**
+ * Every single-point-of-failure warning of a synthesized stack, as `path id`. Each stack is
+ * synthesized once, as `cdk synth` does: synthesizing a LoadBalancedTier again adds a warning of
+ * aws-cdk-lib's own (its RequireImdsv2Aspect finds the launch template it made in the first synth).
+ */
+function spofWarnings(annotations: Annotations): string[] {
+  return annotations.findWarning('*', Match.stringLikeRegexp(escape(PREFIX)))
     .map((m) => `${m.id} ${/\[ack: ([^\]]+)\]/.exec(String(m.entry.data))![1]}`)
     .sort();
 }
@@ -65,31 +73,36 @@ describe('ids', () => {
 });
 
 describe.each(RAISED)('%s', (_name, build, path, id) => {
-  test('raises exactly this single-point-of-failure warning, on the construct that has it', () => {
+  test('raises exactly this single-point-of-failure warning, on the construct that has it; synth prints it with its id', () => {
     const stack = testStack();
     build(stack);
-    Annotations.fromStack(stack).hasWarning(path, warningOf(id));
-    expect(spofWarnings(stack)).toEqual([`${path} ${id}`]);
+    const annotations = Annotations.fromStack(stack);
+    annotations.hasWarning(path, warningOf(id));
+    expect(spofWarnings(annotations)).toEqual([`${path} ${id}`]);
+    expect(warnings.take()).toEqual([[id]]);
   });
 
-  test('acknowledging it by id on the construct silences it', () => {
+  test('acknowledging it by id on the construct silences it, in synth\'s output too', () => {
     const stack = testStack();
     const construct = build(stack);
     CoreAnnotations.of(construct).acknowledgeWarning(id, 'accepted in this test');
-    Annotations.fromStack(stack).hasNoWarning(path, warningOf(id));
-    expect(spofWarnings(stack)).toEqual([]);
+    const annotations = Annotations.fromStack(stack);
+    annotations.hasNoWarning(path, warningOf(id));
+    expect(spofWarnings(annotations)).toEqual([]);
+    expect(warnings.take()).toEqual([]);
   });
 
   test('acknowledging it on the stack beforehand silences it too; another id does not', () => {
     const stack = testStack();
     for (const other of SinglePointOfFailure.ALL.filter((o) => o !== id)) CoreAnnotations.of(stack).acknowledgeWarning(other, 'not this one');
     build(stack);
-    expect(spofWarnings(stack)).toEqual([`${path} ${id}`]);
+    expect(spofWarnings(Annotations.fromStack(stack))).toEqual([`${path} ${id}`]);
 
     const acknowledged = testStack();
     CoreAnnotations.of(acknowledged).acknowledgeWarning(id, 'accepted stack-wide');
     build(acknowledged);
-    expect(spofWarnings(acknowledged)).toEqual([]);
+    expect(spofWarnings(Annotations.fromStack(acknowledged))).toEqual([]);
+    expect(warnings.take()).toEqual([[id]]);
   });
 });
 
@@ -97,20 +110,20 @@ describe('not raised where there is no single point of failure', () => {
   test.each([Egress.NAT_GATEWAY_PER_AZ, Egress.NONE])('Network with egress %s', (egress) => {
     const stack = testStack();
     new Network(stack, 'Net', { egress });
-    expect(spofWarnings(stack)).toEqual([]);
+    expect(spofWarnings(Annotations.fromStack(stack))).toEqual([]);
   });
 
   test('Network around an existing VPC (its egress is not ours to judge)', () => {
     const stack = testStack();
     new Network(stack, 'Net', { vpc: new ec2.Vpc(stack, 'Mine', { maxAzs: 2, natGateways: 1 }) });
-    expect(spofWarnings(stack)).toEqual([]);
+    expect(spofWarnings(Annotations.fromStack(stack))).toEqual([]);
   });
 
   test('Database by default: Multi-AZ', () => {
     const stack = testStack();
     new Database(stack, 'Db', { network: new Network(stack, 'Net', { egress: Egress.NONE }) });
+    expect(spofWarnings(Annotations.fromStack(stack))).toEqual([]);
     Template.fromStack(stack).hasResourceProperties('AWS::RDS::DBInstance', { MultiAZ: true });
-    expect(spofWarnings(stack)).toEqual([]);
   });
 
   test.each<[string, (s: Stack) => void]>([
@@ -120,8 +133,11 @@ describe('not raised where there is no single point of failure', () => {
   ])('%s', (_name, build) => {
     const stack = testStack();
     build(stack);
-    expect(spofWarnings(stack)).toEqual([]);
+    expect(spofWarnings(Annotations.fromStack(stack))).toEqual([]);
   });
+
+  // Nor does synth print anything.
+  afterEach(() => expect(warnings.take()).toEqual([]));
 });
 
 describe('tiers 2-4 with default props', () => {
@@ -133,8 +149,9 @@ describe('tiers 2-4 with default props', () => {
   ])('%s: a Multi-AZ database, and only the NAT warning', (_name, build) => {
     const stack = testStack();
     build(stack);
+    expect(spofWarnings(Annotations.fromStack(stack))).toEqual([`/Test/Web/Network ${SinglePointOfFailure.NAT}`]);
     Template.fromStack(stack).hasResourceProperties('AWS::RDS::DBInstance', { MultiAZ: true });
-    expect(spofWarnings(stack)).toEqual([`/Test/Web/Network ${SinglePointOfFailure.NAT}`]);
+    expect(warnings.take()).toEqual([[SinglePointOfFailure.NAT]]);
   });
 });
 
@@ -147,5 +164,6 @@ describe('Database multiAz', () => {
     addNagChecks(app);
     expect(() => app.synth()).not.toThrow();
     Template.fromStack(stack).hasResourceProperties('AWS::RDS::DBInstance', { MultiAZ: false });
+    expect(warnings.take()).toEqual([[SinglePointOfFailure.SINGLE_AZ_DATABASE]]);
   });
 });
