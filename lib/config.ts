@@ -130,6 +130,9 @@ export const ENVIRONMENTS: Readonly<Record<string, EnvironmentConfig>> = {
     egress: Egress.NAT_GATEWAY,
     database: { instanceType: 't4g.micro' },
     retention: { data: 'snapshot', logs: RetentionDays.ONE_MONTH, backupDays: 7 },
+    acknowledge: {
+      [SinglePointOfFailure.NAT]: 'staging runs one NAT gateway, half the cost of one per AZ; losing egress during an AZ outage is accepted there',
+    },
   },
   prod: {
     tier: 'auto-scaling',
