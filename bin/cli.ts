@@ -4,7 +4,7 @@
  *   dev <entry> [options]   serve an app locally through the server or the lambda adapter, reloading on change
  *   review [options]        review a synthesized app for a pull request
  */
-import { devMain } from '../lib/dev';
+import { DEV_USAGE, devMain } from '../lib/dev';
 import { reviewMain } from '../lib/review/cli';
 
 const USAGE = `usage: cdk-web-tiers <command>
@@ -19,11 +19,15 @@ function fail(err: Error): void {
 }
 
 const [command, ...rest] = process.argv.slice(2);
-if (command === 'dev') {
+if (command === 'dev' && (rest.includes('--help') || rest.includes('-h'))) {
+  console.log(DEV_USAGE);
+} else if (command === 'dev') {
   devMain(rest).catch(fail);
 } else if (command === 'review') {
   reviewMain(rest).then((code) => { process.exitCode = code; }, fail);
 } else {
-  console.error(command === undefined || command === '--help' || command === '-h' ? USAGE : `unknown command '${command}'\n${USAGE}`);
-  process.exitCode = command === '--help' || command === '-h' ? 0 : 1;
+  const help = command === '--help' || command === '-h';
+  if (help) console.log(USAGE);
+  else console.error(command === undefined ? USAGE : `unknown command '${command}'\n${USAGE}`);
+  process.exitCode = help ? 0 : 1;
 }

@@ -7,23 +7,25 @@
 // runs npm's whole git path (`npm install git+file://…`), which installs the clone's dev
 // dependencies first: about a minute of CPU, so it is the long form.
 //
-// The app's own dev tools (its TypeScript, tsx, jest and CDK CLI) are this repository's, so the
-// installs fetch only what the app depends on; everything else comes from the npm cache that
-// `npm ci` filled.
+// The app keeps the dev tools `cdk init` gives it — its TypeScript (7, the native compiler), tsx,
+// the CDK CLI and the Node types — and runs them as a user would (`npx cdk synth` runs cdk.json's
+// `npx tsc && npx tsx bin/my-site.ts`); only jest and its sample test are left out. The working
+// tree is staged with its untracked files, so a new file is tested before it is committed (on
+// CI, the tree is the commit).
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import { REVIEW_DEPENDENCIES } from '../lib/review/cli';
 
 const run = promisify(execFile);
 const ROOT = path.join(__dirname, '..');
-const BIN = {
-  cdk: path.join(ROOT, 'node_modules', 'aws-cdk', 'bin', 'cdk'),
-  tsc: path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'),
-  tsx: path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
-};
+/** This repository's CDK CLI, which makes the app (`cdk init`); the app then uses its own. */
+const CDK = path.join(ROOT, 'node_modules', 'aws-cdk', 'bin', 'cdk');
+/** A tool the app installed, from its node_modules/.bin. */
+const bin = (appDir: string, name: string) => path.join(appDir, 'node_modules', '.bin', name);
 const TIERS = ['SingleInstanceTier', 'LoadBalancedTier', 'AutoScalingTier', 'ManagedAutoScalingTier', 'ServerlessTier', 'ManagedServerlessTier'];
 const NPM_QUIET = ['--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'];
 
@@ -71,12 +73,12 @@ function stageRepository(dir: string): void {
   git('commit', '-q', '-m', 'staged');
 }
 
-/** An app as `cdk init app --language typescript` makes it, keeping of its dev tools only the Node types. */
+/** An app as `cdk init app --language typescript` makes it, without jest (its sample test, its types, its transform). */
 async function cdkInit(dir: string): Promise<void> {
   fs.mkdirSync(dir, { recursive: true });
-  await run(process.execPath, [BIN.cdk, 'init', 'app', '--language', 'typescript', '--generate-only'], { cwd: dir, env: { ...process.env, CDK_DISABLE_VERSION_CHECK: '1' } });
+  await run(process.execPath, [CDK, 'init', 'app', '--language', 'typescript', '--generate-only'], { cwd: dir, env: { ...process.env, CDK_DISABLE_VERSION_CHECK: '1' } });
   const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
-  pkg.devDependencies = { '@types/node': pkg.devDependencies['@types/node'] };
+  pkg.devDependencies = Object.fromEntries(Object.entries(pkg.devDependencies as Record<string, string>).filter(([name]) => !/jest|^@swc\//.test(name)));
   fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify(pkg, null, 2));
   // cdk init's tsconfig names jest's types, for its sample test; that test and jest are not installed.
   fs.rmSync(path.join(dir, 'test'), { recursive: true, force: true });
@@ -119,7 +121,7 @@ async function synth(appDir: string, programs: Record<string, string>): Promise<
     '}',
   ].join('\n'));
   const context = JSON.parse(fs.readFileSync(path.join(appDir, 'cdk.json'), 'utf8')).context;
-  await run(process.execPath, [BIN.tsx, runner, JSON.stringify(programs)], { cwd: appDir, env: { ...appEnv(), CDK_CONTEXT_JSON: JSON.stringify(context) }, maxBuffer: 16 * 1024 * 1024 });
+  await run(bin(appDir, 'tsx'), [runner, JSON.stringify(programs)], { cwd: appDir, env: { ...appEnv(), CDK_CONTEXT_JSON: JSON.stringify(context) }, maxBuffer: 16 * 1024 * 1024 });
 }
 
 const blocks = readmeBlocks();
@@ -191,13 +193,14 @@ test('a consumer installs only what synthesis needs: no review, diagram or web f
 });
 
 test('every README block compiles with the app\'s own tsconfig (strict, NodeNext)', async () => {
-  const result = await run(process.execPath, [BIN.tsc, '-p', '.', '--noEmit'], { cwd: fromTarball }).catch((e: { stdout: string }) => e);
-  expect(result.stdout).toBe('');
+  const result = await run(bin(fromTarball, 'tsc'), ['-p', '.', '--noEmit'], { cwd: fromTarball }).then(() => ({ code: 0, stdout: '' }), (e: { code: number; stdout: string }) => e);
+  expect(result).toMatchObject({ code: 0, stdout: '' });
+  expect(JSON.parse(fs.readFileSync(path.join(fromTarball, 'node_modules', 'typescript', 'package.json'), 'utf8')).version).toMatch(/^7\./);
 }, 60_000);
 
-test('the walkthrough deploys a URL: `cdk synth` with the CDK CLI runs cdk init\'s bin/my-site.ts', async () => {
+test('the walkthrough deploys a URL: `npx cdk synth` runs cdk.json\'s app (tsc, then tsx bin/my-site.ts)', async () => {
   const outdir = path.join(work, 'walkthrough.out');
-  await run(process.execPath, [BIN.cdk, 'synth', '--quiet', '--app', `node ${BIN.tsx} bin/my-site.ts`, '--output', outdir], {
+  await run('npx', ['cdk', 'synth', '--quiet', '--output', outdir], {
     cwd: fromTarball, env: { ...appEnv(), CDK_DISABLE_VERSION_CHECK: '1' },
   });
   const template = JSON.parse(fs.readFileSync(path.join(outdir, 'MySiteStack.template.json'), 'utf8'));
@@ -246,8 +249,8 @@ test.each(['server', 'lambda'])('the installed `cdk-web-tiers dev` serves the RE
       probe.close(() => resolve(free));
     });
   });
-  const child = spawn(path.join(fromTarball, 'node_modules', '.bin', 'cdk-web-tiers'), ['dev', 'src/app.ts', '--target', target], {
-    cwd: fromTarball, env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'],
+  const child = spawn(bin(fromTarball, 'cdk-web-tiers'), ['dev', 'src/app.ts', '--target', target], {
+    cwd: fromTarball, env: { ...process.env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true,
   });
   let out = '';
   child.stdout.on('data', (c: Buffer) => { out += c; });
@@ -261,13 +264,23 @@ test.each(['server', 'lambda'])('the installed `cdk-web-tiers dev` serves the RE
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGINT');
     expect(await exited).toBe(0);
+    // The app went with it: the port is free again.
+    const free = await new Promise<boolean>((resolve) => {
+      const probe = net.createServer().once('error', () => resolve(false)).listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+    });
+    expect(free).toBe(true);
   } finally {
-    child.kill('SIGKILL');
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch { /* already gone */ }
   }
 }, 60_000);
 
 test('the review command names the optional packages it needs when the app has not installed them', async () => {
-  const result = await run(path.join(fromTarball, 'node_modules', '.bin', 'cdk-web-tiers'), ['review'], { cwd: fromTarball }).catch((e: { code: number; stderr: string }) => e);
+  // The line it prints is the package's own peer ranges.
+  const peers = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).peerDependencies;
+  expect(REVIEW_DEPENDENCIES).toEqual(['@aws-cdk/cloudformation-diff', '@viz-js/viz'].map((name) => `${name}@${peers[name]}`));
+  const result = await run(bin(fromTarball, 'cdk-web-tiers'), ['review'], { cwd: fromTarball }).catch((e: { code: number; stderr: string }) => e);
   expect(result).toMatchObject({
     code: 1,
     stderr: expect.stringContaining('npm install --save-dev @aws-cdk/cloudformation-diff@^2.187.5 @viz-js/viz@^3.31.0'),

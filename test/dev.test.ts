@@ -8,6 +8,7 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseDevArgs, startDev, type DevServer } from '../lib/dev';
 import { httpApiEvent, restApiEvent, toHttpResponse } from '../lib/dev/lambda-host';
 import { lambdaNode } from './lambda-node';
@@ -53,6 +54,8 @@ export default {
   async fetch(request: Request): Promise<Response> {
     const url = new URL(request.url);
     if (url.pathname === '/slow') await new Promise((r) => setTimeout(r, 1500));
+    if (url.pathname === '/throw') throw new Error('boom');
+    if (url.pathname === '/big') return new Response('x'.repeat(7 * 1024 * 1024));
     if (url.pathname === '/cookies') {
       const headers = new Headers({ 'content-type': 'text/plain' });
       headers.append('set-cookie', 'a=1');
@@ -62,7 +65,7 @@ export default {
     const body = request.body ? new Uint8Array(await request.arrayBuffer()) : new Uint8Array();
     return Response.json({
       greeting, path: url.pathname, proto: url.protocol, target: process.env.WEB_TIERS_TARGET,
-      node: process.versions.node.split('.')[0], agent: request.headers.get('user-agent'),
+      node: process.versions.node.split('.')[0], agent: request.headers.get('user-agent'), pid: process.pid,
       bodyBytes: Array.from(body.slice(0, 4)), bodyLength: body.length,
     });
   },
@@ -80,6 +83,7 @@ describe('arguments', () => {
     expect(parseDevArgs(['src/app.ts'], {})).toMatchObject({ port: 3000, host: '127.0.0.1' });
     expect(parseDevArgs(['--target', 'lambda', '--event', 'rest', '--timeout', '3', 'a.ts'], {})).toMatchObject({ entry: 'a.ts', target: 'lambda', event: 'rest', timeoutSeconds: 3 });
     expect(parseDevArgs(['--external', 'pg-native, sharp'], {}, 'webapp/src/app.ts')).toMatchObject({ entry: 'webapp/src/app.ts', externalModules: ['pg-native', 'sharp'] });
+    expect(parseDevArgs(['a.ts', '--define', 'GREETING="hi, there"', '--define=DEBUG=false'], {}).define).toEqual({ GREETING: '"hi, there"', DEBUG: 'false' });
   });
 
   test.each([
@@ -91,6 +95,8 @@ describe('arguments', () => {
     [[], /expected one entry module, got none/],
     [['a.ts', 'b.ts'], /expected one entry module, got a.ts b.ts/],
     [['a.ts', '--port'], /--port needs a value/],
+    [['a.ts', '--define', 'GREETING'], /--define takes NAME=VALUE/],
+    [['a.ts', '--host', ' '], /--host must name an address/],
   ])('%j is refused', (argv, message) => {
     expect(() => parseDevArgs(argv as string[], {})).toThrow(message);
   });
@@ -116,6 +122,10 @@ describe('the API Gateway stand-in', () => {
   });
 
   test('a REST (v1) event through the live stage: every body base64, multi-value maps, the last value in the single maps', () => {
+    expect(restApiEvent({ ...req, rawHeaders: ['Host', 'localhost:3000', 'X-Multi', 'one', 'x-multi', 'two', 'X-Forwarded-For', '203.0.113.7'] })).toMatchObject({
+      headers: { Host: 'localhost:3000', 'X-Multi': 'two', 'X-Forwarded-For': '203.0.113.7, 127.0.0.1', 'X-Forwarded-Proto': 'http' },
+    });
+    expect(restApiEvent({ ...req, url: '/' })).toMatchObject({ resource: '/', pathParameters: null });
     expect(restApiEvent(req)).toMatchObject({
       resource: '/{proxy+}', path: '/a b/c', httpMethod: 'POST', pathParameters: { proxy: 'a b/c' },
       headers: { 'x-multi': 'two' }, multiValueHeaders: { 'x-multi': ['one', 'two'] },
@@ -158,7 +168,8 @@ describe.each([
     expect(messages[0]).toContain(`${target} target`);
     expect(messages[0]).toContain(dev.url);
     // The bundle sits under the app's own node_modules, where external modules resolve as on AWS.
-    expect(fs.existsSync(path.join(pkg.dir, 'node_modules', '.cache', 'cdk-web-tiers', 'dev', target, target === 'server' ? 'server.js' : 'index.js'))).toBe(true);
+    const runs = path.join(pkg.dir, 'node_modules', '.cache', 'cdk-web-tiers', 'dev');
+    expect(fs.readdirSync(runs).filter((d) => fs.existsSync(path.join(runs, d, target === 'server' ? 'server.js' : 'index.js')))).toEqual([`${target}-${process.pid}`]);
   });
 
   test('binary request bodies and two cookies arrive as they would on AWS', async () => {
@@ -188,42 +199,117 @@ describe.each([
   });
 
   if (target === 'lambda') {
-    test('the function timeout applies, as API Gateway answers it', async () => {
+    test('a timed-out invocation gets API Gateway\'s 500, and the next request a new execution environment', async () => {
       const res = await request(`${dev.url}/slow`);
-      expect([res.status, res.body.toString()]).toEqual([503, '{"message":"Service Unavailable"}']);
-      expect(output).toContain('the function timed out after 1000 ms: API Gateway answers 503');
+      expect([res.status, res.body.toString()]).toEqual([500, '{"message":"Internal Server Error"}']);
+      expect(output).toContain('the function timed out after 1000 ms: API Gateway answers 500, and Lambda starts a new execution environment');
+      const deadline = Date.now() + 10_000;
+      while (!messages.some((m) => m.includes('starting it again')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      let next: Reply | undefined;
+      while (!next && Date.now() < deadline) next = await request(`${dev.url}/`).catch(() => undefined);
+      expect(next?.status).toBe(200);
     });
 
-    test('a request over Lambda\'s 6 MB payload quota is refused', async () => {
-      const res = await request(`${dev.url}/upload`, { method: 'POST', body: Buffer.alloc(6 * 1024 * 1024 + 1) });
+    test('an app that throws gets the adapter\'s 500 (the invocation succeeds); a result over the 6 MB quota fails it: API Gateway\'s 500', async () => {
+      expect((await request(`${dev.url}/throw`)).status).toBe(500);
+      expect(output).toMatch(/"the app threw: answered 500","error":"Error: boom/);
+      expect((await request(`${dev.url}/big`)).status).toBe(500);
+      expect(output).toContain('response over Lambda\'s 6 MB invocation payload quota');
+    });
+
+    test('an event over Lambda\'s 6 MB quota is refused, counted after base64 (a 5 MB binary body is 6.7 MB of event)', async () => {
+      const res = await request(`${dev.url}/upload`, { method: 'POST', body: Buffer.alloc(5 * 1024 * 1024), headers: { 'content-type': 'application/octet-stream' } });
       expect(res.status).toBe(413);
+      const text = await request(`${dev.url}/upload`, { method: 'POST', body: Buffer.alloc(4 * 1024 * 1024, 'a'), headers: { 'content-type': 'text/plain' } });
+      expect(text.status).toBe(200);
     });
   } else {
     test('the server target has no function timeout', async () => {
       expect((await request(`${dev.url}/slow`)).status).toBe(200);
     });
+
+    test('an app that served and then died is started again, as systemd does on the instance', async () => {
+      const before = messages.length;
+      // The app's own process: the one answering on the port.
+      const res = await request(`${dev.url}/`);
+      expect(res.status).toBe(200);
+      process.kill(Number(JSON.parse(res.body.toString()).pid), 'SIGKILL');
+      const deadline = Date.now() + 10_000;
+      while (!messages.slice(before).some((m) => m.includes('starting it again')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      let next: Reply | undefined;
+      while (!next && Date.now() < deadline) next = await request(`${dev.url}/`).catch(() => undefined);
+      expect(next?.status).toBe(200);
+    });
   }
 });
 
-test('the command line: `cdk-web-tiers dev <entry>` honours PORT and HOST and stops on SIGINT', async () => {
-  const pkg = appPackage(app('cli'));
-  const port = await freePort();
-  const child = spawn(process.execPath, [path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(ROOT, 'bin', 'cli.ts'), 'dev', 'src/app.ts'], {
-    cwd: pkg.dir, env: { ...process.env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (c: Buffer) => { out += c; });
-  child.stderr.on('data', (c: Buffer) => { out += c; });
+test('a port another process holds is reported, not taken for the app', async () => {
+  const pkg = appPackage(app('busy'));
+  const squatter = net.createServer((socket) => socket.end('HTTP/1.1 418 I am a teapot\r\n\r\n'));
+  const port = await new Promise<number>((resolve) => squatter.listen(0, '127.0.0.1', () => resolve((squatter.address() as net.AddressInfo).port)));
+  const messages: string[] = [];
+  const dev = await startDev({ entry: pkg.entry, port, log: (line) => messages.push(line), onOutput: () => undefined });
   try {
-    const deadline = Date.now() + 30_000;
-    while (!out.includes('rebuilds on change') && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 50));
-    expect(out).toContain(`server target on http://127.0.0.1:${port}`);
-    expect(JSON.parse((await request(`http://127.0.0.1:${port}/x`)).body.toString())).toMatchObject({ greeting: 'cli', path: '/x' });
+    const deadline = Date.now() + 10_000;
+    while (!messages.some((m) => m.includes('is in use')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(messages).toEqual([`cdk-web-tiers dev: http://127.0.0.1:${port} is in use by another process; stop it or choose another --port (the app starts on the next change)`]);
+  } finally {
+    await dev.close();
+    await new Promise((resolve) => squatter.close(resolve));
+    fs.rmSync(pkg.dir, { recursive: true, force: true });
+  }
+});
+
+/** True once nothing listens on the port any more. */
+async function portFreed(port: number, host = '127.0.0.1', ms = 10_000): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    const free = await new Promise<boolean>((resolve) => {
+      const probe = net.createServer().once('error', () => resolve(false)).listen(port, host, () => probe.close(() => resolve(true)));
+    });
+    if (free) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}
+
+describe('the command line', () => {
+  const start = async (signalTest: (child: ReturnType<typeof spawn>, port: number) => Promise<void>) => {
+    const pkg = appPackage(app('cli'));
+    const port = await freePort();
+    // Its own process group, so a failing test can end everything it started.
+    // tsx as a loader, in the command's own process (its CLI would put a process in between).
+    const tsx = pathToFileURL(path.join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+    const child = spawn(process.execPath, ['--import', tsx, path.join(ROOT, 'bin', 'cli.ts'), 'dev', 'src/app.ts'], {
+      cwd: pkg.dir, env: { ...process.env, PORT: String(port), HOST: '0.0.0.0' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true,
+    });
+    let out = '';
+    child.stdout!.on('data', (c: Buffer) => { out += c; });
+    child.stderr!.on('data', (c: Buffer) => { out += c; });
+    try {
+      const deadline = Date.now() + 30_000;
+      while (!out.includes('rebuilds on change') && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 50));
+      expect(out).toContain(`server target on http://0.0.0.0:${port}`);
+      expect(JSON.parse((await request(`http://127.0.0.1:${port}/x`)).body.toString())).toMatchObject({ greeting: 'cli', path: '/x' });
+      await signalTest(child, port);
+    } finally {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch { /* already gone */ }
+      fs.rmSync(pkg.dir, { recursive: true, force: true });
+    }
+  };
+
+  test('`cdk-web-tiers dev <entry>` honours PORT and HOST; Ctrl+C stops it and its app', () => start(async (child, port) => {
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     child.kill('SIGINT');
     expect(await exited).toBe(0);
-  } finally {
+    expect(await portFreed(port)).toBe(true);
+  }));
+
+  test('killed outright, it leaves no app behind: the app ends with it', () => start(async (child, port) => {
+    // SIGKILL to the command alone (not its group): nothing of it runs to stop the app.
     child.kill('SIGKILL');
-    fs.rmSync(pkg.dir, { recursive: true, force: true });
-  }
+    expect(await portFreed(port)).toBe(true);
+  }));
 });

@@ -21,16 +21,18 @@ export interface DevOptions {
   readonly target?: DevTarget;
   /** Lambda target only: the event format API Gateway sends. @default 'http' */
   readonly event?: DevEvent;
-  /** @default PORT, else 3000 */
+  /** @default 3000 (the command line reads `--port`, else PORT) */
   readonly port?: number;
-  /** @default HOST, else 127.0.0.1 */
+  /** @default 127.0.0.1 (the command line reads `--host`, else HOST) */
   readonly host?: string;
   /** @default '/health' */
   readonly healthCheckPath?: string;
   /** Lambda target only: the function timeout in seconds. @default 10, the serverless tiers' default */
   readonly timeoutSeconds?: number;
-  /** Modules left out of the bundle, as `WebApp.fromEntry`'s `externalModules`. */
+  /** Modules left out of the bundle: give the same as `WebApp.fromEntry`'s `externalModules`. */
   readonly externalModules?: string[];
+  /** Compile-time constants: give the same as `WebApp.fromEntry`'s `define`. */
+  readonly define?: Record<string, string>;
   /** The Node.js binary that runs the app. @default the one running this command */
   readonly node?: string;
   /** Extra environment for the app, on top of this process's. */
@@ -44,21 +46,24 @@ export interface DevOptions {
 export interface DevServer {
   /** Where the app answers, e.g. `http://127.0.0.1:3000`. */
   readonly url: string;
-  /** Resolves after the first successful build has started the app and it accepts connections. */
+  /** Resolves once the app first listens; stays pending while builds fail (the command waits for a fix). */
   readonly ready: Promise<void>;
-  /** Resolves after each later restart, with the restart count: for tests and tools. */
+  /** Called each time a build has started the app and it listens: 0 for the first, then 1, 2, … */
   onRestart(listener: (count: number) => void): void;
   close(): Promise<void>;
 }
 
-const USAGE = `usage: cdk-web-tiers dev <entry> [--target server|lambda] [--event http|rest] [--port N] [--host H]
-                         [--health-check-path /health] [--timeout seconds] [--external m1,m2] [--node path]`;
+export const DEV_USAGE = `usage: cdk-web-tiers dev <entry> [--target server|lambda] [--event http|rest] [--port N] [--host H]
+                         [--health-check-path /health] [--timeout seconds] [--external m1,m2]
+                         [--define NAME=VALUE]... [--node path]`;
+const USAGE = DEV_USAGE;
 
 /** Parses the dev command's arguments; throws with the usage on anything it does not know. */
 export function parseDevArgs(argv: string[], env: NodeJS.ProcessEnv = process.env, defaultEntry?: string): DevOptions {
   const values: Record<string, string> = {};
+  const define: Record<string, string> = {};
   const positional: string[] = [];
-  const known = ['target', 'event', 'port', 'host', 'health-check-path', 'timeout', 'external', 'node'];
+  const known = ['target', 'event', 'port', 'host', 'health-check-path', 'timeout', 'external', 'define', 'node'];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--help' || arg === '-h') throw new Error(USAGE);
@@ -70,6 +75,12 @@ export function parseDevArgs(argv: string[], env: NodeJS.ProcessEnv = process.en
     if (!known.includes(name)) throw new Error(`unknown option --${name}; known: ${known.map((k) => `--${k}`).join(', ')}\n${USAGE}`);
     const value = inline ?? argv[++i];
     if (value === undefined) throw new Error(`--${name} needs a value\n${USAGE}`);
+    if (name === 'define') {
+      const eq = value.indexOf('=');
+      if (eq < 1) throw new Error(`--define takes NAME=VALUE (VALUE a JavaScript expression, as WebApp.fromEntry's define), got '${value}'`);
+      define[value.slice(0, eq)] = value.slice(eq + 1);
+      continue;
+    }
     values[name] = value;
   }
   const entry = positional[0] ?? defaultEntry;
@@ -87,12 +98,15 @@ export function parseDevArgs(argv: string[], env: NodeJS.ProcessEnv = process.en
   if (timeoutSeconds !== undefined && !(Number.isInteger(timeoutSeconds) && timeoutSeconds >= 1 && timeoutSeconds <= 900)) {
     throw new Error(`--timeout must be whole seconds 1–900 (Lambda's range), got '${values.timeout}'`);
   }
+  const host = values.host ?? (env.HOST || '127.0.0.1');
+  if (!host.trim()) throw new Error('--host must name an address, e.g. 127.0.0.1 or 0.0.0.0');
   return {
     entry,
     target,
     event,
     port,
-    host: values.host ?? (env.HOST || '127.0.0.1'),
+    host,
+    define: Object.keys(define).length ? define : undefined,
     healthCheckPath: values['health-check-path'],
     timeoutSeconds,
     externalModules: values.external?.split(',').map((m) => m.trim()).filter(Boolean),
@@ -100,24 +114,12 @@ export function parseDevArgs(argv: string[], env: NodeJS.ProcessEnv = process.en
   };
 }
 
-function waitForPort(port: number, host: string, child: ChildProcess, timeoutMs = 15_000): Promise<boolean> {
-  const connectHost = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
-  const until = Date.now() + timeoutMs;
+/** True when `port` on `host` can be bound now: nothing else (an old run, another server) holds it. */
+function portFree(port: number, host: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const attempt = () => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve(false);
-      const socket = net.connect(port, connectHost);
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => {
-        socket.destroy();
-        if (Date.now() > until) resolve(false);
-        else setTimeout(attempt, 50);
-      });
-    };
-    attempt();
+    const probe = net.createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen({ port, host, exclusive: true }, () => probe.close(() => resolve(true)));
   });
 }
 
@@ -139,6 +141,18 @@ function ownModule(name: string): string {
   return fs.existsSync(source) ? source : path.join(__dirname, `${name}.js`);
 }
 
+/**
+ * Loaded into the app's process before the bundle: the app ends with this command. The IPC channel
+ * closes when this process goes away, however it ends (Ctrl+C, a crash, SIGKILL), and the app then
+ * gets the SIGTERM a deploy would give it. The channel does not keep the app alive by itself.
+ */
+const PRELOAD = `process.channel && process.channel.unref();
+process.on('disconnect', () => process.kill(process.pid, 'SIGTERM'));
+`;
+
+/** An app that served for this long before exiting is restarted at once, as systemd and Lambda do; a quicker death waits for a change. */
+const SERVED_MS = 1_000;
+
 /** Builds the target's bundle, watches every file it is made of, and (re)starts the app on each good build. */
 export async function startDev(options: DevOptions): Promise<DevServer> {
   const target = options.target ?? 'server';
@@ -148,12 +162,14 @@ export async function startDev(options: DevOptions): Promise<DevServer> {
   const entry = path.resolve(options.entry);
   if (!fs.existsSync(entry) || !fs.statSync(entry).isFile()) throw new Error(`no file at '${entry}': the entry must be a module whose default export has fetch(request)`);
 
-  const esbuildOptions = bundleOptions(entry, target, { externalModules: options.externalModules });
+  const esbuildOptions = bundleOptions(entry, target, { externalModules: options.externalModules, define: options.define });
   // Under the app's own node_modules, so modules left external (the AWS SDK, which Lambda provides)
-  // resolve from the app's dependencies as the runtime would provide them.
-  const outdir = path.join(esbuildOptions.absWorkingDir, 'node_modules', '.cache', 'cdk-web-tiers', 'dev', target);
+  // resolve from the app's dependencies as the runtime would provide them; one folder per run.
+  const outdir = path.join(esbuildOptions.absWorkingDir, 'node_modules', '.cache', 'cdk-web-tiers', 'dev', `${target}-${process.pid}`);
   fs.mkdirSync(outdir, { recursive: true });
   const outfile = path.join(outdir, bundleFile(target));
+  const preload = path.join(outdir, 'dev-preload.js');
+  fs.writeFileSync(preload, PRELOAD);
   let hostFile: string | undefined;
   if (target === 'lambda') {
     hostFile = path.join(outdir, 'dev-host.js');
@@ -169,42 +185,83 @@ export async function startDev(options: DevOptions): Promise<DevServer> {
     HEALTH_CHECK_PATH: options.healthCheckPath ?? '/health',
     // A restart should not wait out the 25 s a deploy gives in-flight requests.
     DRAIN_TIMEOUT_MS: options.env?.DRAIN_TIMEOUT_MS ?? process.env.DRAIN_TIMEOUT_MS ?? '1000',
-    ...(target === 'lambda' ? { DEV_EVENT: options.event ?? 'http', DEV_TIMEOUT_MS: String((options.timeoutSeconds ?? 10) * 1000), AWS_LAMBDA_FUNCTION_NAME: 'dev' } : {}),
+    ...(target === 'lambda' ? { DEV_EVENT: options.event ?? 'http', DEV_TIMEOUT_MS: String((options.timeoutSeconds ?? 10) * 1000), AWS_LAMBDA_FUNCTION_NAME: 'dev', TZ: 'UTC' } : {}),
   };
+  const output = (chunk: string, stream: NodeJS.WriteStream) => (options.onOutput ? options.onOutput(chunk) : stream.write(chunk));
 
   let child: ChildProcess | undefined;
-  let restarts = 0;
+  let starts = 0;
   let closed = false;
   const listeners: ((count: number) => void)[] = [];
   let markReady: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => { markReady = resolve; });
   let chain: Promise<void> = Promise.resolve();
+  const recentCrashes: number[] = [];
+
+  /** Starts the app; resolves once it listens (true) or has exited or could not start (false). */
+  const spawnApp = async (): Promise<boolean> => {
+    if (!(await portFree(port, host))) {
+      log(`cdk-web-tiers dev: ${url} is in use by another process; stop it or choose another --port (the app starts on the next change)`);
+      return false;
+    }
+    const args = ['--enable-source-maps', '--require', preload, ...(hostFile ? [hostFile, outfile] : [outfile])];
+    const started = spawn(options.node ?? process.execPath, args, { env, stdio: ['ignore', 'pipe', options.onOutput ? 'pipe' : 'inherit', 'ipc'] });
+    child = started;
+    let listeningAt = 0;
+    const listening = new Promise<boolean>((resolve) => {
+      let pending = '';
+      started.stdout!.on('data', (chunk: Buffer) => {
+        output(chunk.toString(), process.stdout);
+        if (listeningAt) return;
+        pending += chunk.toString();
+        // The adapters log one JSON line once the socket is bound.
+        if (/"msg":"listening"/.test(pending)) {
+          clearTimeout(slow);
+          listeningAt = Date.now();
+          resolve(true);
+        }
+      });
+      started.stderr?.on('data', (chunk: Buffer) => output(chunk.toString(), process.stderr));
+      started.once('error', (err) => {
+        log(`cdk-web-tiers dev: could not start ${options.node ?? process.execPath}: ${err.message}`);
+        resolve(false);
+      });
+      const slow = setTimeout(() => {
+        log('cdk-web-tiers dev: the app has not listened after 30 s; it starts again on the next change');
+        resolve(false);
+      }, 30_000);
+      started.once('exit', (code, signal) => {
+        clearTimeout(slow);
+        resolve(false);
+        if (child !== started || closed) return;
+        child = undefined;
+        const how = signal ?? `code ${code}`;
+        const now = Date.now();
+        while (recentCrashes.length && recentCrashes[0] < now - 30_000) recentCrashes.shift();
+        recentCrashes.push(now);
+        if (listeningAt && now - listeningAt >= SERVED_MS && recentCrashes.length <= 5) {
+          log(`cdk-web-tiers dev: the app exited (${how}); starting it again`);
+          chain = chain.then(() => spawnApp()).then(() => undefined, (err: Error) => log(`cdk-web-tiers dev: ${err.message}`));
+        } else {
+          log(`cdk-web-tiers dev: the app exited (${how})${listeningAt ? ' again and again' : ' before it listened'}; it starts on the next change`);
+        }
+      });
+    });
+    return listening;
+  };
 
   const restart = async () => {
     const previous = child;
     child = undefined;
     await stop(previous);
-    if (closed) return;
-    const args = ['--enable-source-maps', ...(hostFile ? [hostFile, outfile] : [outfile])];
-    const started = spawn(options.node ?? process.execPath, args, { env, stdio: options.onOutput ? ['ignore', 'pipe', 'pipe'] : 'inherit' });
-    child = started;
-    if (options.onOutput) {
-      for (const stream of [started.stdout, started.stderr]) stream?.on('data', (chunk: Buffer) => options.onOutput?.(chunk.toString()));
-    }
-    started.once('exit', (code, signal) => {
-      if (child === started && !closed) log(`cdk-web-tiers dev: the app exited (${signal ?? `code ${code}`}); it restarts on the next change`);
-    });
-    if (!(await waitForPort(port, host, started))) {
-      log(`cdk-web-tiers dev: the app did not start listening on ${url}; it restarts on the next change`);
-      return;
-    }
-    if (restarts === 0) {
+    if (closed || !(await spawnApp())) return;
+    if (starts === 0) {
       log(`cdk-web-tiers dev: ${target} target${target === 'lambda' ? ` (${env.DEV_EVENT === 'rest' ? 'REST API' : 'HTTP API'} events)` : ''} on ${url} — rebuilds on change, Ctrl+C stops`);
       markReady();
     } else {
-      log(`cdk-web-tiers dev: restarted after a change (${restarts})`);
+      log(`cdk-web-tiers dev: restarted after a change (${starts})`);
     }
-    const count = restarts++;
+    const count = starts++;
     for (const listener of listeners) listener(count);
   };
 
@@ -220,9 +277,14 @@ export async function startDev(options: DevOptions): Promise<DevServer> {
     plugins: [{
       name: 'cdk-web-tiers-dev',
       setup(b) {
+        // esbuild waits for the promise: the next build does not overwrite the bundle while the app starts.
         b.onEnd((result: BuildResult) => {
-          if (result.errors.length) reportErrors(result.errors);
-          else chain = chain.then(restart);
+          if (result.errors.length) {
+            reportErrors(result.errors);
+            return undefined;
+          }
+          chain = chain.then(restart).catch((err: Error) => log(`cdk-web-tiers dev: ${err.message}`));
+          return chain;
         });
       },
     }],
@@ -240,6 +302,7 @@ export async function startDev(options: DevOptions): Promise<DevServer> {
       const last = child;
       child = undefined;
       await stop(last);
+      fs.rmSync(outdir, { recursive: true, force: true });
     },
   };
 }

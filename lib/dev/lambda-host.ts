@@ -10,8 +10,10 @@
 import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
 
-/** Lambda's quota for a synchronous invocation's request and response payloads. */
+/** Lambda's quota for a synchronous invocation's request and response payloads (the event and the result, as JSON). */
 const PAYLOAD_LIMIT_BYTES = 6 * 1024 * 1024;
+/** API Gateway's own limit on a request body. */
+const API_BODY_LIMIT_BYTES = 10 * 1024 * 1024;
 
 type Handler = (event: unknown, context: unknown) => Promise<LambdaResult>;
 interface LambdaResult {
@@ -30,6 +32,8 @@ export interface HttpRequest {
   readonly url: string;
   /** Header names in lower case, each with every value it was sent with. */
   readonly headers: Record<string, string[]>;
+  /** Header names as the client wrote them, with their values, in order (what REST APIs pass on). */
+  readonly rawHeaders?: string[];
   readonly body: Buffer;
   readonly sourceIp: string;
 }
@@ -65,7 +69,7 @@ export function httpApiEvent(req: HttpRequest, now = new Date()): object {
     if (name !== 'cookie') headers[name] = values.join(',');
   }
   const host = headers.host ?? 'localhost';
-  headers['x-forwarded-for'] = req.sourceIp;
+  headers['x-forwarded-for'] = headers['x-forwarded-for'] ? `${headers['x-forwarded-for']}, ${req.sourceIp}` : req.sourceIp;
   headers['x-forwarded-proto'] ??= 'http';
   const cookies = (req.headers.cookie ?? []).flatMap((c) => c.split(/;\s*/)).filter(Boolean);
   const params: Record<string, string> = {};
@@ -91,15 +95,26 @@ export function httpApiEvent(req: HttpRequest, now = new Date()): object {
 /** A REST API (v1) event through tier 5's `live` stage, whose binary media type `*\/*` base64-encodes every body. */
 export function restApiEvent(req: HttpRequest): object {
   const { path, query } = splitTarget(req.url);
-  const multiValueHeaders: Record<string, string[]> = { ...req.headers, 'x-forwarded-for': [req.sourceIp] };
-  multiValueHeaders['x-forwarded-proto'] ??= ['http'];
+  // REST APIs pass header names as the client wrote them.
+  const multiValueHeaders: Record<string, string[]> = {};
+  const raw = req.rawHeaders ?? Object.entries(req.headers).flatMap(([k, vs]) => vs.flatMap((v) => [k, v]));
+  const names = new Map<string, string>();
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = names.get(raw[i].toLowerCase()) ?? raw[i];
+    names.set(name.toLowerCase(), name);
+    (multiValueHeaders[name] ??= []).push(raw[i + 1]);
+  }
+  const forwarded = names.get('x-forwarded-for') ?? 'X-Forwarded-For';
+  multiValueHeaders[forwarded] = [[...(multiValueHeaders[forwarded] ?? []), req.sourceIp].join(', ')];
+  if (!names.has('x-forwarded-proto')) multiValueHeaders['X-Forwarded-Proto'] = ['http'];
   const headers = Object.fromEntries(Object.entries(multiValueHeaders).map(([k, v]) => [k, v[v.length - 1]]));
   const multiQuery: Record<string, string[]> = {};
   for (const [k, v] of new URLSearchParams(query)) (multiQuery[k] ??= []).push(v);
   const hasQuery = Object.keys(multiQuery).length > 0;
   const decodedPath = decode(path);
+  const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
   return {
-    resource: '/{proxy+}',
+    resource: decodedPath === '/' ? '/' : '/{proxy+}',
     path: decodedPath,
     httpMethod: req.method,
     headers,
@@ -109,9 +124,9 @@ export function restApiEvent(req: HttpRequest): object {
     pathParameters: decodedPath === '/' ? null : { proxy: decodedPath.slice(1) },
     stageVariables: null,
     requestContext: {
-      accountId: 'anonymous', apiId: 'local', domainName: headers.host ?? 'localhost', httpMethod: req.method, path: `/live${decodedPath}`,
-      protocol: 'HTTP/1.1', requestId: randomUUID(), resourcePath: '/{proxy+}', stage: 'live',
-      identity: { sourceIp: req.sourceIp, userAgent: headers['user-agent'] ?? null },
+      accountId: 'anonymous', apiId: 'local', domainName: lower.host ?? 'localhost', httpMethod: req.method, path: `/live${decodedPath}`,
+      protocol: 'HTTP/1.1', requestId: randomUUID(), resourcePath: decodedPath === '/' ? '/' : '/{proxy+}', stage: 'live',
+      identity: { sourceIp: req.sourceIp, userAgent: lower['user-agent'] ?? null },
     },
     body: req.body.length ? req.body.toString('base64') : null,
     isBase64Encoded: req.body.length > 0,
@@ -121,8 +136,9 @@ export function restApiEvent(req: HttpRequest): object {
 /** The HTTP response API Gateway makes of a function's result. */
 export function toHttpResponse(result: LambdaResult): { status: number; headers: [string, string][]; body: Buffer } {
   const headers: [string, string][] = [];
+  const multi = new Set(Object.keys(result.multiValueHeaders ?? {}).map((n) => n.toLowerCase()));
   for (const [name, value] of Object.entries(result.headers ?? {})) {
-    if (!result.multiValueHeaders?.[name]) headers.push([name, String(value)]);
+    if (!multi.has(name.toLowerCase())) headers.push([name, String(value)]);
   }
   for (const [name, values] of Object.entries(result.multiValueHeaders ?? {})) for (const v of values) headers.push([name, String(v)]);
   for (const cookie of result.cookies ?? []) headers.push(['set-cookie', cookie]);
@@ -134,15 +150,16 @@ function log(msg: string, fields: Record<string, unknown> = {}) {
   process.stderr.write(`${JSON.stringify({ level: 'error', msg, ...fields })}\n`);
 }
 
+/** The body, or undefined when it is over API Gateway's limit; rejects when the client goes away. */
 function readBody(req: http.IncomingMessage): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size <= PAYLOAD_LIMIT_BYTES) chunks.push(chunk);
+      if (size <= API_BODY_LIMIT_BYTES) chunks.push(chunk);
     });
-    req.on('end', () => resolve(size > PAYLOAD_LIMIT_BYTES ? undefined : Buffer.concat(chunks)));
+    req.on('end', () => resolve(size > API_BODY_LIMIT_BYTES ? undefined : Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }
@@ -151,6 +168,8 @@ function main() {
   const bundle = process.argv[2];
   const format = process.env.DEV_EVENT === 'rest' ? 'rest' : 'http';
   const timeoutMs = Number(process.env.DEV_TIMEOUT_MS ?? 10_000);
+  // What API Gateway answers when the invocation fails (an error, a timeout, a result over the quota).
+  const failed = format === 'rest' ? { status: 502, message: 'Internal server error' } : { status: 500, message: 'Internal Server Error' };
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { handler } = require(bundle) as { handler: Handler };
   let queue: Promise<unknown> = Promise.resolve();
@@ -159,21 +178,28 @@ function main() {
     res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ message }));
   };
 
-  const server = http.createServer(async (req, res) => {
+  const serve = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const body = await readBody(req);
     if (!body) {
-      log('request payload over Lambda\'s 6 MB quota: API Gateway answers 413', { method: req.method, url: req.url });
+      log('request body over API Gateway\'s 10 MB limit: answered 413', { method: req.method, url: req.url });
       send(res, 413, 'Request Entity Too Large');
       return;
     }
     const request: HttpRequest = {
-      method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headersDistinct as Record<string, string[]>, body, sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+      method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headersDistinct as Record<string, string[]>, rawHeaders: req.rawHeaders,
+      body, sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
     };
     const event = format === 'rest' ? restApiEvent(request) : httpApiEvent(request);
+    if (Buffer.byteLength(JSON.stringify(event)) > PAYLOAD_LIMIT_BYTES) {
+      log('event over Lambda\'s 6 MB invocation payload quota (a body grows by a third in base64): answered 413', { method: req.method, url: req.url });
+      send(res, 413, 'Request Entity Too Large');
+      return;
+    }
     const invocation = queue.then(async () => {
       const deadline = Date.now() + timeoutMs;
       const context = {
         awsRequestId: randomUUID(), functionName: 'dev', functionVersion: '$LATEST', memoryLimitInMB: '512',
+        invokedFunctionArn: 'arn:aws:lambda:local:000000000000:function:dev',
         getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
       };
       let timer: NodeJS.Timeout | undefined;
@@ -189,32 +215,45 @@ function main() {
     try {
       result = await invocation;
     } catch (err) {
-      log('the function failed: API Gateway answers 500', { error: String((err as Error)?.stack ?? err) });
-      send(res, 500, 'Internal Server Error');
+      log(`the function failed: API Gateway answers ${failed.status}`, { error: String((err as Error)?.stack ?? err) });
+      send(res, failed.status, failed.message);
       return;
     }
     if (result === 'timeout') {
-      log(`the function timed out after ${timeoutMs} ms: API Gateway answers 503`, { method: req.method, url: req.url });
-      send(res, 503, 'Service Unavailable');
+      // Lambda ends the execution environment of a timed-out invocation; the dev command starts a new one.
+      log(`the function timed out after ${timeoutMs} ms: API Gateway answers ${failed.status}, and Lambda starts a new execution environment`, { method: req.method, url: req.url });
+      res.once('finish', () => process.exit(1));
+      send(res, failed.status, failed.message);
       return;
     }
     if (Buffer.byteLength(JSON.stringify(result)) > PAYLOAD_LIMIT_BYTES) {
-      log('response payload over Lambda\'s 6 MB quota: the invocation fails and API Gateway answers 500', { method: req.method, url: req.url });
-      send(res, 500, 'Internal Server Error');
+      log(`response over Lambda's 6 MB invocation payload quota: the invocation fails and API Gateway answers ${failed.status}`, { method: req.method, url: req.url });
+      send(res, failed.status, failed.message);
       return;
     }
     const response = toHttpResponse(result);
     res.writeHead(response.status, response.headers.flat());
     res.end(req.method === 'HEAD' ? undefined : response.body);
+  };
+
+  const server = http.createServer((req, res) => {
+    serve(req, res).catch((err: Error) => {
+      // The client went away, or the result could not be written as HTTP (an invalid status or header).
+      log(`could not answer: ${err.message}`, { method: req.method, url: req.url });
+      if (!res.headersSent && !res.destroyed) send(res, failed.status, failed.message);
+      else res.destroy();
+    });
   });
   server.listen(Number(process.env.PORT ?? 3000), process.env.HOST || '127.0.0.1', () => {
     const address = server.address() as { address: string; port: number };
     process.stdout.write(`${JSON.stringify({ level: 'info', msg: 'listening', host: address.address, port: address.port, target: 'lambda', event: format })}\n`);
   });
-  process.once('SIGTERM', () => {
+  const shutdown = () => {
     server.close(() => process.exit(0));
-    server.closeIdleConnections();
-  });
+    server.closeAllConnections();
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
 }
 
 if (require.main === module) main();
