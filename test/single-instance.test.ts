@@ -348,8 +348,8 @@ describe('validation', () => {
   test.each<[string, Partial<SingleInstanceTierProps>, RegExp]>([
     ['instance type without size', { instanceType: new ec2.InstanceType('t4g') }, /invalid instanceType: got 't4g'; accepted: .*family\.size/],
     ['instance type with spaces', { instanceType: new ec2.InstanceType('t4g small') }, /invalid instanceType/],
-    ['data volume of 0 GiB', { dataVolumeSize: Size.gibibytes(0) }, /invalid dataVolumeSize: got 0; accepted: an integer from 1 to 16384 GiB/],
-    ['data volume over 16 TiB', { dataVolumeSize: Size.tebibytes(17) }, /invalid dataVolumeSize: got 17408/],
+    ['data volume of 0 GiB', { dataVolumeSize: Size.gibibytes(0) }, /invalid dataVolumeSize: got 0 GiB; accepted: a Size of whole GiB from 1 to 16384/],
+    ['data volume over 16 TiB', { dataVolumeSize: Size.tebibytes(17) }, /invalid dataVolumeSize: got 17408 GiB/],
     ['data volume in fractional GiB', { dataVolumeSize: Size.mebibytes(1500) }, /invalid dataVolumeSize/],
     ['no snapshots', { snapshotRetention: 0 }, /invalid snapshotRetention: got 0; accepted: an integer from 1 to 1000/],
     ['bad domain', { domain: { domainName: 'Not A Domain', domainZone: zone() } }, /invalid domain\.domainName: got 'Not A Domain'/],

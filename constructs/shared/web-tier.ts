@@ -7,9 +7,10 @@ import type * as route53 from 'aws-cdk-lib/aws-route53';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct, IConstruct } from 'constructs';
 import type { AlarmOptions } from './alarms';
+import { certificate, hostedZone, instanceOf, recordOf, removalPolicy, required, retentionDays, shape, string, topic, type Spec } from './checks';
 import type { IDeployment } from './deployment';
 import { WebTiersValidationError, checkDomainInZone, checkDomainName, checkMovedProps } from './validation';
-import type { WebApp } from './web-app';
+import { WebApp } from './web-app';
 
 /** A value an operator needs from a deployed tier, written by a stack as a CloudFormation output. */
 export interface WebTierOutput {
@@ -80,6 +81,24 @@ export function checkWebTierDomain(scope: Construct, domain: WebTierDomain | und
 }
 
 const CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:[a-z]{2}(-[a-z]+)+-\d:\d{12}:certificate\/[0-9a-f-]{36}$/;
+
+/**
+ * The runtime checks of the props every tier takes (`WebTierProps`): each tier spreads this into its
+ * own spec and checks it first thing, so a wrong type fails naming the prop before anything is built.
+ * `deployment` is checked by each tier, which knows the types it takes.
+ */
+export const WEB_TIER_SPEC: Spec = {
+  app: required(instanceOf([WebApp], 'a WebApp, from WebApp.fromEntry(path)')),
+  domain: shape({
+    domainName: required(string(undefined, "a domain name such as 'app.example.com'")),
+    domainZone: required(hostedZone),
+    certificate,
+  }, 'an object { domainName, domainZone, certificate? }'),
+  alarms: shape({ topic, email: string(undefined, 'an e-mail address') }, 'an object { topic?, email? }'),
+  logRetention: retentionDays,
+  removalPolicy,
+  environment: recordOf(string(undefined, 'a string'), 'an object of variable names to string values'),
+};
 
 /** The domain's certificate: the given one, or a new DNS-validated one in its zone. */
 export function domainCertificate(scope: Construct, domain: WebTierDomain): acm.ICertificate {

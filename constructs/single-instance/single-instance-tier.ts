@@ -18,10 +18,11 @@ import {
   AGENT_NAMESPACE, DATA_MOUNT, amazonLinux2023, createServerRole, hostAssets, serverUserData, type ServerBootstrapOptions,
 } from '../shared/server-bootstrap';
 import {
-  WebTiersValidationError, checkEmail, checkMovedProps, checkEnvironment, checkInstanceType, checkIntegerRange, checkSizeGiB,
+  WebTiersValidationError, checkEmail, checkMovedProps, checkEnvironment,
   withoutSnapshot,
 } from '../shared/validation';
-import { checkWebTierDomain, type IWebTier, type WebTierOutput, type WebTierProps } from '../shared/web-tier';
+import { checkSpec, instanceType as anInstanceType, integer, machineImage, sizeGiB, string, vpc, type Spec } from '../shared/checks';
+import { WEB_TIER_SPEC, checkWebTierDomain, type IWebTier, type WebTierOutput, type WebTierProps } from '../shared/web-tier';
 
 /** Props of {@link SingleInstanceTier}. */
 export interface SingleInstanceTierProps extends WebTierProps {
@@ -78,6 +79,17 @@ export const SINGLE_POINT_OF_FAILURE_WARNING = SinglePointOfFailure.SINGLE_INSTA
 /** How long a boot may take before CloudFormation counts it as failed (the volume takeover included). */
 const BOOT_TIMEOUT = Duration.minutes(30);
 
+/** The runtime checks of the props, before anything is built. */
+const SPEC: Spec = {
+  ...WEB_TIER_SPEC,
+  vpc,
+  instanceType: anInstanceType,
+  machineImage,
+  dataVolumeSize: sizeGiB(1, 16384),
+  snapshotRetention: integer(1, 1000),
+  certificateEmail: string(undefined, 'an e-mail address'),
+};
+
 /**
  * Tier 1: the app and PostgreSQL on one EC2 instance — the cheap start.
  *
@@ -121,10 +133,9 @@ export class SingleInstanceTier extends Construct implements IWebTier, ec2.IConn
 
   constructor(scope: Construct, id: string, props: SingleInstanceTierProps) {
     super(scope, id);
-    const instanceType = props.instanceType ?? new ec2.InstanceType(DEFAULT_INSTANCE_TYPE);
-    checkInstanceType(this, 'instanceType', instanceType);
-    checkSizeGiB(this, 'dataVolumeSize', props.dataVolumeSize, 1, 16384);
-    checkIntegerRange(this, 'snapshotRetention', props.snapshotRetention, 1, 1000);
+    checkSpec(this, props as unknown as Record<string, unknown>, SPEC);
+    // A name given as a string (from JavaScript or a config file) gets the image of its architecture too.
+    const instanceType = new ec2.InstanceType(String(props.instanceType ?? DEFAULT_INSTANCE_TYPE));
     checkEnvironment(this, 'environment', props.environment, RESERVED_ENV);
     checkMovedProps(this, props, '', { https: 'domain: { domainName, domainZone } and certificateEmail' });
     checkWebTierDomain(this, props.domain);
