@@ -3,23 +3,32 @@
  * time one field replaced by an invalid value. Valid samples must synthesize and pass
  * AwsSolutions; a mutated one must throw WebTiersValidationError naming that field; nothing may
  * throw anything else (a TypeError, an error from inside aws-cdk-lib).
+ * Then wrong types: every prop of each construct's spec replaced by values of other types (a
+ * string, a number, NaN, an object, an array, a token, another construct, …); the only outcomes
+ * accepted are WebTiersValidationError naming that prop, or a clean synth of a template with no
+ * null, token-encoded number or `[object Object]` in it.
  * FUZZ_RUNS sets the runs per tier (npm run fuzz runs many more).
  */
 import * as path from 'node:path';
-import { App, Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
+import { App, CfnParameter, Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import fc from 'fast-check';
+import ts from 'typescript';
 import {
   AutoScalingTier, BatchSize, BeanstalkDeployment, LoadBalancedTier, ManagedAutoScalingTier, ManagedServerlessTier, ScaleOn,
   ServerlessApi, ServerlessAuth, ServerlessDeployment, ServerlessTier, SingleInstanceTier, SinglePointOfFailure, UpdateLevel,
 } from '../constructs';
+import { DATABASE_SPEC, Database } from '../constructs/shared/database';
+import { NETWORK_SPEC, Network } from '../constructs/shared/network';
 import { WebTiersValidationError } from '../constructs/shared/validation';
+import { SINGLE_INSTANCE_SPEC } from '../constructs/single-instance/single-instance-tier';
 import { addNagChecks } from '../lib/nag';
-import { PROJECT_CONTEXT, webApp } from './helpers';
+import { PROJECT_CONTEXT, templateDefects, webApp } from './helpers';
 import { captureSynthWarnings } from './synth-warnings';
 
 // Random props have single points of failure (one instance, a minimum of 1, the default NAT gateway):
@@ -106,7 +115,9 @@ describe('SingleInstanceTier', () => {
       fc.constantFrom(0, 16385, 50000).map((n) => set('dataVolumeSize', () => Size.gibibytes(n))),
       fc.constant(set('dataVolumeSize', () => Size.mebibytes(1536))),
       fc.constantFrom(0, 1001, 2.5, -7).map((n) => set('snapshotRetention', () => n)),
-      fc.constantFrom('no_tld', 'UPPER.example.com', '-x.example.com', 'a..b.com').map((d) => set('domain', () => ({ domainName: d }))).map((m) => ({ ...m, prop: 'domain.domainName' })),
+      fc.constantFrom('no_tld', 'UPPER.example.com', '-x.example.com', 'a..b.com').map((d) => set('domain', (s) => ({
+        domainName: d, domainZone: route53.HostedZone.fromHostedZoneAttributes(s, 'BadZone', { hostedZoneId: 'Z1', zoneName: 'example.com' }),
+      }))).map((m) => ({ ...m, prop: 'domain.domainName' })),
       badEnvironment,
       fc.constantFrom('nope', 'a@b', '@x.com').map((e) => set('alarms', () => ({ email: e }))).map((m) => ({ ...m, prop: 'alarms.email' })),
     ),
@@ -309,3 +320,107 @@ describe('ManagedServerlessTier', () => {
     ),
   ));
 });
+
+/** Values of every kind a caller from JavaScript, another language or a config file might pass. */
+const wrongValues = (stack: Stack): [string, unknown][] => [
+  ['a string', 'x'],
+  ['an empty string', ''],
+  ['a number', 42],
+  ['a negative number', -1],
+  ['NaN', Number.NaN],
+  ['true', true],
+  ['an empty object', {}],
+  ['an object', { a: 1 }],
+  ['an empty array', []],
+  ['an array with a hole', [undefined]],
+  ['a number token', new CfnParameter(stack, 'NumberParam', { type: 'Number', default: 2 }).valueAsNumber],
+  ['a string token', new CfnParameter(stack, 'StringParam', { default: 'x' }).valueAsString],
+  ['another construct', new s3.Bucket(stack, 'Other')],
+  ['a Duration', Duration.minutes(3)],
+  ['a Size', Size.gibibytes(30)],
+  ['a function', () => 1],
+];
+
+/**
+ * Each prop of `spec` replaced by each wrong value, in a fresh stack: WebTiersValidationError
+ * naming the prop, or a clean synth. Returns the outcomes, `prop <- value: outcome`, for the report.
+ */
+function wrongTypes(spec: Record<string, unknown>, make: (stack: Stack, props: Record<string, unknown>) => void, base: (stack: Stack) => Record<string, unknown> = () => ({})): string[] {
+  const problems: string[] = [];
+  for (const prop of Object.keys(spec)) {
+    for (let i = 0; ; i++) {
+      const app = new App({ context: PROJECT_CONTEXT });
+      const stack = new Stack(app, 'Wrong');
+      const values = wrongValues(stack);
+      if (i >= values.length) break;
+      const [kind, value] = values[i];
+      try {
+        make(stack, { ...base(stack), [prop]: value });
+        const defects = templateDefects(app.synth().getStackByName('Wrong').template);
+        if (defects.length) problems.push(`${prop} <- ${kind}: synthesized a template with ${defects.slice(0, 3).join(', ')}`);
+      } catch (e) {
+        if (!(e instanceof WebTiersValidationError)) problems.push(`${prop} <- ${kind}: threw ${String(e).split('\n')[0]}`);
+        else if (!e.prop.startsWith(prop)) problems.push(`${prop} <- ${kind}: reported as ${e.prop}: ${e.message}`);
+      }
+    }
+  }
+  return problems;
+}
+
+describe('wrong types: every prop, every kind of value', () => {
+  test('SingleInstanceTier', () => {
+    expect(wrongTypes(SINGLE_INSTANCE_SPEC, (stack, props) => new SingleInstanceTier(stack, 'Web', { app: webApp, ...props } as never))).toEqual([]);
+  });
+  test('Network', () => {
+    expect(wrongTypes(NETWORK_SPEC, (stack, props) => new Network(stack, 'Net', props as never))).toEqual([]);
+  });
+  test('Database', () => {
+    expect(wrongTypes(DATABASE_SPEC, (stack, props) => new Database(stack, 'Db', props as never), (stack) => ({ network: new Network(stack, 'Net') }))).toEqual([]);
+  });
+});
+
+describe('valid but unusual: the checks do not over-reach', () => {
+  test('an internationalized top-level domain (app.xn--p1ai) is a domain', () => {
+    const stack = new Stack(new App({ context: PROJECT_CONTEXT }), 'Idn');
+    const domainZone = route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', { hostedZoneId: 'Z1', zoneName: 'xn--p1ai' });
+    const tier = new SingleInstanceTier(stack, 'Web', { app: webApp, domain: { domainName: 'app.xn--p1ai', domainZone } });
+    expect(tier.url).toBe('https://app.xn--p1ai');
+  });
+  test('an instance type given by name gets the image of its architecture', () => {
+    const stack = new Stack(new App({ context: PROJECT_CONTEXT }), 'ByName');
+    const tier = new SingleInstanceTier(stack, 'Web', { app: webApp, instanceType: 't4g.small' as never });
+    const data = (tier.launchTemplate.node.defaultChild as ec2.CfnLaunchTemplate).launchTemplateData as ec2.CfnLaunchTemplate.LaunchTemplateDataProperty;
+    expect(data.instanceType).toBe('t4g.small');
+    expect(JSON.stringify(stack.resolve(data.imageId))).toMatch(/arm64/);
+  });
+});
+
+/**
+ * The props each interface declares (own and inherited), read with the TypeScript compiler from
+ * the package entry: a spec must check every one of them, or a prop added later would reach
+ * aws-cdk-lib unchecked and the wrong-type runs above would never try it.
+ */
+function declaredProps(names: string[]): Record<string, string[]> {
+  const root = path.join(__dirname, '..');
+  const config = ts.getParsedCommandLineOfConfigFile(path.join(root, 'tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined })!;
+  const entry = path.join(root, 'constructs', 'index.ts');
+  const program = ts.createProgram([entry], { ...config.options, noEmit: true });
+  const checker = program.getTypeChecker();
+  const exported = checker.getExportsOfModule(checker.getSymbolAtLocation(program.getSourceFile(entry)!)!);
+  return Object.fromEntries(names.map((name) => {
+    const symbol = exported.find((e) => e.name === name);
+    if (!symbol) throw new Error(`${name} is not exported from constructs/index.ts`);
+    const type = checker.getDeclaredTypeOfSymbol(symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol);
+    return [name, checker.getPropertiesOfType(type).map((p) => p.name).sort()];
+  }));
+}
+
+test('every declared prop has a runtime check', () => {
+  const specs: Record<string, Record<string, unknown>> = {
+    SingleInstanceTierProps: SINGLE_INSTANCE_SPEC,
+    NetworkProps: NETWORK_SPEC,
+    DatabaseProps: DATABASE_SPEC,
+  };
+  const declared = declaredProps(Object.keys(specs));
+  for (const [name, spec] of Object.entries(specs)) expect({ name, checked: Object.keys(spec).sort() }).toEqual({ name, checked: declared[name] });
+}, 60_000);

@@ -62,3 +62,24 @@ export function snapshotOf(template: Template): unknown {
     key === 'Resource' && Array.isArray(value) && value.every((v) => typeof v === 'string' || (v && typeof v === 'object'))
       ? [...value].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))) : value);
 }
+
+/**
+ * What a synthesized template must never carry where a value belongs: `null`, a token-encoded
+ * number (aws-cdk-lib encodes an unresolved number as about -1.888e+289), a number that is not
+ * finite, and strings that are an unresolved token, `[object Object]`, `undefined` or `NaN`. Each
+ * finding is its JSON path and the value.
+ */
+export function templateDefects(template: unknown): string[] {
+  const found: string[] = [];
+  const walk = (node: unknown, at: string): void => {
+    if (node === null) found.push(`${at}: null`);
+    else if (typeof node === 'number') {
+      if (!Number.isFinite(node) || Math.abs(node) > 1e200) found.push(`${at}: ${node}`);
+    } else if (typeof node === 'string') {
+      if (/\$\{Token\[|\[object Object\]|^undefined$|^NaN$|-1\.888\d*e\+289/.test(node)) found.push(`${at}: ${node.slice(0, 80)}`);
+    } else if (Array.isArray(node)) node.forEach((v, i) => walk(v, `${at}[${i}]`));
+    else if (typeof node === 'object') for (const [k, v] of Object.entries(node as object)) walk(v, `${at}.${k}`);
+  };
+  walk(template, '$');
+  return found;
+}

@@ -7,9 +7,10 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { restrictGrantsToAwsServices } from './alarms';
+import { boolean, checkSpec, instanceType as anInstanceType, integer, removalPolicy, required, retentionDays, satisfies, sizeGiB, type Spec } from './checks';
 import { acknowledgeAll, acknowledgeInherentFindings, guard, hipaaNist } from './compliance';
 import type { Network } from './network';
-import { WebTiersValidationError, checkInstanceType, checkIntegerRange, checkSizeGiB, withoutSnapshot } from './validation';
+import { WebTiersValidationError, checkIntegerRange, withoutSnapshot } from './validation';
 import { SinglePointOfFailure, warnSinglePointOfFailure } from './warnings';
 
 /**
@@ -91,6 +92,18 @@ export const POSTGRES_VERSION = rds.PostgresEngineVersion.VER_18;
 export const POSTGRES_MAJOR = Number(POSTGRES_VERSION.postgresMajorVersion);
 const DATABASE_NAME = 'webapp';
 
+/** The runtime checks of Database's props. The storage sizes the autoscaling limit: known at synth. */
+export const DATABASE_SPEC: Spec = {
+  network: required(satisfies((v) => typeof v === 'object' && v !== null && 'vpc' in v && 'dataSubnets' in v, 'a Network (new Network(scope, id))')),
+  instanceType: anInstanceType,
+  allocatedStorage: sizeGiB(20, 65536),
+  multiAz: boolean,
+  backupRetentionDays: integer(1, 35, 'days'),
+  removalPolicy,
+  rotation: boolean,
+  logRetention: retentionDays,
+};
+
 /**
  * RDS PostgreSQL in the network's isolated data subnets: generated credentials in
  * Secrets Manager, storage encrypted, SSL forced by the parameter group, automated
@@ -113,9 +126,7 @@ export class Database extends Construct implements IAppDatabase {
 
   constructor(scope: Construct, id: string, props: DatabaseProps) {
     super(scope, id);
-    checkInstanceType(this, 'instanceType', props.instanceType);
-    checkSizeGiB(this, 'allocatedStorage', props.allocatedStorage, 20, 65536);
-    checkIntegerRange(this, 'backupRetentionDays', props.backupRetentionDays, 1, 35, 'days');
+    checkSpec(this, props as unknown as Record<string, unknown>, DATABASE_SPEC);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.SNAPSHOT;
     const storage = props.allocatedStorage?.toGibibytes() ?? 20;
     const multiAz = props.multiAz ?? true;
@@ -142,7 +153,7 @@ export class Database extends Construct implements IAppDatabase {
 
     this.instance = new rds.DatabaseInstance(this, 'Instance', {
       engine,
-      instanceType: props.instanceType ?? new ec2.InstanceType('t4g.micro'),
+      instanceType: new ec2.InstanceType(String(props.instanceType ?? 't4g.micro')),
       vpc: this.vpc,
       vpcSubnets: props.network.dataSubnets,
       securityGroups: [securityGroup],

@@ -3,7 +3,8 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { acknowledgeAll, acknowledgeInherentFindings, guard, hipaaNist } from './compliance';
-import { WebTiersValidationError, checkIntegerRange, withoutSnapshot } from './validation';
+import { checkSpec, integer, literal, oneOf, removalPolicy, retentionDays, vpc, type Spec } from './checks';
+import { WebTiersValidationError, withoutSnapshot } from './validation';
 import { SinglePointOfFailure, warnSinglePointOfFailure } from './warnings';
 
 /** How instances in the app subnets reach the internet, cheapest first. */
@@ -76,6 +77,15 @@ const NO_EGRESS_ENDPOINTS: Array<[string, ec2.InterfaceVpcEndpointAwsService]> =
   ['Ec2', ec2.InterfaceVpcEndpointAwsService.EC2],
 ];
 
+/** The runtime checks of Network's props. The AZ count sizes the subnets: known at synth. */
+export const NETWORK_SPEC: Spec = {
+  vpc,
+  maxAzs: literal(integer(2, 3)),
+  egress: oneOf(Object.values(Egress), `an Egress member: ${Object.keys(Egress).map((k) => `Egress.${k}`).join(', ')}`),
+  flowLogRetention: retentionDays,
+  removalPolicy,
+};
+
 /**
  * The network of the server tiers: public subnets for load balancers (and NAT),
  * app subnets for instances, isolated data subnets for the database, across 2–3 AZs;
@@ -95,6 +105,7 @@ export class Network extends Construct {
 
   constructor(scope: Construct, id: string, props: NetworkProps = {}) {
     super(scope, id);
+    checkSpec(this, props as unknown as Record<string, unknown>, NETWORK_SPEC);
     if (props.vpc) {
       if (props.maxAzs !== undefined || props.egress !== undefined) {
         throw new WebTiersValidationError(this, props.maxAzs !== undefined ? 'maxAzs' : 'egress',
@@ -118,11 +129,7 @@ export class Network extends Construct {
       return;
     }
 
-    checkIntegerRange(this, 'maxAzs', props.maxAzs, 2, 3);
     const egress = props.egress ?? Egress.NAT_GATEWAY;
-    if (!Object.values(Egress).includes(egress)) {
-      throw new WebTiersValidationError(this, 'egress', `got '${egress}'; accepted: ${Object.values(Egress).join(', ')}`);
-    }
     this.egress = egress;
     const maxAzs = props.maxAzs ?? 2;
 

@@ -96,7 +96,8 @@ export function checkUrlPath(scope: IConstruct | undefined, prop: string, path: 
   }
 }
 
-const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+// The top-level label: letters, or an internationalized TLD in its ASCII form (`xn--p1ai`).
+const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+([a-z]{2,63}|xn--[a-z0-9-]{1,59})$/;
 
 /** A lower-case fully qualified domain name, e.g. `app.example.com`. */
 export function checkDomainName(scope: IConstruct | undefined, prop: string, domainName: string | undefined): void {

@@ -21,7 +21,7 @@ import {
   WebTiersValidationError, checkEmail, checkMovedProps, checkEnvironment,
   withoutSnapshot,
 } from '../shared/validation';
-import { checkSpec, instanceType as anInstanceType, integer, machineImage, sizeGiB, string, vpc, type Spec } from '../shared/checks';
+import { checkSpec, checkedWhereUsed, instanceType as anInstanceType, integer, machineImage, sizeGiB, string, vpc, type Spec } from '../shared/checks';
 import { WEB_TIER_SPEC, checkWebTierDomain, type IWebTier, type WebTierOutput, type WebTierProps } from '../shared/web-tier';
 
 /** Props of {@link SingleInstanceTier}. */
@@ -80,7 +80,7 @@ export const SINGLE_POINT_OF_FAILURE_WARNING = SinglePointOfFailure.SINGLE_INSTA
 const BOOT_TIMEOUT = Duration.minutes(30);
 
 /** The runtime checks of the props, before anything is built. */
-const SPEC: Spec = {
+export const SINGLE_INSTANCE_SPEC: Spec = {
   ...WEB_TIER_SPEC,
   vpc,
   instanceType: anInstanceType,
@@ -88,6 +88,7 @@ const SPEC: Spec = {
   dataVolumeSize: sizeGiB(1, 16384),
   snapshotRetention: integer(1, 1000),
   certificateEmail: string(undefined, 'an e-mail address'),
+  deployment: checkedWhereUsed('Deployment.allAtOnce(): one instance holds the data volume'),
 };
 
 /**
@@ -133,7 +134,7 @@ export class SingleInstanceTier extends Construct implements IWebTier, ec2.IConn
 
   constructor(scope: Construct, id: string, props: SingleInstanceTierProps) {
     super(scope, id);
-    checkSpec(this, props as unknown as Record<string, unknown>, SPEC);
+    checkSpec(this, props as unknown as Record<string, unknown>, SINGLE_INSTANCE_SPEC);
     // A name given as a string (from JavaScript or a config file) gets the image of its architecture too.
     const instanceType = new ec2.InstanceType(String(props.instanceType ?? DEFAULT_INSTANCE_TYPE));
     checkEnvironment(this, 'environment', props.environment, RESERVED_ENV);
