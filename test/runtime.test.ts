@@ -1,10 +1,16 @@
+import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
+import * as os from 'node:os';
+import { Construct } from 'constructs';
+import { CONTRACT_CHECK_TIMEOUT_MS, checkAppContract } from '../constructs/shared/app-contract';
+import { buildBundle } from '../constructs/shared/web-app';
+import { WebTiersValidationError } from '../constructs/shared/validation';
 import { WebApp } from '../constructs';
 import { startServer } from '../constructs/runtime/server';
-import { webApp } from './helpers';
+import { testStack, webApp } from './helpers';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { albEvent, functionUrlEvent, restV1Event, httpV2Event } from './fixtures/lambda-events';
 import { LAMBDA_NODE, request, startBundle, startLambdaHost, startProcess, type LambdaHost, type Started, type StartedServer } from './runtime/processes';
@@ -173,8 +179,8 @@ describe('graceful drain on SIGTERM', () => {
   });
 
   test('an app module without fetch fails at start with the contract in the message', async () => {
-    const bad = WebApp.fromEntry(path.join(__dirname, 'fixtures', 'not-an-app.ts'));
-    await expect(startBundle(bad.serverBundle())).rejects.toThrow(/default export with fetch\(request\)/);
+    // Built without WebApp's synth-time contract check (tested below), to reach the adapter's own check at start.
+    await expect(startBundle(buildBundle(path.join(__dirname, 'fixtures', 'not-an-app.ts'), 'server'))).rejects.toThrow(/default export with fetch\(request\)/);
   });
 });
 
@@ -363,5 +369,213 @@ describe('sample app through the lambda bundle, on DynamoDB: the same requests t
   test('entries from every integration are in one table, newest first', async () => {
     const list = await invoke(integrations['HTTP API v2']('GET', '/api/entries', 'limit=10'));
     expect(JSON.parse(list.body).entries.map((e: { name: string }) => e.name)).toEqual(['Function URL', 'REST v1', 'HTTP API v2']);
+  });
+});
+
+// ---- WebApp.fromEntry: arguments, bundling errors and the app contract at synth (issue 14) ----
+
+describe('WebApp.fromEntry: arguments, bundling errors and the app contract at synth', () => {
+  const echo = path.join(__dirname, 'fixtures', 'echo-app.ts');
+  const ACCEPTED = /accepted: a module whose default export has fetch\(request\)/;
+  let dir: string;
+  /** An entry of its own in a temp folder (a fresh path, so neither bundle nor verdict is cached). */
+  const app = (name: string, source: string) => {
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, source);
+    return file;
+  };
+  const thrown = (f: () => unknown): WebTiersValidationError => {
+    try {
+      f();
+    } catch (e) {
+      expect(e).toBeInstanceOf(WebTiersValidationError);
+      return e as WebTiersValidationError;
+    }
+    throw new Error('did not throw');
+  };
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'web-app-contract-'));
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  describe('arguments checked at the call, each naming the argument', () => {
+    test.each<[string, () => unknown, string, RegExp]>([
+      ['entry a number', () => WebApp.fromEntry(42 as any), 'entry', /^invalid entry: got 42; accepted: the path of a module whose default export has fetch\(request\)/],
+      ['entry missing', () => WebApp.fromEntry(undefined as any), 'entry', /^invalid entry: is required; accepted: the path of a module/],
+      ['options a string', () => WebApp.fromEntry(echo, 'pg-native' as any), 'options', /^invalid options: got 'pg-native'; accepted: an object of WebAppOptions/],
+      ['options an array', () => WebApp.fromEntry(echo, ['pg-native'] as any), 'options', /^invalid options: got an array of 1; accepted: an object/],
+      ['healthCheckPath a number', () => WebApp.fromEntry(echo, { healthCheckPath: 42 as any }), 'healthCheckPath', /^invalid healthCheckPath: got 42; accepted: an absolute URL path/],
+      ['externalModules a string (not ten one-letter externals)', () => WebApp.fromEntry(echo, { externalModules: 'pg-native' as any }), 'externalModules',
+        /^invalid externalModules: got 'pg-native'; accepted: an array of module names \(one module is an array of one: \['pg-native'\]\)/],
+      ['externalModules with a hole', () => WebApp.fromEntry(echo, { externalModules: ['pg-native', , 'sqlite3'] as any }), 'externalModules[1]',
+        /^invalid externalModules\[1\]: got undefined \(an empty place in the array\); accepted: a module name/],
+      ['externalModules with null', () => WebApp.fromEntry(echo, { externalModules: [null] as any }), 'externalModules[0]', /^invalid externalModules\[0\]: got null/],
+      ['externalModules with a number', () => WebApp.fromEntry(echo, { externalModules: [7] as any }), 'externalModules[0]', /^invalid externalModules\[0\]: got 7; accepted: a module name/],
+      ['externalModules with two wildcards', () => WebApp.fromEntry(echo, { externalModules: ['@a/*/b/*'] }), 'externalModules[0]',
+        /^invalid externalModules\[0\]: got '@a\/\*\/b\/\*'; accepted: a module name or a pattern with at most one '\*'/],
+      ['define an array', () => WebApp.fromEntry(echo, { define: ['X'] as any }), 'define', /^invalid define: got an array of 1; accepted: an object of strings/],
+      ['define value a number', () => WebApp.fromEntry(echo, { define: { X: 1 as any } }), 'define.X', /^invalid define\.X: got 1; accepted: a string holding a JavaScript expression/],
+      ['define value a boolean', () => WebApp.fromEntry(echo, { define: { 'process.env.DEBUG': true as any } }), 'define.process.env.DEBUG', /^invalid define\.process\.env\.DEBUG: got true/],
+    ])('%s', (_name, call, prop, message) => {
+      const error = thrown(call);
+      expect(error.prop).toBe(prop);
+      expect(error.message).toMatch(message);
+    });
+
+    test('null options are left-out options (as jsii languages pass them)', () => {
+      expect(WebApp.fromEntry(echo, null as any).healthCheckPath).toBe('/health');
+    });
+
+    test('the options are copied: changing the caller\'s array later changes nothing', () => {
+      const externalModules = ['pg-native'];
+      const a = WebApp.fromEntry(webApp.entry, { externalModules });
+      externalModules.push('left-pad');
+      expect(a.serverBundle()).toBe(webApp.serverBundle());
+    });
+  });
+
+  describe('bundling errors name the option that caused them', () => {
+    test('an invalid define value is reported against define.<key>, not entry', () => {
+      const error = thrown(() => WebApp.fromEntry(echo, { define: { X: 'not valid js(' } }).lambdaBundle());
+      expect(error.prop).toBe('define.X');
+      expect(error.message).toMatch(/^invalid define\.X: got 'not valid js\(': esbuild rejects it \(Invalid define value .*\); accepted: keys an identifier or dotted name .* values a JavaScript expression/);
+    });
+
+    test('an invalid define key is reported against define.<key>', () => {
+      const error = thrown(() => WebApp.fromEntry(echo, { define: { 'API-URL': '"x"' } }).serverBundle());
+      expect(error.prop).toBe('define.API-URL');
+      expect(error.message).toMatch(/^invalid define\.API-URL: got '"x"': esbuild rejects it/);
+    });
+
+    test('an external esbuild rejects is reported against externalModules', () => {
+      // fromEntry turns this away first; the bundler itself still blames the right option.
+      const error = thrown(() => buildBundle(echo, 'lambda', { externalModules: ['a*b*'] }));
+      expect(error.prop).toBe('externalModules');
+      expect(error.message).toMatch(/^invalid externalModules: esbuild rejects it \(External path "a\*b\*" cannot have more than one "\*" wildcard\)/);
+    });
+
+    test('an error in the app\'s source stays on entry, at file:line', () => {
+      const entry = app('unresolved.ts', "import { missing } from './nowhere';\nexport default { fetch: missing };\n");
+      const error = thrown(() => WebApp.fromEntry(entry, { define: { 'process.env.API_URL': '"https://api.example.com"' }, externalModules: ['pg-native'] }).serverBundle());
+      expect(error.prop).toBe('entry');
+      expect(error.message).toMatch(/^invalid entry: esbuild could not bundle '.*unresolved\.ts' for the server target: Could not resolve "\.\/nowhere" \(.*unresolved\.ts:1\)$/);
+    });
+
+    test('errors carry the path of the construct that asked for the bundle', () => {
+      const stack = testStack();
+      const bad = WebApp.fromEntry(echo, { define: { X: '{' } });
+      expect(() => bad.lambdaBundle(new Construct(stack, 'Api'))).toThrow(/^Test\/Api: invalid define\.X: /);
+      expect(() => bad.serverBundle(new Construct(stack, 'Web'))).toThrow(/^Test\/Web: invalid define\.X: /);
+      expect(() => bad.serverBundle()).toThrow(/^invalid define\.X: /);
+    });
+  });
+
+  describe('the app contract, checked when the first bundle is built', () => {
+    test.each<[string, string, string, RegExp]>([
+      ['a default export of 42', 'n42.ts', 'export default 42;\n', /has no fetch function \(got number\)/],
+      ['a JSON module', 'data.json', '{ "fetch": "not a function" }\n', /has no fetch function \(got object: a JSON module's default export is its data\)/],
+      ['an object without fetch', 'handle.ts', "export default { handle: () => 'hello' };\n", /has no fetch function \(got object\)/],
+      ['a fetch that is not a function', 'fetch-string.ts', "export default { fetch: 'https://example.com' };\n", /has no fetch function \(got object\)/],
+      ['no default export', 'named.ts', 'export function fetch() { return new Response(); }\n', /^invalid entry: '.*named\.ts' has no default export; /],
+    ])('%s fails at synth naming entry and what is accepted', (_name, file, source, message) => {
+      const entry = app(file, source);
+      for (const bundle of [() => WebApp.fromEntry(entry).serverBundle(), () => WebApp.fromEntry(entry).lambdaBundle()]) {
+        const error = thrown(bundle);
+        expect(error.prop).toBe('entry');
+        expect(error.message).toMatch(message);
+        expect(error.message).toMatch(ACCEPTED);
+      }
+    });
+
+    test('the contract error carries the construct path, for every construct that asks', () => {
+      const stack = testStack();
+      const bad = WebApp.fromEntry(app('scoped.ts', 'export default null;\n'));
+      expect(() => bad.serverBundle(new Construct(stack, 'Web'))).toThrow(/^Test\/Web: invalid entry: the default export of '.*scoped\.ts' has no fetch function \(got null\)/);
+      expect(() => bad.lambdaBundle(new Construct(stack, 'Api'))).toThrow(/^Test\/Api: invalid entry: /);
+    });
+
+    test('checked once per app: one child process for both targets and every WebApp of the same entry and options', () => {
+      const entry = app('once.ts', 'export default { fetch: () => new Response("ok") };\n');
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const spawn = jest.spyOn(require('node:child_process') as typeof import('node:child_process'), 'spawnSync');
+      try {
+        WebApp.fromEntry(entry).serverBundle();
+        WebApp.fromEntry(entry).lambdaBundle();
+        WebApp.fromEntry(entry).serverBundle();
+        const checks = spawn.mock.calls.filter(([, args]) => (args as string[] | undefined)?.[0] === '-e');
+        expect(checks).toHaveLength(1);
+      } finally {
+        spawn.mockRestore();
+      }
+    });
+
+    test('an app with side effects at import passes, and the check is conclusive', () => {
+      // An SDK client and an optional native module (both stubs in the check), a socket being
+      // opened, a timer, a SIGTERM handler, output: none of it holds the synth.
+      const entry = app('side-effects.ts', [
+        "import * as net from 'node:net';",
+        "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';",
+        "import native from 'pg-native';",
+        "const client = new DynamoDBClient({ region: 'eu-west-1' });",
+        'client.middlewareStack.add(() => () => undefined);',
+        'native.connect(`postgres://${native.host}/db`);',
+        "const socket = net.connect(5432, '10.255.255.1');",
+        "socket.on('error', () => undefined);",
+        'setInterval(() => undefined, 1000);',
+        "process.on('SIGTERM', () => undefined);",
+        "console.log('connecting at import');",
+        "const ready = new Promise((resolve) => socket.once('connect', resolve));",
+        'export default { async fetch() { await ready; return new Response(client ? "ok" : "no"); } };',
+        '',
+      ].join('\n'));
+      const started = Date.now();
+      const bundle = WebApp.fromEntry(entry, { externalModules: ['pg-native'] }).lambdaBundle();
+      expect(Date.now() - started).toBeLessThan(CONTRACT_CHECK_TIMEOUT_MS);
+      expect(checkAppContract(path.join(bundle.directory, bundle.file), ['pg-native', '@aws-sdk/*'], bundle.directory)).toEqual({ ok: true });
+    });
+
+    test('external modules do not hide a broken contract: they are stubs in the check', () => {
+      const entry = app('sdk-42.ts', "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';\nexport const client = new DynamoDBClient({});\nexport default 42;\n");
+      expect(thrown(() => WebApp.fromEntry(entry).lambdaBundle()).message).toMatch(/has no fetch function \(got number\)/);
+    });
+
+    test('an app that throws at import (no DATABASE_URL at synth) is not failed: inconclusive', () => {
+      const entry = app('needs-env.ts', "if (!process.env.DATABASE_URL) throw new Error('DATABASE_URL is required');\nexport default 42;\n");
+      const bundle = WebApp.fromEntry(entry).lambdaBundle();
+      expect(checkAppContract(path.join(bundle.directory, bundle.file), ['@aws-sdk/*'], bundle.directory))
+        .toEqual({ ok: 'inconclusive', reason: 'the app threw at load: DATABASE_URL is required' });
+    });
+
+    test('the check sees none of the deployer\'s environment', () => {
+      process.env.WEB_TIERS_CONTRACT_PROBE = 'set';
+      try {
+        const entry = app('env.ts', 'export default process.env.WEB_TIERS_CONTRACT_PROBE ? 42 : { fetch: () => new Response() };\n');
+        expect(() => WebApp.fromEntry(entry).lambdaBundle()).not.toThrow();
+      } finally {
+        delete process.env.WEB_TIERS_CONTRACT_PROBE;
+      }
+    });
+
+    test('an app that blocks at import does not hang the synth: cut at the timeout, no error', () => {
+      const entry = app('blocks.ts', 'Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60_000);\nexport default 42;\n');
+      const started = Date.now();
+      expect(() => WebApp.fromEntry(entry).serverBundle()).not.toThrow();
+      expect(Date.now() - started).toBeLessThan(CONTRACT_CHECK_TIMEOUT_MS + 5_000);
+    });
+
+    test('an app that ends the process at import is not failed', () => {
+      const entry = app('exits.ts', 'process.exit(3);\nexport default 42;\n');
+      expect(() => WebApp.fromEntry(entry).lambdaBundle()).not.toThrow();
+    });
+
+    test('code only the lambda target has does not fail the server tiers\' synth', () => {
+      const entry = app('lambda-only.ts', [
+        "if (process.env.WEB_TIERS_TARGET === 'lambda') require('./lambda-only-helper');",
+        'export default { fetch: () => new Response("ok") };',
+        '',
+      ].join('\n'));
+      expect(() => WebApp.fromEntry(entry).serverBundle()).not.toThrow();
+      expect(thrown(() => WebApp.fromEntry(entry).lambdaBundle()).message).toMatch(/^invalid entry: esbuild could not bundle .* for the lambda target: Could not resolve "\.\/lambda-only-helper"/);
+    });
   });
 });

@@ -97,8 +97,8 @@ const supportDirs = new Map<string, string>();
  * The server bundle as the hosts download it: the app, plus (with `database`) the credential
  * refresh script and the RDS CA bundle, so TLS to RDS is verified without any download.
  */
-export function serverBundleDirectory(app: WebApp, database: boolean): { directory: string; file: string } {
-  const bundle = app.serverBundle();
+export function serverBundleDirectory(app: WebApp, database: boolean, scope?: Construct): { directory: string; file: string } {
+  const bundle = app.serverBundle(scope);
   if (!database) return bundle;
   let directory = supportDirs.get(bundle.directory);
   if (!directory) {
@@ -115,7 +115,7 @@ export function serverBundleDirectory(app: WebApp, database: boolean): { directo
  * `database`) and the main part of the boot script.
  */
 export function hostAssets(scope: Construct, app: WebApp, database: boolean): Pick<ServerBootstrapOptions, 'bundle' | 'bundleFile' | 'bootScript'> {
-  const bundle = serverBundleDirectory(app, database);
+  const bundle = serverBundleDirectory(app, database, scope);
   return {
     bundle: new Asset(scope, 'Bundle', { path: bundle.directory }),
     bundleFile: bundle.file,
