@@ -284,7 +284,7 @@ describe('domain: every tier creates the record and answers on https://<domain>,
       ['managed-serverless', (s: Stack, domain: WebTierDomain) => new ManagedServerlessTier(s, 'Web', { app: webApp, domain })],
     ] as const).flatMap(([tier, build]): Array<[string, (s: Stack) => void, RegExp]> => [
       [`${tier}: a domain without its zone`, (s) => build(s, { domainName: 'app.example.com', domainZone: noZone }),
-        /Test\/Web: invalid domain\.domainZone: is required: the record of 'app\.example\.com' is created there/],
+        /Test\/Web: invalid domain\.domainZone: is required; accepted: the Route 53 hosted zone the record is created in/],
       [`${tier}: a domain outside its zone`, (s) => build(s, { domainName: 'app.example.org', domainZone: zone(s) }),
         /invalid domain\.domainName: 'app\.example\.org' is not in hosted zone 'example\.com'; accepted: 'example\.com' or a name ending in '\.example\.com'/],
       [`${tier}: a malformed domain`, (s) => build(s, { domainName: 'App.Example.com', domainZone: zone(s) }),

@@ -36,9 +36,10 @@ export function describe(value: unknown): string {
   if (typeof value === 'boolean' || typeof value === 'bigint') return String(value);
   if (typeof value === 'function') return 'a function';
   if (Array.isArray(value)) return Token.isUnresolved(value) ? 'a token list' : `an array of ${value.length}`;
-  if (value instanceof Duration) return `Duration ${value.toHumanString()}`;
+  if (value instanceof Duration) return value.isUnresolved() ? 'a token Duration' : value.toString();
   if (value instanceof Size) return 'a Size';
-  const name = (value as object).constructor?.name;
+  // aws-cdk-lib's classes carry a numeric suffix in their runtime names (Vpc2, Secret2).
+  const name = (value as object).constructor?.name?.replace(/\d+$/, '');
   if (Construct.isConstruct(value)) return `${/^[AEIOU]/.test(name ?? '') ? 'an' : 'a'} ${name ?? 'construct'} (${value.node.path})`;
   if (!name || name === 'Object') return `an object {${Object.keys(value as object).slice(0, 4).join(', ')}}`;
   return `${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name}`;
@@ -110,8 +111,8 @@ export function duration(min: number, max: number, unit: 'seconds' | 'minutes', 
         if (tokens === 'pass') return;
         fail(at, value, accepted, 'a deploy-time token: the construct computes with it');
       }
-      const amount = value.toMilliseconds() / (unit === 'seconds' ? 1000 : 60_000);
-      if (!Number.isInteger(amount) || amount < min || amount > max) failAs(at, `Duration ${value.toHumanString()}`, accepted);
+      const amount = value.toMilliseconds({ integral: false }) / (unit === 'seconds' ? 1000 : 60_000);
+      if (!Number.isInteger(amount) || amount < min || amount > max) failAs(at, value.toString(), accepted);
     },
   };
 }

@@ -7,7 +7,7 @@ import type * as route53 from 'aws-cdk-lib/aws-route53';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct, IConstruct } from 'constructs';
 import type { AlarmOptions } from './alarms';
-import { certificate, hostedZone, instanceOf, recordOf, removalPolicy, required, retentionDays, shape, string, topic, type Spec } from './checks';
+import { certificate, instanceOf, isHostedZone, recordOf, removalPolicy, required, retentionDays, satisfies, shape, string, topic, type Check, type Spec } from './checks';
 import type { IDeployment } from './deployment';
 import { WebTiersValidationError, checkDomainInZone, checkDomainName, checkMovedProps } from './validation';
 import { WebApp } from './web-app';
@@ -82,6 +82,17 @@ export function checkWebTierDomain(scope: Construct, domain: WebTierDomain | und
 
 const CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:[a-z]{2}(-[a-z]+)+-\d:\d{12}:certificate\/[0-9a-f-]{36}$/;
 
+/** The domain as 0.1 took it names its new place before anything else is said of it. */
+function movedFirst(check: Check): Check {
+  return {
+    accepted: check.accepted,
+    validate(value, at) {
+      checkMovedProps(at.scope, value as object, 'domain', { hostedZone: 'domain.domainZone (the same Route 53 zone)' });
+      check.validate(value, at);
+    },
+  };
+}
+
 /**
  * The runtime checks of the props every tier takes (`WebTierProps`): each tier spreads this into its
  * own spec and checks it first thing, so a wrong type fails naming the prop before anything is built.
@@ -89,11 +100,11 @@ const CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:[a-z]{2}(-[a-z]+)+-\d:\d{12}:certif
  */
 export const WEB_TIER_SPEC: Spec = {
   app: required(instanceOf([WebApp], 'a WebApp, from WebApp.fromEntry(path)')),
-  domain: shape({
+  domain: movedFirst(shape({
     domainName: required(string(undefined, "a domain name such as 'app.example.com'")),
-    domainZone: required(hostedZone),
+    domainZone: required(satisfies(isHostedZone, 'the Route 53 hosted zone the record is created in (e.g. HostedZone.fromHostedZoneAttributes(…))')),
     certificate,
-  }, 'an object { domainName, domainZone, certificate? }'),
+  }, 'an object { domainName, domainZone, certificate? }')),
   alarms: shape({ topic, email: string(undefined, 'an e-mail address') }, 'an object { topic?, email? }'),
   logRetention: retentionDays,
   removalPolicy,
