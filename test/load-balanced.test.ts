@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { App, RemovalPolicy, Size, Stack, Duration } from 'aws-cdk-lib';
+import { App, CfnParameter, Duration, Fn, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -15,6 +15,7 @@ import { BeanstalkDeployment } from '../constructs/managed-auto-scaling';
 import { Deployment } from '../constructs/shared/deployment';
 import { addNagChecks } from '../lib/nag';
 import { PROJECT_CONTEXT, testApp, testStack, userDataText, webApp, snapshotOf } from './helpers';
+import { WebTiersValidationError } from '../constructs/shared/validation';
 import { captureSynthWarnings } from './synth-warnings';
 
 // Most stacks here have the default network, with one NAT gateway, of which it warns.
@@ -372,13 +373,13 @@ describe('validation', () => {
     ['too many instances', () => ({ instanceCount: 21 }), /invalid instanceCount: got 21/],
     ['bad instance type', () => ({ instanceType: new ec2.InstanceType('large') }), /invalid instanceType: got 'large'/],
     ['bad certificate ARN', (s) => ({ domain: { ...withDomain(s), certificate: acm.Certificate.fromCertificateArn(s, 'C', 'arn:aws:iam::123456789012:server-certificate/x') } }), /invalid domain\.certificate: got 'arn:aws:iam/],
-    ['idle timeout over the limit', () => ({ loadBalancer: { idleTimeout: Duration.seconds(5000) } }), /invalid loadBalancer\.idleTimeout: got 5000; accepted: an integer from 1 to 4000 seconds/],
-    ['long deregistration delay', () => ({ loadBalancer: { deregistrationDelay: Duration.hours(2) } }), /invalid loadBalancer\.deregistrationDelay: got 7200; accepted: an integer from 0 to 3600 seconds/],
+    ['idle timeout over the limit', () => ({ loadBalancer: { idleTimeout: Duration.seconds(5000) } }), /invalid loadBalancer\.idleTimeout: got Duration\.seconds\(5000\); accepted: a Duration of whole seconds from 1 to 4000/],
+    ['long deregistration delay', () => ({ loadBalancer: { deregistrationDelay: Duration.hours(2) } }), /invalid loadBalancer\.deregistrationDelay: got Duration\.hours\(2\); accepted: a Duration of whole seconds from 0 to 3600/],
     ['reserved variable', () => ({ environment: { DATABASE_URL: 'x' } }), /invalid environment: variable 'DATABASE_URL' is set by the tier/],
     ['a database in another VPC', (s) => {
       const other = new ec2.Vpc(s, 'Other');
       return { database: Database.fromAttributes(s, 'Db', { vpc: other, securityGroup: new ec2.SecurityGroup(s, 'Sg', { vpc: other }), secret: new secretsmanager.Secret(s, 'S') }) };
-    }, /invalid database: is in a different VPC from 'network'/],
+    }, /invalid database: got a database in VPC Test\/Other, a different VPC from 'network' \(Test\/Web\/Network\/Vpc\)/],
     ['a network in one zone', (s) => ({ network: new Network(s, 'One', { vpc: new ec2.Vpc(s, 'Small', { maxAzs: 1 }) }) }), /invalid network: spans 1 availability zone; accepted: app subnets in at least 2 zones/],
   ])('%s', (_name, props, message) => {
     const stack = testStack();
@@ -460,5 +461,149 @@ describe('Deployment', () => {
     ["another tier's deployment type", BeanstalkDeployment.immutable(), /invalid deployment: a BeanstalkDeployment is not possible on LoadBalancedTier; accepted on LoadBalancedTier: Deployment\.allAtOnce\(\)/],
   ])('%s fails at synth, naming deployment and the tier', (_name, deployment, message) => {
     expect(() => synth({ deployment: deployment as Deployment })).toThrow(message);
+  });
+});
+
+describe('runtime checks at the boundary (from JavaScript, config files, other jsii languages)', () => {
+  /** A deploy-time number, as a CfnParameter gives it. */
+  const numberParam = (s: Stack, id = 'Param') => new CfnParameter(s, id, { type: 'Number' }).valueAsNumber;
+  /** A stack in a known region: cross-region checks apply. */
+  const inRegion = (region = 'eu-west-1', app = testApp(), id = 'Test') => new Stack(app, id, { env: { region } });
+  const vpcIn = (s: Stack, id: string, vpcId: string, region?: string) => ec2.Vpc.fromVpcAttributes(s, id, {
+    vpcId, region, availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+    publicSubnetIds: ['pub-a', 'pub-b'], publicSubnetRouteTableIds: ['rt-pub-a', 'rt-pub-b'],
+    privateSubnetIds: ['priv-a', 'priv-b'], privateSubnetRouteTableIds: ['rt-priv-a', 'rt-priv-b'],
+  });
+  const databaseIn = (s: Stack, vpc: ec2.IVpc, secretArn?: string) => Database.fromAttributes(s, 'ExistingDb', {
+    vpc, securityGroup: ec2.SecurityGroup.fromSecurityGroupId(s, 'DbSg', 'sg-12345'),
+    secret: secretArn ? secretsmanager.Secret.fromSecretCompleteArn(s, 'DbSecret', secretArn) : new secretsmanager.Secret(s, 'DbSecret'),
+  });
+
+  // Each: what a user might pass, and the message naming the prop, the value and what is accepted.
+  test.each<[string, (s: Stack) => Record<string, unknown>, RegExp]>([
+    ['instanceCount from a CfnParameter (gave zero instances)', (s) => ({ instanceCount: numberParam(s) }),
+      /Test\/Web: invalid instanceCount: got a token \(the construct computes with this value, so it cannot be a deploy-time token\); accepted: an integer from 1 to 20, known at synth/],
+    ['instanceCount as a string', () => ({ instanceCount: '2' }), /invalid instanceCount: got '2'; accepted: an integer from 1 to 20/],
+    ['instanceCount NaN', () => ({ instanceCount: Number.NaN }), /invalid instanceCount: got NaN; accepted: an integer from 1 to 20/],
+    ['a VPC where a Network is expected', (s) => ({ network: new ec2.Vpc(s, 'Vpc') }), /invalid network: got a Vpc\d* \(Test\/Vpc\); accepted: a Network: new Network\(scope, id\), or new Network\(scope, id, \{ vpc \}\)/],
+    ['a plain object as network', () => ({ network: { vpc: 'vpc-1' } }), /invalid network: got an object \{vpc\}; accepted: a Network/],
+    ['a plain object as database (was: reading \'vpcId\')', () => ({ database: {} }), /invalid database: got an object \{\}; accepted: an IAppDatabase: new Database\(scope, id, \{ network \}\) or Database\.fromAttributes/],
+    ['a secret as database', (s) => ({ database: new secretsmanager.Secret(s, 'S') }), /invalid database: got a Secret\d* \(Test\/S\); accepted: an IAppDatabase/],
+    ['an instance type EC2 does not have', () => ({ instanceType: 't4g.tiny' }), /invalid instanceType: got 't4g\.tiny'; accepted: an ec2\.InstanceType or its name 'family\.size'/],
+    ['an instance type as a number', () => ({ instanceType: 42 }), /invalid instanceType: got 42; accepted: an ec2\.InstanceType/],
+    ['an AMI id where an image is expected', () => ({ machineImage: 'ami-0123456789abcdef0' }), /invalid machineImage: got 'ami-0123456789abcdef0'; accepted: an ec2\.IMachineImage/],
+    ['an x86_64 image with a Graviton instance type', () => ({ machineImage: ec2.MachineImage.latestAmazonLinux2023() }),
+      /invalid machineImage: got an x86_64 image \('\/aws\/service\/ami-amazon-linux-latest\/al2023-ami-kernel-6\.1-x86_64'\), but instanceType 't4g\.small' is arm64; accepted: an arm64 image \(e\.g\. .*ARM_64/],
+    ['an arm64 image with an x86 instance type given by name', () => ({ instanceType: 'c7i.large', machineImage: ec2.MachineImage.fromSsmParameter('/aws/service/canonical/ubuntu/server/24.04/stable/current/arm64/hvm/ebs-gp3/ami-id') }),
+      /invalid machineImage: got an arm64 image .*, but instanceType 'c7i\.large' is x86_64; accepted: an x86_64 image/],
+    ['loadBalancer as a string', () => ({ loadBalancer: 'fast' }), /invalid loadBalancer: got 'fast'; accepted: an object \{ deregistrationDelay\?, accessLogDays\?, idleTimeout\? \}/],
+    ['a number of seconds where a Duration is expected (was: toSeconds is not a function)', () => ({ loadBalancer: { deregistrationDelay: 30 } }),
+      /invalid loadBalancer\.deregistrationDelay: got 30; accepted: a Duration of whole seconds from 0 to 3600/],
+    ['an idle timeout that is not whole seconds', () => ({ loadBalancer: { idleTimeout: Duration.millis(1500) } }),
+      /invalid loadBalancer\.idleTimeout: got Duration\.millis\(1500\); accepted: a Duration of whole seconds from 1 to 4000/],
+    ['an idle timeout from a CfnParameter (the app keep-alive is computed from it)', (s) => ({ loadBalancer: { idleTimeout: Duration.seconds(numberParam(s)) } }),
+      /invalid loadBalancer\.idleTimeout: got a token Duration \(a deploy-time token: the construct computes with it\); accepted: a Duration of whole seconds from 1 to 4000/],
+    ['a deploy-time deregistration delay in minutes (cannot be converted to seconds)', (s) => ({ loadBalancer: { deregistrationDelay: Duration.minutes(numberParam(s)) } }),
+      /invalid loadBalancer\.deregistrationDelay: got a token Duration \(a deploy-time token in minutes, .*\); accepted: .*Duration\.seconds\(token\)/],
+    ['access-log days as a string', () => ({ loadBalancer: { accessLogDays: '90' } }), /invalid loadBalancer\.accessLogDays: got '90'; accepted: an integer from 1 to 3650 days/],
+    ['an empty object as deployment', () => ({ deployment: {} }), /invalid deployment: an object of another shape is not possible on LoadBalancedTier; accepted on LoadBalancedTier: Deployment\.allAtOnce\(\)/],
+    ['a string as deployment', () => ({ deployment: 'rolling' }), /invalid deployment: "rolling" \(string\) is not possible on LoadBalancedTier/],
+    ['a number as deployment', () => ({ deployment: 1 }), /invalid deployment: 1 \(number\) is not possible on LoadBalancedTier/],
+    ['a deploy-time batchPercent (batches are computed from it)', (s) => ({ deployment: Deployment.rolling({ batchPercent: numberParam(s) }) }),
+      /invalid deployment\.batchPercent: got a token \(the construct computes with this value, .*\); accepted: an integer from 1 to 100 percent, known at synth/],
+    ['a number of minutes as the deploy timeout (was: toMinutes is not a function)', () => ({ deployment: Deployment.rolling({ timeout: 15 as never }) }),
+      /invalid deployment\.timeout: got 15; accepted: a Duration of whole minutes from 1 to 60 \(e\.g\. Duration\.minutes\(15\)\), known at synth/],
+    ['a deploy-time deploy timeout', (s) => ({ deployment: Deployment.rolling({ timeout: Duration.minutes(numberParam(s)) }) }),
+      /invalid deployment\.timeout: got a token Duration; accepted: a Duration of whole minutes/],
+    ['a string as app (a prop every tier shares)', () => ({ app: 'index.ts' }), /invalid app: got 'index\.ts'; accepted: a WebApp/],
+  ])('%s', (_name, props, message) => {
+    const stack = testStack();
+    let error: unknown;
+    try {
+      new LoadBalancedTier(stack, 'Web', { app: webApp, ...props(stack) } as unknown as LoadBalancedTierProps);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(WebTiersValidationError);
+    expect((error as Error).message).toMatch(message);
+  });
+
+  // What the ARNs, stacks and ids reveal at synth, checked when both sides are known.
+  test.each<[string, (s: Stack) => Record<string, unknown>, RegExp]>([
+    ['a certificate from another region', (s) => ({ domain: { ...withDomain(s), certificate: acm.Certificate.fromCertificateArn(s, 'East', CERT.replace('eu-west-1', 'us-east-1')) } }),
+      /Test\/Web: invalid domain\.certificate: got the certificate 'arn:aws:acm:us-east-1:[^']+' in us-east-1, but the tier's stack is in eu-west-1; accepted: an ACM certificate of the load balancer's region .* in eu-west-1/],
+    ['a certificate made in a stack of another region', (s) => {
+      const east = new Stack(s.node.root as App, 'East', { env: { region: 'us-east-1' }, crossRegionReferences: true });
+      const certificate = new acm.Certificate(east, 'Cert', { domainName: 'app.example.com' });
+      return { domain: { ...withDomain(s), certificate } };
+    }, /invalid domain\.certificate: got a certificate in us-east-1, but the tier's stack is in eu-west-1/],
+    ['a network of a stack in another region', (s) => ({ network: new Network(new Stack(s.node.root as App, 'East', { env: { region: 'us-east-1' } }), 'Net') }),
+      /invalid network: got a Network \(East\/Net\) in us-east-1, but the tier's stack is in eu-west-1; accepted: a Network whose VPC is in eu-west-1/],
+    ['a network around a VPC imported from another region', (s) => ({ network: new Network(s, 'Net', { vpc: vpcIn(s, 'Vpc', 'vpc-111', 'us-east-1') }) }),
+      /invalid network: got a Network \(Test\/Net\) in us-east-1/],
+    ['a database in another VPC, by id', (s) => ({ network: new Network(s, 'Net', { vpc: vpcIn(s, 'Vpc', 'vpc-111') }), database: databaseIn(s, vpcIn(s, 'Other', 'vpc-222')) }),
+      /invalid database: got a database in VPC 'vpc-222', a different VPC from 'network' \('vpc-111'\); accepted: a database in the network's VPC/],
+    ['a database whose secret is in another region', (s) => {
+      const vpc = vpcIn(s, 'Vpc', 'vpc-111');
+      return { network: new Network(s, 'Net', { vpc }), database: databaseIn(s, vpc, 'arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf') };
+    }, /invalid database: got a database in us-east-1, but the tier's stack is in eu-west-1; accepted: a database in eu-west-1/],
+  ])('%s', (_name, props, message) => {
+    const stack = inRegion();
+    expect(() => new LoadBalancedTier(stack, 'Web', { app: webApp, ...props(stack) } as unknown as LoadBalancedTierProps)).toThrow(message);
+  });
+
+  describe('valid but unusual inputs still synthesize', () => {
+    const imageParameter = (t: Template) => Object.values(t.toJSON().Parameters as Record<string, { Default?: string }>)
+      .map((p) => p.Default).find((d) => d?.startsWith('/aws/service/ami-amazon-linux-latest/'));
+
+    test.each([
+      ['t4g.small', 'arm64'],
+      ['c7i.large', 'x86_64'],
+    ])('an instance type given by name, %s, gets the %s image', (name, architecture) => {
+      const { template } = synth({ instanceType: name as never });
+      template.hasResourceProperties('AWS::EC2::Instance', { InstanceType: name });
+      expect(imageParameter(template)).toBe(`/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-${architecture}`);
+    });
+
+    test('an image of the right architecture, or one that does not tell, is taken as given', () => {
+      expect(() => synth({ machineImage: ec2.MachineImage.latestAmazonLinux2023({ cpuType: ec2.AmazonLinuxCpuType.ARM_64 }) })).not.toThrow();
+      const { template } = synth({ machineImage: ec2.MachineImage.genericLinux({ 'eu-west-1': 'ami-0123456789abcdef0' }) }, inRegion());
+      template.hasResourceProperties('AWS::EC2::Instance', { ImageId: 'ami-0123456789abcdef0' });
+    });
+
+    test('deploy-time tokens where the value only goes to CloudFormation: access-log days, a deregistration delay in seconds', () => {
+      const stack = testStack();
+      const days = numberParam(stack, 'Days');
+      const delay = numberParam(stack, 'Delay');
+      const { template } = synth({ loadBalancer: { accessLogDays: days, deregistrationDelay: Duration.seconds(delay) } }, stack);
+      template.hasResourceProperties('AWS::S3::Bucket', {
+        LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ ExpirationInDays: { Ref: 'Days' } })]) },
+      });
+      template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+        TargetGroupAttributes: Match.arrayWith([{ Key: 'deregistration_delay.timeout_seconds', Value: { Ref: 'Delay' } }]),
+      });
+    });
+
+    test('a certificate of the stack\'s region, or any region in a stack whose region is known only at deploy', () => {
+      expect(() => { const s = inRegion(); synth({ domain: withDomain(s) }, s); }).not.toThrow();
+      const s = testStack();
+      expect(() => synth({ domain: { ...withDomain(s), certificate: acm.Certificate.fromCertificateArn(s, 'East', CERT.replace('eu-west-1', 'us-east-1')) } }, s)).not.toThrow();
+    });
+
+    test('a database in the same VPC imported twice, by the same literal id or the same deploy-time import', () => {
+      const stack = inRegion();
+      const network = new Network(stack, 'Net', { vpc: vpcIn(stack, 'Vpc', 'vpc-111') });
+      expect(() => synth({ network, database: databaseIn(stack, vpcIn(stack, 'Again', 'vpc-111')) }, stack)).not.toThrow();
+      // Two imports of one exported VPC id are two different tokens: only a deploy can tell, so it is not rejected.
+      const other = testStack();
+      const imported = (id: string) => vpcIn(other, id, Fn.importValue('SharedVpcId'));
+      const net = new Network(other, 'Net', { vpc: imported('Vpc') });
+      expect(() => synth({ network: net, database: databaseIn(other, imported('Again')) }, other)).not.toThrow();
+    });
+
+    test('null counts as not given (as jsii languages pass it)', () => {
+      const { template } = synth({ instanceCount: null, loadBalancer: { idleTimeout: null }, machineImage: null, deployment: Deployment.rolling({ timeout: null as never }) } as never);
+      template.resourceCountIs('AWS::EC2::Instance', 2);
+    });
   });
 });

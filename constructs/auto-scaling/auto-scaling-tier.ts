@@ -4,11 +4,14 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
 import { notify } from '../shared/alarms';
+import {
+  type Check, arrayOf, checkSpec, checkedWhereUsed, describe, instanceOf, integer, literal, required, satisfies, shape, string, type Spec,
+} from '../shared/checks';
 import { acknowledgeAll, guard } from '../shared/compliance';
 import { Deployment, DeploymentStrategy, type IDeployment } from '../shared/deployment';
 import { amazonLinux2023, serverUserData } from '../shared/server-bootstrap';
-import { ServerFleetTier, type ServerFleetProps } from '../shared/server-fleet';
-import { WebTiersValidationError, checkIntegerRange } from '../shared/validation';
+import { FLEET_DEPLOYMENT_SPEC, SERVER_FLEET_SPEC, ServerFleetTier, type ServerFleetProps } from '../shared/server-fleet';
+import { WebTiersValidationError } from '../shared/validation';
 import { SinglePointOfFailure, warnSinglePointOfFailure } from '../shared/warnings';
 import { ScaleOn } from './scale-on';
 
@@ -20,8 +23,8 @@ export interface Capacity {
    */
   readonly min?: number;
   /**
-   * Most instances, 1–1000, at least `min`.
-   * @default 4
+   * Most instances, 1–1000, at least `min`, and above what a rolling deploy keeps in service.
+   * @default - 4, or `min` plus one deploy batch when that is more (room for a rolling deploy), or `desired` when that is more
    */
   readonly max?: number;
   /**
@@ -33,7 +36,10 @@ export interface Capacity {
 
 /** A capacity change at scheduled times, e.g. more instances during business hours. */
 export interface ScheduledCapacity {
-  /** When: a cron schedule (UTC unless `timeZone`). */
+  /**
+   * When: a cron schedule of five fields, minute hour day-of-month month day-of-week (UTC unless
+   * `timeZone`), e.g. `Schedule.cron({ hour: '7', minute: '0', weekDay: 'MON-FRI' })`.
+   */
   readonly schedule: autoscaling.Schedule;
   /** @default - unchanged */
   readonly min?: number;
@@ -82,6 +88,113 @@ export interface AutoScalingTierProps extends ServerFleetProps {
   readonly schedules?: ScheduledCapacity[];
 }
 
+const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
+const WEEK_DAYS = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
+/** The fields of a Unix cron expression, as EC2 Auto Scaling's `Recurrence` takes it: range and names. */
+const CRON_FIELDS: Array<[string, number, number, string[]]> = [
+  ['minute', 0, 59, []], ['hour', 0, 23, []], ['day of month', 1, 31, []], ['month', 1, 12, MONTHS], ['day of week', 0, 7, WEEK_DAYS],
+];
+
+/** Why `expression` is not a Unix cron expression of five fields, or undefined when it is one. */
+function cronProblem(expression: string): string | undefined {
+  const fields = expression.trim().split(/\s+/);
+  if (fields.length !== 5) return `${fields.length} field${fields.length === 1 ? '' : 's'}, not 5`;
+  for (let i = 0; i < 5; i++) {
+    const [name, min, max, names] = CRON_FIELDS[i];
+    const value = (v: string) => {
+      const n = /^\d+$/.test(v) ? Number(v) : names.indexOf(v.toUpperCase()) + (names === MONTHS ? 1 : 0);
+      return n >= min && n <= max && (/^\d+$/.test(v) || names.includes(v.toUpperCase()));
+    };
+    const ok = fields[i].split(',').every((item) => {
+      const [range, step, ...more] = item.split('/');
+      if (more.length || (step !== undefined && !/^[1-9]\d*$/.test(step))) return false;
+      if (range === '*') return true;
+      const [from, to, ...beyond] = range.split('-');
+      return !beyond.length && value(from) && (to === undefined || value(to));
+    });
+    if (!ok) return `its ${name} field '${fields[i]}' is not ${min}-${max}${names.length ? ` or ${names[0]}-${names[names.length - 1]}` : ''}, '*', a list, a range or a step`;
+  }
+  return undefined;
+}
+
+/** A `Schedule` whose expression is a Unix cron expression (a deploy-time token passes). */
+const cronSchedule: Check = {
+  accepted: "an autoscaling.Schedule of a Unix cron expression 'minute hour day-of-month month day-of-week', " +
+    "e.g. Schedule.cron({ hour: '7', minute: '0', weekDay: 'MON-FRI' }) or Schedule.expression('0 7 * * MON-FRI')",
+  validate(value, at) {
+    if (!(value instanceof autoscaling.Schedule)) {
+      throw new WebTiersValidationError(at.scope, at.prop, `got ${describe(value)}; accepted: ${this.accepted}`);
+    }
+    const expression = value.expressionString;
+    if (typeof expression === 'string' && Token.isUnresolved(expression)) return;
+    const problem = typeof expression === 'string' ? cronProblem(expression) : 'no expression';
+    if (problem) {
+      throw new WebTiersValidationError(at.scope, at.prop, `got ${describe(expression)} (${problem}); accepted: ${this.accepted}`);
+    }
+  },
+};
+
+/**
+ * An IANA time zone as the time-zone database names it, e.g. 'Europe/Paris' (a deploy-time token
+ * passes). Node's own database tells which names exist; a name in other letter case is rejected
+ * with its proper spelling, as EC2 Auto Scaling matches names exactly.
+ */
+const timeZone: Check = {
+  accepted: "an IANA time zone name such as 'Europe/Paris', 'America/New_York' or 'UTC'",
+  validate(value, at) {
+    string(undefined, this.accepted).validate(value, at);
+    const name = value as string;
+    if (Token.isUnresolved(name)) return;
+    let canonical: string | undefined;
+    try {
+      canonical = new Intl.DateTimeFormat('en', { timeZone: name }).resolvedOptions().timeZone;
+    } catch {
+      canonical = undefined;
+    }
+    // Offsets ('+01:00') are accepted by newer Node versions but are no IANA name.
+    if (canonical === undefined || !/^[A-Za-z]/.test(name)) {
+      throw new WebTiersValidationError(at.scope, at.prop, `got ${describe(value)} (not in the IANA time zone database); accepted: ${this.accepted}`);
+    }
+    if (canonical !== name && canonical.toLowerCase() === name.toLowerCase()) {
+      throw new WebTiersValidationError(at.scope, at.prop, `got ${describe(value)} (written '${canonical}'); accepted: ${this.accepted}`);
+    }
+  },
+};
+
+const capacityCount = literal(integer(1, 1000));
+const scheduledCount = integer(0, 1000);
+
+/**
+ * The runtime checks of {@link AutoScalingTierProps}, run first. The capacity is computed with
+ * (instances kept in service, batch sizes, the at-max alarm), so it must be known at synth; a
+ * schedule's sizes and a `ScaleOn` target go straight to CloudFormation and may be deploy-time tokens.
+ * `deployment` is checked as the group's rolling update is worked out.
+ */
+export const AUTO_SCALING_SPEC: Spec = {
+  ...SERVER_FLEET_SPEC,
+  capacity: shape({ min: capacityCount, max: capacityCount, desired: capacityCount },
+    'an object { min?, max?, desired? } of integers from 1 to 1000, known at synth'),
+  scaleOn: arrayOf(instanceOf([ScaleOn], 'a ScaleOn: ScaleOn.cpu(percent), ScaleOn.memory(percent) or ScaleOn.requestsPerTarget(requestsPerMinute)')),
+  schedules: arrayOf(shape({
+    schedule: required(cronSchedule),
+    min: scheduledCount,
+    max: scheduledCount,
+    desired: scheduledCount,
+    timeZone,
+  }, 'an object { schedule, min?, max?, desired?, timeZone? }')),
+  deployment: checkedWhereUsed('Deployment.allAtOnce(), Deployment.rolling({ batchPercent, minHealthyPercent, timeout }) or a RollingDeployment'),
+};
+
+/** The runtime checks of a {@link RollingDeployment}: computed with, so known at synth. */
+const ROLLING_DEPLOYMENT_SPEC: Spec = {
+  minHealthyPercent: literal(integer(50, 100, 'percent')),
+  signalTimeout: satisfies((v) => {
+    if (!(v instanceof Duration) || v.isUnresolved()) return false;
+    const ms = v.toMilliseconds({ integral: false });
+    return ms % 1000 === 0 && ms >= 60_000 && ms <= 3_600_000;
+  }, 'a Duration of whole seconds from 1 to 60 minutes (e.g. Duration.minutes(15)), known at synth'),
+};
+
 /**
  * Tier 3: an EC2 Auto Scaling group from a launch template behind an ALB.
  *
@@ -97,13 +210,14 @@ export class AutoScalingTier extends ServerFleetTier {
 
   constructor(scope: Construct, id: string, props: AutoScalingTierProps) {
     let checked!: ReturnType<typeof checkCapacity>;
-    const scaleOn = props.scaleOn ?? [ScaleOn.cpu(60)];
     super(scope, id, props, true, {
       checkProps: (self) => {
+        checkSpec(self, props as unknown as Record<string, unknown>, AUTO_SCALING_SPEC);
         checked = checkCapacity(self, props);
-        checkScaling(self, scaleOn, props.schedules ?? []);
+        checkScaling(self, props.scaleOn ?? [], props.schedules ?? []);
       },
     });
+    const scaleOn = props.scaleOn ?? [ScaleOn.cpu(60)];
     const { min, max, desired, minInService, maxBatchSize, signalTimeout } = checked;
     const fleet = this._fleet;
 
@@ -155,7 +269,8 @@ export class AutoScalingTier extends ServerFleetTier {
 
     for (const policy of scaleOn) policy._apply(this.autoScalingGroup);
     (props.schedules ?? []).forEach((s, i) => this.autoScalingGroup.scaleOnSchedule(`Schedule${i + 1}`, {
-      schedule: s.schedule, minCapacity: s.min, maxCapacity: s.max, desiredCapacity: s.desired, timeZone: s.timeZone,
+      // null counts as not given, as jsii languages pass it.
+      schedule: s.schedule, minCapacity: s.min ?? undefined, maxCapacity: s.max ?? undefined, desiredCapacity: s.desired ?? undefined, timeZone: s.timeZone ?? undefined,
     }));
 
     const atMax = notify(new cloudwatch.Alarm(this, 'AtMaxCapacityAlarm', {
@@ -183,63 +298,68 @@ export class AutoScalingTier extends ServerFleetTier {
   }
 }
 
+/**
+ * The group's size and rolling update. `max` defaults to room for a rolling deploy: 4, or `min`
+ * plus one batch when that is more, so any `min` alone works.
+ */
 function checkCapacity(self: Construct, props: AutoScalingTierProps) {
   const c = props.capacity ?? {};
-  checkIntegerRange(self, 'capacity.min', c.min, 1, 1000);
-  checkIntegerRange(self, 'capacity.max', c.max, 1, 1000);
-  checkIntegerRange(self, 'capacity.desired', c.desired, 1, 1000);
   const min = c.min ?? 2;
-  const max = c.max ?? Math.max(4, min);
-  const desired = c.desired;
+  const desired = c.desired ?? undefined;
+  const rollout = autoScalingRollout(self, props.deployment, min);
+  const max = c.max ?? Math.max(4, min + (rollout.maxBatchSize ?? 0), desired ?? 0);
   if (min > max) throw new WebTiersValidationError(self, 'capacity', `min ${min} is above max ${max}; accepted: min ≤ desired ≤ max`);
   if (desired !== undefined && (desired < min || desired > max)) {
     throw new WebTiersValidationError(self, 'capacity.desired', `got ${desired}; accepted: from min ${min} to max ${max}`);
   }
-  return { min, max, desired, ...autoScalingRollout(self, props.deployment, min, max) };
+  const { minInService, minHealthyPercent, signalTimeout } = rollout;
+  if (minInService >= max) {
+    throw new WebTiersValidationError(self, 'capacity.max',
+      `is ${max}, but a rolling deploy keeps ${minInService} of min ${min} in service (deployment.minHealthyPercent ` +
+      `${minHealthyPercent}) and needs room for a new instance; accepted: max above ${minInService}, a lower minHealthyPercent, or no max (room is left by default)`);
+  }
+  // All at once: one batch of the whole group.
+  return { min, max, desired, minInService, maxBatchSize: rollout.maxBatchSize ?? max, signalTimeout };
 }
 
 /**
- * `deployment` on tier 3, as the group's rolling update: how many instances stay in service,
- * how many are replaced per batch and how long each new one may take to signal.
+ * `deployment` on tier 3, as the group's rolling update: how many instances of `min` stay in
+ * service, how many are replaced per batch (undefined: all at once) and how long each new one may
+ * take to signal.
  */
-function autoScalingRollout(self: Construct, deployment: IDeployment | undefined, min: number, max: number) {
-  const accepted = 'Deployment.allAtOnce(), Deployment.rolling({ batchPercent, minHealthyPercent, timeout }) or a RollingDeployment';
+function autoScalingRollout(self: Construct, deployment: IDeployment | undefined, min: number) {
+  const accepted = 'Deployment.allAtOnce(), Deployment.rolling({ batchPercent, minHealthyPercent, timeout }) or a RollingDeployment { minHealthyPercent?, signalTimeout? }';
   let minHealthyPercent: number;
   let batchPercent: number | undefined;
   let signalTimeout = Duration.minutes(15);
   if (deployment instanceof Deployment) {
     deployment._validate(self, 'AutoScalingTier');
+    checkSpec(self, deployment as unknown as Record<string, unknown>, FLEET_DEPLOYMENT_SPEC, 'deployment');
     if (deployment.strategy === DeploymentStrategy.CANARY) {
       throw Deployment._unsupported(self, 'AutoScalingTier', deployment, accepted,
         'its instances all sit in one target group, which cannot send a share of traffic to a new version');
     }
-    const minutes = deployment._minutes(self, 'AutoScalingTier', 'timeout', 1, 60);
+    // null counts as not given, as jsii languages pass it.
+    const minutes = deployment.timeout == null ? undefined : deployment._minutes(self, 'AutoScalingTier', 'timeout', 1, 60);
     if (minutes !== undefined) signalTimeout = Duration.minutes(minutes);
-    if (deployment.strategy === DeploymentStrategy.ALL_AT_ONCE) return { minInService: 0, maxBatchSize: max, signalTimeout };
+    if (deployment.strategy === DeploymentStrategy.ALL_AT_ONCE) {
+      return { minInService: 0, minHealthyPercent: 0, maxBatchSize: undefined, signalTimeout };
+    }
     minHealthyPercent = deployment.minHealthyPercent ?? 100;
-    batchPercent = deployment.batchPercent;
+    batchPercent = deployment.batchPercent ?? undefined;
   } else if (deployment === undefined || isRollingDeployment(deployment)) {
     const d: RollingDeployment = deployment ?? {};
-    checkIntegerRange(self, 'deployment.minHealthyPercent', d.minHealthyPercent, 50, 100, 'percent');
+    checkSpec(self, d as unknown as Record<string, unknown>, ROLLING_DEPLOYMENT_SPEC, 'deployment');
     signalTimeout = d.signalTimeout ?? signalTimeout;
-    const minutes = signalTimeout.toSeconds() / 60;
-    if (minutes < 1 || minutes > 60) {
-      throw new WebTiersValidationError(self, 'deployment.signalTimeout', `got ${minutes} minutes; accepted: 1 to 60 minutes`);
-    }
     minHealthyPercent = d.minHealthyPercent ?? 90;
   } else {
     throw Deployment._unsupported(self, 'AutoScalingTier', deployment, accepted);
   }
   const minInService = Math.ceil(min * minHealthyPercent / 100);
-  if (minInService >= max) {
-    throw new WebTiersValidationError(self, 'capacity.max',
-      `is ${max}, but a rolling deploy keeps ${minInService} of min ${min} in service (deployment.minHealthyPercent ` +
-      `${minHealthyPercent}) and needs room for a new instance; accepted: max above ${minInService}, or a lower minHealthyPercent`);
-  }
   const maxBatchSize = batchPercent === undefined
     ? (deployment instanceof Deployment ? 1 : Math.max(1, min - minInService))
     : Math.max(1, Math.ceil(min * batchPercent / 100));
-  return { minInService, maxBatchSize, signalTimeout };
+  return { minInService, minHealthyPercent, maxBatchSize: maxBatchSize as number | undefined, signalTimeout };
 }
 
 /** A plain object with at most the fields of a {@link RollingDeployment}. */
@@ -249,22 +369,25 @@ function isRollingDeployment(value: IDeployment): value is RollingDeployment {
   return (proto === Object.prototype || proto === null) && Object.keys(value).every((k) => k === 'minHealthyPercent' || k === 'signalTimeout');
 }
 
+/** What the spec cannot say of scaling: one policy per signal, each in its range; schedules that change something. */
 function checkScaling(self: Construct, scaleOn: ScaleOn[], schedules: ScheduledCapacity[]) {
   const seen = new Set<string>();
   scaleOn.forEach((policy, i) => {
-    if (!(policy instanceof ScaleOn)) throw new WebTiersValidationError(self, `scaleOn[${i}]`, 'accepted: ScaleOn.cpu(), ScaleOn.memory() or ScaleOn.requestsPerTarget()');
     policy._validate(self, `scaleOn[${i}]`);
     if (seen.has(policy._signal)) throw new WebTiersValidationError(self, `scaleOn[${i}]`, `a second ${policy._signal} policy; accepted: at most one per signal`);
     seen.add(policy._signal);
   });
   schedules.forEach((s, i) => {
     const prop = `schedules[${i}]`;
-    for (const k of ['min', 'max', 'desired'] as const) checkIntegerRange(self, `${prop}.${k}`, s[k], 0, 1000);
-    if (s.min === undefined && s.max === undefined && s.desired === undefined) {
+    if (s.min == null && s.max == null && s.desired == null) {
       throw new WebTiersValidationError(self, prop, 'changes nothing; accepted: at least one of min, max, desired');
     }
-    if (s.min !== undefined && s.max !== undefined && !Token.isUnresolved(s.min) && s.min > s.max) {
-      throw new WebTiersValidationError(self, prop, `min ${s.min} is above max ${s.max}`);
+    const known = (n: number | undefined): n is number => n != null && !Token.isUnresolved(n);
+    if (known(s.min) && known(s.max) && s.min > s.max) {
+      throw new WebTiersValidationError(self, prop, `min ${s.min} is above max ${s.max}; accepted: min ≤ desired ≤ max`);
+    }
+    if (known(s.desired) && ((known(s.min) && s.desired < s.min) || (known(s.max) && s.desired > s.max))) {
+      throw new WebTiersValidationError(self, `${prop}.desired`, `got ${s.desired}; accepted: from min ${s.min ?? '(unchanged)'} to max ${s.max ?? '(unchanged)'}`);
     }
   });
 }

@@ -2,6 +2,7 @@ import { Duration, Token } from 'aws-cdk-lib';
 import type * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type { IConstruct } from 'constructs';
+import { describe } from '../shared/checks';
 import { AGENT_NAMESPACE } from '../shared/server-bootstrap';
 import { WebTiersValidationError } from '../shared/validation';
 
@@ -48,9 +49,9 @@ export class ScaleOn {
     const [min, max, unit] = RANGES[this.signal];
     if (Token.isUnresolved(this.target)) return;
     const integer = this.signal === Signal.REQUESTS;
-    if (!Number.isFinite(this.target) || this.target < min || this.target > max || (integer && !Number.isInteger(this.target))) {
+    if (typeof this.target !== 'number' || !Number.isFinite(this.target) || this.target < min || this.target > max || (integer && !Number.isInteger(this.target))) {
       throw new WebTiersValidationError(scope, prop,
-        `ScaleOn.${this.signal}(${this.target}); accepted: ${integer ? 'an integer' : 'a number'} from ${min} to ${max} ${unit}`);
+        `got ScaleOn.${this.signal}(${describe(this.target)}); accepted: ${integer ? 'an integer' : 'a number'} from ${min} to ${max} ${unit}`);
     }
   }
 

@@ -2,10 +2,10 @@ import { Duration, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as targets from 'aws-cdk-lib/aws-elasticloadbalancingv2-targets';
 import type { Construct } from 'constructs';
+import { checkSpec, checkedWhereUsed, integer, literal, type Spec } from '../shared/checks';
 import { Deployment, DeploymentStrategy, type IDeployment } from '../shared/deployment';
 import { amazonLinux2023, serverUserData } from '../shared/server-bootstrap';
-import { APP_PORT, ServerFleetTier, type ServerFleetProps } from '../shared/server-fleet';
-import { checkIntegerRange } from '../shared/validation';
+import { APP_PORT, FLEET_DEPLOYMENT_SPEC, SERVER_FLEET_SPEC, ServerFleetTier, type ServerFleetProps } from '../shared/server-fleet';
 import { SinglePointOfFailure, warnSinglePointOfFailure } from '../shared/warnings';
 
 /** Props of {@link LoadBalancedTier}. */
@@ -24,6 +24,17 @@ export interface LoadBalancedTierProps extends ServerFleetProps {
 export const SINGLE_INSTANCE_FLEET_WARNING = SinglePointOfFailure.SINGLE_INSTANCE_FLEET;
 
 /**
+ * The runtime checks of {@link LoadBalancedTierProps}, run first. The instance count is computed
+ * with (one instance each, batches of them), so it must be known at synth: a deploy-time token
+ * would build no instance at all.
+ */
+export const LOAD_BALANCED_SPEC: Spec = {
+  ...SERVER_FLEET_SPEC,
+  instanceCount: literal(integer(1, 20)),
+  deployment: checkedWhereUsed('Deployment.allAtOnce() or Deployment.rolling({ batchPercent, timeout })'),
+};
+
+/**
  * Tier 2: a fixed number of instances in several AZs behind an ALB, sharing an RDS
  * PostgreSQL database.
  *
@@ -37,13 +48,18 @@ export class LoadBalancedTier extends ServerFleetTier {
   public readonly instances: ec2.Instance[];
 
   constructor(scope: Construct, id: string, props: LoadBalancedTierProps) {
-    super(scope, id, props, false, { checkProps: (self) => checkIntegerRange(self, 'instanceCount', props.instanceCount, 1, 20) });
+    let rollout!: ReturnType<typeof loadBalancedRollout>;
+    super(scope, id, props, false, {
+      checkProps: (self) => {
+        checkSpec(self, props as unknown as Record<string, unknown>, LOAD_BALANCED_SPEC);
+        rollout = loadBalancedRollout(self, props.deployment, props.instanceCount ?? 2);
+      },
+    });
     const count = props.instanceCount ?? 2;
     const fleet = this._fleet;
 
     const subnets = fleet.network.vpc.selectSubnets(fleet.network.appSubnets).subnets;
     const userData = serverUserData(this, fleet.bootstrap);
-    const rollout = loadBalancedRollout(this, props.deployment, count);
     this.instances = [];
     for (let i = 0; i < count; i++) {
       const instance = new ec2.Instance(this, `Instance${i + 1}`, {
@@ -94,11 +110,13 @@ function loadBalancedRollout(scope: Construct, deployment: IDeployment | undefin
   }
   const d = deployment ?? Deployment.rolling();
   d._validate(scope, 'LoadBalancedTier');
+  checkSpec(scope, d as unknown as Record<string, unknown>, FLEET_DEPLOYMENT_SPEC, 'deployment');
   if (d.strategy === DeploymentStrategy.CANARY) {
     throw Deployment._unsupported(scope, 'LoadBalancedTier', d, accepted,
       'its fixed instances all sit in one target group, which cannot send a share of traffic to a new version');
   }
-  const signalTimeout = Duration.minutes(d._minutes(scope, 'LoadBalancedTier', 'timeout', 1, 60) ?? 15);
+  // null counts as not given, as jsii languages pass it.
+  const signalTimeout = Duration.minutes((d.timeout == null ? undefined : d._minutes(scope, 'LoadBalancedTier', 'timeout', 1, 60)) ?? 15);
   // minHealthyPercent always holds: the old instances serve until their replacements are healthy.
   let batchSize = 1;
   if (d.strategy === DeploymentStrategy.ALL_AT_ONCE) batchSize = count;

@@ -11,8 +11,9 @@ import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
 import { notify } from './alarms';
 import { acknowledgeAll, guard, hipaaNist } from './compliance';
+import { type Check, describe, duration, integer, type Spec } from './checks';
 import type { Network } from './network';
-import { checkIntegerRange } from './validation';
+import { WebTiersValidationError } from './validation';
 
 /** Load balancer settings shared by the load-balanced tiers (the domain and its certificate are the tier's `domain`). */
 export interface LoadBalancerOptions {
@@ -54,13 +55,37 @@ export interface WebLoadBalancerProps extends LoadBalancerOptions {
 }
 
 
-/** Checks the shared load balancer options. */
-export function checkLoadBalancerOptions(scope: Construct, o: LoadBalancerOptions = {}): void {
-  const delay = o.deregistrationDelay?.toSeconds();
-  checkIntegerRange(scope, 'loadBalancer.deregistrationDelay', delay, 0, 3600, 'seconds');
-  checkIntegerRange(scope, 'loadBalancer.accessLogDays', o.accessLogDays, 1, 3650, 'days');
-  checkIntegerRange(scope, 'loadBalancer.idleTimeout', o.idleTimeout?.toSeconds(), 1, 4000, 'seconds');
+/**
+ * A Duration in whole seconds that goes straight to CloudFormation: a deploy-time token passes when
+ * it is written in seconds (`Duration.seconds(param.valueAsNumber)`), the only unit aws-cdk-lib can
+ * pass through without computing.
+ */
+function passedThroughSeconds(min: number, max: number): Check {
+  const inner = duration(min, max, 'seconds', 'pass');
+  const accepted = `${inner.accepted}; a deploy-time token as Duration.seconds(token)`;
+  return {
+    accepted,
+    validate(value, at) {
+      inner.validate(value, at);
+      const d = value as Duration;
+      if (d.isUnresolved() && d.unitLabel() !== 'seconds') {
+        throw new WebTiersValidationError(at.scope, at.prop,
+          `got ${describe(value)} (a deploy-time token in ${d.unitLabel()}, which cannot be converted to seconds at synth); accepted: ${accepted}`);
+      }
+    },
+  };
 }
+
+/**
+ * The runtime checks of {@link LoadBalancerOptions}. The idle timeout is computed with (the app's
+ * keep-alive is 5 s longer), so it must be known at synth; the deregistration delay and the
+ * access-log retention go straight to CloudFormation and may be deploy-time tokens.
+ */
+export const LOAD_BALANCER_SPEC: Spec = {
+  deregistrationDelay: passedThroughSeconds(0, 3600),
+  accessLogDays: integer(1, 3650, 'days'),
+  idleTimeout: duration(1, 4000, 'seconds'),
+};
 
 /**
  * An internet-facing ALB for the server tiers: HTTPS with a certificate on a domain whose alias
@@ -78,7 +103,7 @@ export class WebLoadBalancer extends Construct {
   /** `https://<domainName>` with a domain, else `http://<the load balancer's DNS name>`. */
   public readonly url: string;
 
-  /** Props are checked by {@link checkLoadBalancerOptions} first. */
+  /** The tier checks the options first (`loadBalancer`, by {@link LOAD_BALANCER_SPEC}). */
   constructor(scope: Construct, id: string, props: WebLoadBalancerProps) {
     super(scope, id);
     const { network } = props;

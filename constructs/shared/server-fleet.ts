@@ -1,19 +1,21 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
 import { alarmTopic } from './alarms';
+import { checkSpec, instanceOf, instanceType as anInstanceType, integer, isVpc, literal, machineImage, satisfies, shape, type Spec } from './checks';
 import { acknowledgeInherentFindings } from './compliance';
-import { Database, checkDatabaseNetwork, type IAppDatabase } from './database';
-import { WebLoadBalancer, checkLoadBalancerOptions, keepAliveFor, type LoadBalancerOptions } from './load-balancer';
+import { Database, type IAppDatabase } from './database';
+import { LOAD_BALANCER_SPEC, WebLoadBalancer, keepAliveFor, type LoadBalancerOptions } from './load-balancer';
 import { Network } from './network';
 import { createServerRole, hostAssets, type ServerBootstrapOptions } from './server-bootstrap';
-import { WebTiersValidationError, checkEnvironment, checkInstanceType, checkMovedProps, withoutSnapshot } from './validation';
-import { checkWebTierDomain, domainCertificate, type IWebTier, type WebTierOutput, type WebTierProps } from './web-tier';
+import { WebTiersValidationError, checkEnvironment, checkMovedProps, withoutSnapshot } from './validation';
+import { WEB_TIER_SPEC, checkWebTierDomain, domainCertificate, type IWebTier, type WebTierOutput, type WebTierProps } from './web-tier';
 
 /** Props every load-balanced server tier shares. */
 export interface ServerFleetProps extends WebTierProps {
@@ -33,7 +35,8 @@ export interface ServerFleetProps extends WebTierProps {
    */
   readonly instanceType?: ec2.InstanceType;
   /**
-   * The machine image.
+   * The machine image; when its architecture is known (an SSM parameter naming arm64 or
+   * x86_64), it must be the instance type's.
    * @default - latest Amazon Linux 2023 for the instance type's architecture
    */
   readonly machineImage?: ec2.IMachineImage;
@@ -63,6 +66,38 @@ export interface ServerFleet {
 export const APP_PORT = 8080;
 const RESERVED_ENV = ['PORT', 'HOST', 'HEALTH_CHECK_PATH', 'DATABASE_URL', 'NODE_ENV', 'NODE_EXTRA_CA_CERTS', 'KEEP_ALIVE_TIMEOUT_MS'];
 
+/** An {@link IAppDatabase}, by its shape (an interface has no class to test). */
+function isAppDatabase(value: unknown): boolean {
+  const v = value as Partial<Record<keyof IAppDatabase, unknown>> | null;
+  return typeof v === 'object' && v !== null && isVpc(v.vpc) && typeof v.secret === 'object' && v.secret !== null &&
+    'secretArn' in v.secret && typeof v.allowFrom === 'function' && typeof v.connections === 'object' && v.connections !== null;
+}
+
+/**
+ * The runtime checks of the props every load-balanced server tier takes ({@link ServerFleetProps}),
+ * spread into each tier's own spec. `deployment` is checked by each tier, which knows what it takes.
+ */
+export const SERVER_FLEET_SPEC: Spec = {
+  ...WEB_TIER_SPEC,
+  network: instanceOf([Network], "a Network: new Network(scope, id), or new Network(scope, id, { vpc }) around an existing VPC"),
+  database: satisfies(isAppDatabase, 'an IAppDatabase: new Database(scope, id, { network }) or Database.fromAttributes(…)'),
+  instanceType: anInstanceType,
+  machineImage,
+  loadBalancer: shape(LOAD_BALANCER_SPEC, 'an object { deregistrationDelay?, accessLogDays?, idleTimeout? }'),
+};
+
+/**
+ * The fields of a {@link Deployment} the server tiers compute with (batch sizes from the
+ * percentages, the signal timeout in whole minutes): known at synth, the timeout a Duration. Their
+ * ranges are `Deployment`'s own checks, which name the tier.
+ */
+export const FLEET_DEPLOYMENT_SPEC: Spec = {
+  batchPercent: literal(integer(1, 100, 'percent')),
+  minHealthyPercent: literal(integer(0, 100, 'percent')),
+  timeout: satisfies((v) => v instanceof Duration && !v.isUnresolved(),
+    'a Duration of whole minutes from 1 to 60 (e.g. Duration.minutes(15)), known at synth'),
+};
+
 /**
  * Validates the shared props and builds what every load-balanced server tier has: the
  * network and database (created when not given), a security-group chain
@@ -70,14 +105,20 @@ const RESERVED_ENV = ['PORT', 'HOST', 'HEALTH_CHECK_PATH', 'DATABASE_URL', 'NODE
  * balancer and the alarm topic.
  */
 export function buildServerFleet(scope: Construct, props: ServerFleetProps, autoScaling: boolean): ServerFleet {
-  const instanceType = props.instanceType ?? new ec2.InstanceType('t4g.small');
-  checkInstanceType(scope, 'instanceType', instanceType);
+  checkSpec(scope, props as unknown as Record<string, unknown>, SERVER_FLEET_SPEC);
+  // A name given as a string (from JavaScript or a config file) gets the image of its architecture too.
+  const instanceType = new ec2.InstanceType(String(props.instanceType ?? 't4g.small'));
   checkEnvironment(scope, 'environment', props.environment, RESERVED_ENV);
-  checkLoadBalancerOptions(scope, props.loadBalancer);
   checkMovedProps(scope, props.loadBalancer, 'loadBalancer', {
     certificate: 'domain.certificate', domainName: 'domain.domainName', hostedZone: 'domain.domainZone',
   });
   checkWebTierDomain(scope, props.domain);
+  checkCertificateRegion(scope, props.domain?.certificate);
+  checkImageArchitecture(scope, props.machineImage, instanceType);
+  if (props.network) {
+    checkSameRegion(scope, 'network', `a Network (${props.network.node.path})`,
+      [Stack.of(props.network).region, regionOfEnv(props.network.vpc)], 'a Network whose VPC is');
+  }
   const removalPolicy = props.removalPolicy ?? RemovalPolicy.SNAPSHOT;
   const logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
 
@@ -86,7 +127,7 @@ export function buildServerFleet(scope: Construct, props: ServerFleetProps, auto
   if (zones !== undefined && zones < 2) {
     throw new WebTiersValidationError(scope, 'network', `spans ${zones} availability zone; accepted: app subnets in at least 2 zones`);
   }
-  checkDatabaseNetwork(scope, props.database, network);
+  if (props.database) checkDatabaseFits(scope, props.database, network);
   const database = props.database ?? new Database(scope, 'Database', { network, removalPolicy, logRetention });
 
   const securityGroup = new ec2.SecurityGroup(scope, 'InstanceSecurityGroup', {
@@ -131,6 +172,84 @@ export function buildServerFleet(scope: Construct, props: ServerFleetProps, auto
   web.loadBalancer.connections.allowTo(securityGroup, ec2.Port.tcp(APP_PORT), 'Load balancer to the app');
 
   return { network, database, securityGroup, role, web, alarmTopic: topic, appLogGroup, instanceType, arm64, bootstrap };
+}
+
+/** A region known at synth (not a token, not empty), else undefined. */
+function knownRegion(region: unknown): string | undefined {
+  return typeof region === 'string' && region !== '' && !Token.isUnresolved(region) ? region : undefined;
+}
+
+/** The region a resource declares: its stack's, or the one it was imported with (`Vpc.fromVpcAttributes({ region })`). */
+function regionOfEnv(resource: unknown): string | undefined {
+  return knownRegion((resource as { env?: { region?: unknown } } | undefined)?.env?.region);
+}
+
+/** The region of an ARN (`arn:<partition>:<service>:<region>:…`), when the ARN is known at synth. */
+function regionOfArn(arn: unknown): string | undefined {
+  return typeof arn === 'string' && !Token.isUnresolved(arn) ? knownRegion(arn.split(':')[3]) : undefined;
+}
+
+/**
+ * Fails when what `regions` reveal of a prop (its stack, its ARN, its import) names another region
+ * than the tier's stack, when both are known at synth; a deploy-time region is left to CloudFormation.
+ */
+function checkSameRegion(scope: IConstruct, prop: string, what: string, regions: Array<string | undefined>, accepted: string): void {
+  const here = knownRegion(Stack.of(scope).region);
+  const there = regions.map(knownRegion).find((r) => r !== undefined && r !== here);
+  if (here === undefined || there === undefined) return;
+  throw new WebTiersValidationError(scope, prop, `got ${what} in ${there}, but the tier's stack is in ${here}; accepted: ${accepted} in ${here}`);
+}
+
+/** The load balancer's certificate: an ALB takes certificates of its own region only. */
+function checkCertificateRegion(scope: IConstruct, certificate: acm.ICertificate | undefined): void {
+  if (!certificate) return;
+  const arn = certificate.certificateArn;
+  checkSameRegion(scope, 'domain.certificate', Token.isUnresolved(arn) ? 'a certificate' : `the certificate '${arn}'`,
+    [regionOfArn(arn), Construct.isConstruct(certificate) ? Stack.of(certificate).region : undefined],
+    'an ACM certificate of the load balancer\'s region (an ALB takes no certificate from another region)');
+}
+
+/** The database: in the tier's region and in the network's VPC, as far as synth can tell. */
+function checkDatabaseFits(scope: IConstruct, database: IAppDatabase, network: Network): void {
+  checkSameRegion(scope, 'database', 'a database',
+    [Construct.isConstruct(database) ? Stack.of(database).region : undefined, regionOfEnv(database.vpc), regionOfArn(database.secret.secretArn)],
+    'a database');
+  const [mine, theirs] = [database.vpc, network.vpc];
+  if (mine === theirs) return;
+  const known = !Token.isUnresolved(mine.vpcId) && !Token.isUnresolved(theirs.vpcId);
+  // Two VPCs this app creates are two VPCs; ids known at synth tell; anything else only a deploy can.
+  const different = known ? mine.vpcId !== theirs.vpcId : mine instanceof ec2.Vpc && theirs instanceof ec2.Vpc;
+  if (different) {
+    const name = (vpc: ec2.IVpc) => (Token.isUnresolved(vpc.vpcId) ? vpc.node.path : `'${vpc.vpcId}'`);
+    throw new WebTiersValidationError(scope, 'database',
+      `got a database in VPC ${name(mine)}, a different VPC from 'network' (${name(theirs)}); accepted: a database in the network's VPC (pass the same Network to both)`);
+  }
+}
+
+/**
+ * The architecture an image reveals, with the SSM parameter that tells it (`…-arm64`, `…-x86_64`).
+ * Generic SSM images expose the name; aws-cdk-lib's Amazon Linux images keep it in their props,
+ * read here defensively. Undefined when the image does not tell (an AMI id, a lookup).
+ */
+function imageArchitecture(image: ec2.IMachineImage): { architecture: ec2.InstanceArchitecture; parameterName: string } | undefined {
+  const holder = image as { parameterName?: unknown; props?: { parameterName?: unknown } };
+  const parameterName = holder.parameterName ?? (typeof holder.props === 'object' && holder.props !== null ? holder.props.parameterName : undefined);
+  if (typeof parameterName !== 'string' || Token.isUnresolved(parameterName)) return undefined;
+  if (/(^|[^a-z0-9])(arm64|aarch64)([^a-z0-9]|$)/i.test(parameterName)) return { architecture: ec2.InstanceArchitecture.ARM_64, parameterName };
+  if (/(^|[^a-z0-9])(x86_64|amd64)([^a-z0-9]|$)/i.test(parameterName)) return { architecture: ec2.InstanceArchitecture.X86_64, parameterName };
+  return undefined;
+}
+
+/** An image of the instance type's architecture: an x86_64 image does not boot on Graviton, nor arm64 on x86. */
+function checkImageArchitecture(scope: IConstruct, image: ec2.IMachineImage | undefined, instanceType: ec2.InstanceType): void {
+  const found = image && imageArchitecture(image);
+  const wanted = instanceType.architecture;
+  if (!found || found.architecture === wanted) return;
+  const cpuType = wanted === ec2.InstanceArchitecture.ARM_64 ? 'ARM_64' : 'X86_64';
+  throw new WebTiersValidationError(scope, 'machineImage',
+    `got an ${found.architecture} image ('${found.parameterName}'), but instanceType '${instanceType}' is ${wanted}; ` +
+    `accepted: an ${wanted} image (e.g. ec2.MachineImage.latestAmazonLinux2023({ cpuType: ec2.AmazonLinuxCpuType.${cpuType} })), ` +
+    "or no machineImage (Amazon Linux 2023 for the instance type's architecture)");
 }
 
 /** A tier's own prop checks, run before the fleet is built (errors name the tier's path). */
