@@ -5,17 +5,21 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CfnParameter, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import {
-  BatchSize, BeanstalkDeployment, BeanstalkLoadBalancer, ManagedAutoScalingTier, Network, SOLUTION_STACK, SinglePointOfFailure, UpdateLevel,
+  BatchSize, BeanstalkDeployment, BeanstalkLoadBalancer, Database, ManagedAutoScalingTier, Network, SOLUTION_STACK, SinglePointOfFailure, UpdateLevel,
   type ManagedAutoScalingTierProps,
 } from '../constructs';
+import { BEANSTALK_ENVIRONMENT_LIMIT, MANAGED_AUTO_SCALING_SPEC } from '../constructs/managed-auto-scaling/managed-auto-scaling-tier';
+import { WebTiersValidationError } from '../constructs/shared/validation';
+import { WEB_TIER_SPEC } from '../constructs/shared/web-tier';
 import { beanstalkSourceBundle } from '../constructs/managed-auto-scaling/source-bundle';
 import { NodePlatform, platformHandlerDirectory } from '../constructs/managed-auto-scaling/platform';
 import {
@@ -501,10 +505,8 @@ describe('roles and network', () => {
 describe('validation', () => {
   test.each<[string, (s: Stack) => Partial<ManagedAutoScalingTierProps>, RegExp]>([
     ['min above max', () => ({ scaling: { min: 5, max: 2 } }), /invalid scaling: min 5 is above max 2; accepted: min ≤ max/],
-    ['batch of 0 %', () => ({ deployment: BeanstalkDeployment.rolling(BatchSize.percent(0)) }), /invalid deployment\.batchSize: got 0; accepted: an integer from 1 to 100 percent/],
-    ['batch of 150 %', () => ({ deployment: BeanstalkDeployment.rolling(BatchSize.percent(150)) }), /invalid deployment\.batchSize: got 150/],
+    // BatchSize.percent and trafficSplitting check their own ranges (see "static factories" below).
     ['fixed batch larger than the group', () => ({ scaling: { max: 3 }, deployment: BeanstalkDeployment.rolling(BatchSize.fixed(5)) }), /invalid deployment\.batchSize: got 5; accepted: an integer from 1 to 3 instances \(scaling\.max is 3\)/],
-    ['traffic split of 0 %', () => ({ deployment: BeanstalkDeployment.trafficSplitting(0) }), /invalid deployment\.trafficPercent: got 0/],
     ['traffic splitting without a load balancer', () => ({ loadBalancer: BeanstalkLoadBalancer.none(), deployment: BeanstalkDeployment.trafficSplitting() }), /invalid deployment: TrafficSplitting needs a load-balanced environment; accepted on a single instance/],
     ['rolling without a load balancer', () => ({ loadBalancer: BeanstalkLoadBalancer.none(), deployment: BeanstalkDeployment.rolling(BatchSize.fixed(1)) }), /invalid deployment: Rolling needs a load-balanced environment/],
     ['Deployment.rolling() without a load balancer', () => ({ loadBalancer: BeanstalkLoadBalancer.none(), deployment: Deployment.rolling() }), /invalid deployment: Deployment\.rolling\(\) is not possible on ManagedAutoScalingTier: Beanstalk rolls only load-balanced environments/],
@@ -731,5 +733,387 @@ describe('Deployment', () => {
     ["another tier's deployment type", () => ({ deployment: ServerlessDeployment.canary() as unknown as Deployment }), /invalid deployment: a ServerlessDeployment is not possible on ManagedAutoScalingTier; accepted on ManagedAutoScalingTier: .*or a BeanstalkDeployment/],
   ])('%s fails at synth, naming the option and the tier', (_name, props, message) => {
     expect(() => synth(props())).toThrow(message);
+  });
+});
+
+/** The error `fn` throws, which must be a WebTiersValidationError. */
+function validationError(fn: () => unknown): WebTiersValidationError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof WebTiersValidationError) return e;
+    throw new Error(`expected a WebTiersValidationError, got ${String(e)}`);
+  }
+  throw new Error('expected a WebTiersValidationError, got no error');
+}
+
+/** A stack in a known region (the region checks need one). */
+const stackIn = (region: string, id = 'Test') => new Stack(testApp(), id, { env: { account: '123456789012', region } });
+
+// A Duration in a message: 'Duration 2 minutes', or 'Duration.minutes(2)' as describe() writes it since checks.ts changed; either passes.
+describe('static factories: wrong types and out-of-range values are a WebTiersValidationError naming the parameter', () => {
+  const ALB_ARN = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/shared/50dc6c495c0c9188';
+  test.each<[string, () => unknown, RegExp]>([
+    ['BatchSize.percent(0)', () => BatchSize.percent(0), /^invalid BatchSize\.percent\(percent\): got 0; accepted: an integer from 1 to 100 percent$/],
+    ['BatchSize.percent(150)', () => BatchSize.percent(150), /^invalid BatchSize\.percent\(percent\): got 150; accepted: an integer from 1 to 100 percent$/],
+    ['BatchSize.percent(12.5)', () => BatchSize.percent(12.5), /^invalid BatchSize\.percent\(percent\): got 12\.5; accepted: an integer/],
+    ["BatchSize.percent('30')", () => BatchSize.percent('30' as never), /^invalid BatchSize\.percent\(percent\): got '30'; accepted: an integer from 1 to 100 percent$/],
+    ['BatchSize.percent(NaN)', () => BatchSize.percent(Number.NaN), /^invalid BatchSize\.percent\(percent\): got NaN; accepted/],
+    ['BatchSize.percent()', () => (BatchSize.percent as () => BatchSize)(), /^invalid BatchSize\.percent\(percent\): is required; accepted: an integer from 1 to 100 percent$/],
+    ['BatchSize.fixed(0)', () => BatchSize.fixed(0), /^invalid BatchSize\.fixed\(instances\): got 0; accepted: an integer from 1 to 10000 instances$/],
+    ["BatchSize.fixed('1')", () => BatchSize.fixed('1' as never), /^invalid BatchSize\.fixed\(instances\): got '1'/],
+    ['rolling({})', () => BeanstalkDeployment.rolling({} as never),
+      /^invalid BeanstalkDeployment\.rolling\(batchSize\): got an object \{\}; accepted: a BatchSize: BatchSize\.percent\(n\) or BatchSize\.fixed\(n\)$/],
+    ['rolling(30)', () => BeanstalkDeployment.rolling(30 as never), /^invalid BeanstalkDeployment\.rolling\(batchSize\): got 30; accepted: a BatchSize/],
+    ["rollingWithAdditionalBatch('30%')", () => BeanstalkDeployment.rollingWithAdditionalBatch('30%' as never),
+      /^invalid BeanstalkDeployment\.rollingWithAdditionalBatch\(batchSize\): got '30%'; accepted: a BatchSize/],
+    ['trafficSplitting(0)', () => BeanstalkDeployment.trafficSplitting(0), /^invalid BeanstalkDeployment\.trafficSplitting\(percent\): got 0; accepted: an integer from 1 to 100 percent$/],
+    ['trafficSplitting(101)', () => BeanstalkDeployment.trafficSplitting(101), /^invalid BeanstalkDeployment\.trafficSplitting\(percent\): got 101/],
+    ["trafficSplitting('10')", () => BeanstalkDeployment.trafficSplitting('10' as never), /^invalid BeanstalkDeployment\.trafficSplitting\(percent\): got '10'/],
+    ['trafficSplitting(10, 5)', () => BeanstalkDeployment.trafficSplitting(10, 5 as never),
+      /^invalid BeanstalkDeployment\.trafficSplitting\(evaluationTime\): got 5; accepted: a Duration of whole minutes from 3 to 600/],
+    ['trafficSplitting(10, 90 seconds)', () => BeanstalkDeployment.trafficSplitting(10, Duration.seconds(90)),
+      /^invalid BeanstalkDeployment\.trafficSplitting\(evaluationTime\): got Duration(\.seconds\(90\)| 1 minute 30 seconds); accepted: a Duration of whole minutes from 3 to 600/],
+    ['trafficSplitting(10, 2 minutes)', () => BeanstalkDeployment.trafficSplitting(10, Duration.minutes(2)),
+      /^invalid BeanstalkDeployment\.trafficSplitting\(evaluationTime\): got Duration(\.minutes\(2\)| 2 minutes); accepted: a Duration of whole minutes from 3 to 600/],
+    ["shared('arn:…')", () => BeanstalkLoadBalancer.shared(ALB_ARN as never),
+      /^invalid BeanstalkLoadBalancer\.shared\(loadBalancer\): got 'arn:aws:elasticloadbalancing:eu-west-1:.*'; accepted: an elbv2\.IApplicationLoadBalancer/],
+    ['shared()', () => (BeanstalkLoadBalancer.shared as () => unknown)(), /^invalid BeanstalkLoadBalancer\.shared\(loadBalancer\): is required; accepted: an elbv2\.IApplicationLoadBalancer/],
+    ['shared(a Vpc)', () => BeanstalkLoadBalancer.shared(new ec2.Vpc(testStack(), 'Vpc') as never),
+      /^invalid BeanstalkLoadBalancer\.shared\(loadBalancer\): got a Vpc\d* \(Test\/Vpc\); accepted: an elbv2\.IApplicationLoadBalancer/],
+    ['NodePlatform.branchName(18)', () => NodePlatform.branchName(18), /^invalid NodePlatform\.branchName\(nodeMajor\): got 18; accepted: an integer from 20 to 99$/],
+    ["NodePlatform.branchName('24')", () => NodePlatform.branchName('24' as never), /^invalid NodePlatform\.branchName\(nodeMajor\): got '24'/],
+    ['new NodePlatform({ nodeMajor: a token })', () => {
+      const stack = testStack();
+      return new NodePlatform(stack, 'P', { nodeMajor: new CfnParameter(stack, 'Major', { type: 'Number' }).valueAsNumber });
+    }, /^Test\/P: invalid nodeMajor: got a token \(the construct computes with this value, so it cannot be a deploy-time token\); accepted: an integer from 20 to 99, known at synth$/],
+    ['new NodePlatform(props: 24)', () => new NodePlatform(testStack(), 'P', 24 as never), /^Test\/P: invalid props: got 24; accepted: an object of props$/],
+    ['beanstalkSourceBundle({})', () => beanstalkSourceBundle({} as never), /^invalid app: got an object \{\}; accepted: a WebApp, from WebApp\.fromEntry\(path\)$/],
+  ])('%s', (_name, fn, message) => {
+    expect(validationError(fn).message).toMatch(message);
+  });
+
+  test('valid values still make the same options (a token percentage passes: Beanstalk gets it as is)', () => {
+    expect(BatchSize.percent(1).value).toBe(1);
+    expect(BatchSize.fixed(10000).isFixed).toBe(true);
+    expect(BeanstalkDeployment.rolling().batchSize).toEqual(BatchSize.percent(30));
+    // jsii languages pass null for an absent argument: the defaults.
+    expect(BeanstalkDeployment.rollingWithAdditionalBatch(null as never).batchSize).toEqual(BatchSize.percent(30));
+    expect(BeanstalkDeployment.trafficSplitting(null as never, null as never)).toMatchObject({ trafficPercent: 10, evaluationTime: undefined });
+    expect(BeanstalkDeployment.trafficSplitting(100, Duration.minutes(600))).toMatchObject({ trafficPercent: 100 });
+    expect(NodePlatform.branchName(20)).toBe('Node.js 20 running on 64bit Amazon Linux 2023');
+  });
+});
+
+describe('props: a wrong type is a WebTiersValidationError naming the prop, the value and what is accepted', () => {
+  const TRIGGER = { metric: 'CPUUtilization', statistic: 'Average', unit: 'Percent', upperThreshold: 60, lowerThreshold: 25 };
+  const numberToken = (s: Stack) => new CfnParameter(s, 'N', { type: 'Number', default: 2 }).valueAsNumber;
+  test.each<[string, (s: Stack) => Record<string, unknown>, RegExp]>([
+    ['props missing', () => ({ app: undefined }), /^Test\/Web: invalid app: is required; accepted: a WebApp/],
+    ['deployment: {}', () => ({ deployment: {} }),
+      /^Test\/Web: invalid deployment: an object of another shape is not possible on ManagedAutoScalingTier; accepted on ManagedAutoScalingTier: Deployment\.allAtOnce\(\), .* or a BeanstalkDeployment$/],
+    ["deployment: 'rolling'", () => ({ deployment: 'rolling' }), /invalid deployment: "rolling" \(string\) is not possible on ManagedAutoScalingTier/],
+    ['Deployment.rolling({ timeout: 600 })', () => ({ deployment: Deployment.rolling({ timeout: 600 as never }) }),
+      /^Test\/Web: invalid deployment\.timeout: got 600; accepted: a Duration known at synth \(e\.g\. Duration\.minutes\(10\)\)$/],
+    ['Deployment.canary({ bake: 5 })', () => ({ deployment: Deployment.canary({ percent: 10, bake: 5 as never }) }), /invalid deployment\.bake: got 5; accepted: a Duration known at synth/],
+    ['Deployment.rolling({ batchPercent: a token })', (s) => ({ deployment: Deployment.rolling({ batchPercent: numberToken(s) }) }),
+      /invalid deployment\.batchPercent: got a token \(the construct computes with this value.*\); accepted: an integer from 1 to 100 percent, known at synth/],
+    ["loadBalancer: 'shared'", () => ({ loadBalancer: 'shared' }),
+      /^Test\/Web: invalid loadBalancer: got 'shared'; accepted: BeanstalkLoadBalancer\.dedicated\(\), BeanstalkLoadBalancer\.shared\(alb\) or BeanstalkLoadBalancer\.none\(\)$/],
+    ['loadBalancer: {}', () => ({ loadBalancer: {} }), /invalid loadBalancer: got an object \{\}; accepted: BeanstalkLoadBalancer\.dedicated\(\)/],
+    ['network: an ec2.Vpc', (s) => ({ network: new ec2.Vpc(s, 'Vpc') }),
+      /^Test\/Web: invalid network: got a Vpc\d* \(Test\/Vpc\); accepted: a Network \(new Network\(scope, id\), or new Network\(scope, id, \{ vpc \}\) for an existing ec2\.IVpc\)$/],
+    ['database: {}', () => ({ database: {} }), /invalid database: got an object \{\}; accepted: an IAppDatabase: new Database\(scope, id, \{ network \}\) or Database\.fromAttributes/],
+    ['database: a Network', (s) => ({ database: new Network(s, 'Net') }), /invalid database: got a Network \(Test\/Net\); accepted: an IAppDatabase/],
+    ['instanceTypes: one name, not an array', () => ({ instanceTypes: 't4g.small' }), /^Test\/Web: invalid instanceTypes: got 't4g\.small'; accepted: an array \(1 to 40\) of an ec2\.InstanceType or its name/],
+    ['instanceTypes: []', () => ({ instanceTypes: [] }), /invalid instanceTypes: got an array of 0; accepted: an array \(1 to 40\)/],
+    ['instanceTypes: undefined inside', () => ({ instanceTypes: [new ec2.InstanceType('t4g.small'), undefined] }), /invalid instanceTypes\[1\]: got undefined \(an empty place in the array\)/],
+    // eslint-disable-next-line no-sparse-arrays
+    ['instanceTypes: a hole', () => ({ instanceTypes: [, 't4g.small'] }), /invalid instanceTypes\[0\]: got undefined \(an empty place in the array\)/],
+    ["instanceTypes: 't4g.tiny'", () => ({ instanceTypes: ['t4g.tiny'] }), /invalid instanceTypes\[0\]: got 't4g\.tiny'; accepted: an ec2\.InstanceType or its name/],
+    ['instanceTypes: a token name', (s) => ({ instanceTypes: [new CfnParameter(s, 'T').valueAsString] }), /invalid instanceTypes\[0\]: got a token \(a deploy-time token: the construct picks/],
+    ['scaling: 3', () => ({ scaling: 3 }), /^Test\/Web: invalid scaling: got 3; accepted: an object \{ min\?, max\?, trigger\? \}$/],
+    ["scaling.min: '2'", () => ({ scaling: { min: '2' } }), /^Test\/Web: invalid scaling\.min: got '2'; accepted: an integer from 1 to 10000 instances$/],
+    ['scaling.min: a token', (s) => ({ scaling: { min: numberToken(s) } }),
+      /^Test\/Web: invalid scaling\.min: got a token \(the construct computes with this value, so it cannot be a deploy-time token\); accepted: an integer from 1 to 10000 instances, known at synth$/],
+    ['scaling.max: a token', (s) => ({ scaling: { max: numberToken(s) } }), /invalid scaling\.max: got a token/],
+    ['scaling.max: 2.5', () => ({ scaling: { max: 2.5 } }), /invalid scaling\.max: got 2\.5; accepted: an integer from 1 to 10000 instances/],
+    ['scaling.trigger without metric', () => ({ scaling: { trigger: { ...TRIGGER, metric: undefined } } }), /^Test\/Web: invalid scaling\.trigger\.metric: is required; accepted: a CloudWatch metric name/],
+    ["scaling.trigger.upperThreshold: '60'", () => ({ scaling: { trigger: { ...TRIGGER, upperThreshold: '60' } } }),
+      /invalid scaling\.trigger\.upperThreshold: got '60'; accepted: a number ≥ 0 in the metric's unit/],
+    ['scaling.trigger.lowerThreshold: NaN', () => ({ scaling: { trigger: { ...TRIGGER, lowerThreshold: Number.NaN } } }), /invalid scaling\.trigger\.lowerThreshold: got NaN/],
+    ['scaling.trigger.breachDuration: 5', () => ({ scaling: { trigger: { ...TRIGGER, breachDuration: 5 } } }),
+      /invalid scaling\.trigger\.breachDuration: got 5; accepted: a Duration of whole minutes from 1 to 600/],
+    ['scaling.trigger.breachDuration: 90 seconds', () => ({ scaling: { trigger: { ...TRIGGER, breachDuration: Duration.seconds(90) } } }),
+      /invalid scaling\.trigger\.breachDuration: got Duration(\.seconds\(90\)| 1 minute 30 seconds); accepted: a Duration of whole minutes from 1 to 600/],
+    ['scaling.trigger.breachDuration: a token', (s) => ({ scaling: { trigger: { ...TRIGGER, breachDuration: Duration.minutes(numberToken(s)) } } }),
+      /invalid scaling\.trigger\.breachDuration: got .*\(a deploy-time token: the construct computes with it\)/],
+    ['managedUpdates: true', () => ({ managedUpdates: true }),
+      /^Test\/Web: invalid managedUpdates: got true; accepted: an object \{ window\?, level\? \} \(\{\} for the defaults\), or false to turn managed updates off$/],
+    ["managedUpdates.level: 'major'", () => ({ managedUpdates: { level: 'major' } }), /invalid managedUpdates\.level: got 'major'; accepted: UpdateLevel\.PATCH or UpdateLevel\.MINOR/],
+    ["monitoring.enhancedHealth: 'false'", () => ({ monitoring: { enhancedHealth: 'false' } }), /invalid monitoring\.enhancedHealth: got 'false'; accepted: true or false/],
+    ['monitoring.logRetention: 42', () => ({ monitoring: { logRetention: 42 } }), /invalid monitoring\.logRetention: got 42; accepted: a RetentionDays member/],
+    ['logRetention: NaN', () => ({ logRetention: Number.NaN }), /invalid logRetention: got NaN; accepted: a RetentionDays member/],
+    ["removalPolicy: 'DESTROY'", () => ({ removalPolicy: 'DESTROY' }), /invalid removalPolicy: got 'DESTROY'; accepted: RemovalPolicy\.RETAIN, RemovalPolicy\.SNAPSHOT or RemovalPolicy\.DESTROY/],
+    ['solutionStackName: 24', () => ({ solutionStackName: 24 }), /invalid solutionStackName: got 24; accepted: a solution stack name such as '64bit Amazon Linux 2023/],
+    ['optionSettings: one object, not an array', () => ({ optionSettings: { namespace: 'aws:elasticbeanstalk:xray', optionName: 'XRayEnabled', value: 'true' } }),
+      /^Test\/Web: invalid optionSettings: got an object \{namespace, optionName, value\}; accepted: an array of an object \{ namespace, optionName, value \}$/],
+    ['optionSettings: a boolean value', () => ({ optionSettings: [{ namespace: 'aws:elasticbeanstalk:xray', optionName: 'XRayEnabled', value: true }] }),
+      /invalid optionSettings\[0\]\.value: got true; accepted: a string \(option values are strings, e.g\. 'true' or '3'\)/],
+    ['optionSettings: undefined inside', () => ({ optionSettings: [undefined] }), /invalid optionSettings\[0\]: got undefined \(an empty place in the array\)/],
+    ['optionSettings: no optionName', () => ({ optionSettings: [{ namespace: 'aws:elasticbeanstalk:xray', value: 'true' }] }), /invalid optionSettings\[0\]\.optionName: is required/],
+    ['environment: a number value', () => ({ environment: { A: 1 } }), /invalid environment\.A: got 1; accepted: a string/],
+    ['domain without its zone', () => ({ domain: { domainName: 'app.example.com' } }), /invalid domain\.domainZone: is required/],
+  ])('%s', (_name, props, message) => {
+    const stack = testStack();
+    expect(validationError(() => new ManagedAutoScalingTier(stack, 'Web', { app: webApp, ...props(stack) } as never)).message).toMatch(message);
+  });
+
+  test('props that are not an object', () => {
+    expect(validationError(() => new ManagedAutoScalingTier(testStack(), 'Web', undefined as never)).message)
+      .toBe('Test/Web: invalid props: got undefined; accepted: an object of props');
+  });
+
+  /** Values of every kind a caller from JavaScript, another language or a config file might pass (made in the stack under test). */
+  const WRONG_VALUES: Array<[string, (stack: Stack) => unknown]> = [
+    ['a string', () => 'x'], ['an empty string', () => ''], ['a number', () => 42], ['NaN', () => Number.NaN], ['true', () => true],
+    ['an empty object', () => ({})], ['an object', () => ({ a: 1 })], ['an empty array', () => []], ['an array with a hole', () => [undefined]],
+    ['a number token', (s) => new CfnParameter(s, 'NumberParam', { type: 'Number', default: 2 }).valueAsNumber],
+    ['a string token', (s) => new CfnParameter(s, 'StringParam', { default: 'x' }).valueAsString],
+    ['another construct', (s) => new ec2.SecurityGroup(s, 'Other', { vpc: ec2.Vpc.fromVpcAttributes(s, 'OtherVpc', { vpcId: 'vpc-1', availabilityZones: ['a'] }) })],
+    ['a Duration', () => Duration.minutes(3)], ['a function', () => () => 1],
+  ];
+  /** What must never be in a synthesized template: an encoded token, null, undefined, [object Object]. */
+  const defects = (template: unknown) => (JSON.stringify(template).match(/-1\.888\d*e\+289|\$\{Token\[|\[object Object\]|"undefined"|null|"NaN"/g) ?? []);
+
+  test('every prop of the spec, every kind of value: WebTiersValidationError naming it, or a clean template', () => {
+    const problems: string[] = [];
+    const accepted: string[] = [];
+    for (const prop of Object.keys(MANAGED_AUTO_SCALING_SPEC)) {
+      for (const [kind, make] of WRONG_VALUES) {
+        const app = testApp();
+        const stack = new Stack(app, 'Wrong');
+        try {
+          new ManagedAutoScalingTier(stack, 'Web', { app: webApp, [prop]: make(stack) } as never);
+          if (!(prop in WEB_TIER_SPEC)) accepted.push(`${prop} <- ${kind}`);
+          const found = defects(app.synth().getStackByName('Wrong').template);
+          if (found.length) problems.push(`${prop} <- ${kind}: template with ${found.slice(0, 3).join(', ')}`);
+        } catch (e) {
+          if (!(e instanceof WebTiersValidationError)) problems.push(`${prop} <- ${kind}: threw ${String(e).split('\n')[0]}`);
+          else if (!e.prop.startsWith(prop)) problems.push(`${prop} <- ${kind}: reported as ${e.prop}`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+    // What this tier's own props accept is a default written another way: {} for an options object, [] for no raw
+    // options, a token stack name. (The props every tier shares are WEB_TIER_SPEC's.)
+    expect(accepted.sort()).toEqual([
+      'managedUpdates <- an empty object',
+      'monitoring <- an empty object', 'optionSettings <- an empty array', 'scaling <- an empty object', 'solutionStackName <- a string token',
+    ]);
+  });
+
+  test('a misspelt option of scaling, its trigger, managedUpdates or monitoring fails instead of being ignored', () => {
+    expect(validationError(() => synth({ scaling: { minimum: 3 } as never })).message)
+      .toBe('Test/Web: invalid scaling.minimum: is not an option of scaling; accepted: an object { min?, max?, trigger? }');
+    expect(validationError(() => synth({ managedUpdates: { windows: 'Sun:03:00' } as never })).prop).toBe('managedUpdates.windows');
+    expect(validationError(() => synth({ monitoring: Duration.minutes(1) as never })).message).toMatch(/invalid monitoring: got Duration(\.minutes\(1\)| 1 minute); accepted: an object/);
+  });
+});
+
+describe('tokens: passed through where Beanstalk gets the value as is, rejected where the tier computes with it', () => {
+  test('a threshold, a batch or traffic percentage, a variable and an option value from parameters reach the template as references', () => {
+    const stack = testStack();
+    const num = (id: string) => new CfnParameter(stack, id, { type: 'Number', default: 1 }).valueAsNumber;
+    const str = (id: string) => new CfnParameter(stack, id, { default: 'x' }).valueAsString;
+    let o = options(synth({
+      scaling: { trigger: { metric: 'CPUUtilization', statistic: 'Average', unit: 'Percent', upperThreshold: num('Upper'), lowerThreshold: num('Lower') } },
+      deployment: BeanstalkDeployment.rolling(BatchSize.percent(num('Batch'))),
+      environment: { FEATURE: str('Feature') },
+      optionSettings: [{ namespace: 'aws:elasticbeanstalk:xray', optionName: 'XRayEnabled', value: str('XRay') }],
+      solutionStackName: str('SolutionStack'),
+    }, stack).template);
+    expect(o['aws:autoscaling:trigger UpperThreshold']).toEqual({ Ref: 'Upper' });
+    expect(o['aws:autoscaling:trigger LowerThreshold']).toEqual({ Ref: 'Lower' });
+    expect(o['aws:elasticbeanstalk:command BatchSize']).toEqual({ Ref: 'Batch' });
+    expect(o['aws:elasticbeanstalk:application:environment FEATURE']).toEqual({ Ref: 'Feature' });
+    expect(o['aws:elasticbeanstalk:xray XRayEnabled']).toEqual({ Ref: 'XRay' });
+
+    const split = testStack();
+    o = options(synth({ deployment: BeanstalkDeployment.trafficSplitting(new CfnParameter(split, 'Share', { type: 'Number' }).valueAsNumber) }, split).template);
+    expect(o['aws:elasticbeanstalk:trafficsplitting NewVersionPercent']).toEqual({ Ref: 'Share' });
+  });
+
+  test('a token duration the tier converts is rejected, naming the parameter', () => {
+    const stack = testStack();
+    const minutes = new CfnParameter(stack, 'Minutes', { type: 'Number' }).valueAsNumber;
+    expect(validationError(() => BeanstalkDeployment.trafficSplitting(10, Duration.minutes(minutes))).message)
+      .toMatch(/^invalid BeanstalkDeployment\.trafficSplitting\(evaluationTime\): got .*\(a deploy-time token: the construct computes with it\); accepted: a Duration of whole minutes/);
+    expect(validationError(() => synth({ deployment: Deployment.rolling({ timeout: Duration.seconds(minutes) }) }, stack)).message)
+      .toMatch(/invalid deployment\.timeout: got a deploy-time token \(the tier converts it for Beanstalk\); accepted: a Duration known at synth/);
+  });
+});
+
+describe(`Beanstalk's ${BEANSTALK_ENVIRONMENT_LIMIT}-byte limit on environment properties`, () => {
+  // The tier's own: NODE_ENV=production (19), HEALTH_CHECK_PATH=/health (25), DATABASE_SECRET_ARN= (20) + the shortest ARN (61).
+  const BY_TIER = 19 + 25 + 20 + 61;
+  const OWN = BEANSTALK_ENVIRONMENT_LIMIT - BY_TIER;
+
+  test('exactly at the limit synthesizes; one byte over fails at synth naming environment, the size and the limit', () => {
+    expect(() => synth({ environment: { BIG: 'x'.repeat(OWN - 'BIG='.length) } })).not.toThrow();
+    const error = validationError(() => synth({ environment: { BIG: 'x'.repeat(OWN - 'BIG='.length + 1) } }));
+    expect(error.prop).toBe('environment');
+    expect(error.message).toBe(`Test/Web: invalid environment: the environment properties come to ${BEANSTALK_ENVIRONMENT_LIMIT + 1} bytes as key=value ` +
+      `(${OWN + 1} of yours, ${BY_TIER} set by the tier: NODE_ENV, HEALTH_CHECK_PATH, DATABASE_SECRET_ARN; 1 deploy-time value counted at its shortest); ` +
+      `accepted: at most 4096 bytes in all (Elastic Beanstalk's limit), so at most ${OWN} bytes of variables of your own ` +
+      '(environment, and optionSettings in aws:elasticbeanstalk:application:environment); keep large values in a file or a secret');
+  });
+
+  test('bytes, not characters: 2000 × é is 4000 bytes', () => {
+    expect(validationError(() => synth({ environment: { TEXT: 'é'.repeat(2000) } })).message).toMatch(/invalid environment: the environment properties come to 4130 bytes/);
+  });
+
+  test('raw environment options count too', () => {
+    const error = validationError(() => synth({
+      environment: { A: 'x'.repeat(2000) },
+      optionSettings: [{ namespace: 'aws:elasticbeanstalk:application:environment', optionName: 'B', value: 'y'.repeat(2000) }],
+    }));
+    expect(error.prop).toBe('environment');
+    expect(error.message).toMatch(/come to 4129 bytes as key=value \(4004 of yours, 125 set by the tier/);
+  });
+});
+
+describe('optionSettings: the names AWS documents are accepted', () => {
+  const STATIC = 'aws:elasticbeanstalk:environment:proxy:staticfiles';
+  test.each<[string, { namespace: string; optionName: string; value: string }]>([
+    ['static files on /assets', { namespace: STATIC, optionName: '/assets', value: 'assets' }],
+    ['static files on a nested path', { namespace: STATIC, optionName: '/static/images', value: 'public/images' }],
+    ['a spaced name in aws:elasticbeanstalk:application', { namespace: 'aws:elasticbeanstalk:application', optionName: 'Application Healthcheck URL', value: '/health' }],
+    ['a spaced name in aws:elasticbeanstalk:sns:topics', { namespace: 'aws:elasticbeanstalk:sns:topics', optionName: 'Notification Endpoint', value: 'ops@example.com' }],
+    ['a listener rule of its own name', { namespace: 'aws:elbv2:listenerrule:admin', optionName: 'PathPatterns', value: '/admin/*' }],
+    ['a process of its own name', { namespace: 'aws:elasticbeanstalk:environment:process:admin_api', optionName: 'HealthCheckPath', value: '/admin/health' }],
+    ['an environment property with a dot', { namespace: 'aws:elasticbeanstalk:application:environment', optionName: 'app.mode', value: 'blue' }],
+    ['a custom option', { namespace: 'aws:elasticbeanstalk:customoption', optionName: 'Alarm Email', value: 'ops@example.com' }],
+    ['an empty value', { namespace: 'aws:elasticbeanstalk:xray', optionName: 'XRayEnabled', value: '' }],
+  ])('%s', (_name, setting) => {
+    expect(options(synth({ optionSettings: [setting] }).template)[`${setting.namespace} ${setting.optionName}`]).toBe(setting.value);
+  });
+
+  test.each<[string, { namespace: string; optionName: string; value: string }, RegExp]>([
+    ['a static-files name without its leading slash', { namespace: STATIC, optionName: 'assets', value: 'assets' },
+      /^Test\/Web: invalid optionSettings\[0\]\.optionName: got 'assets' in aws:elasticbeanstalk:environment:proxy:staticfiles; accepted: the URL path the proxy serves the folder on, starting with '\/', such as '\/assets'$/],
+    ['a spaced name where AWS has none', { namespace: 'aws:autoscaling:asg', optionName: 'Min Size', value: '1' },
+      /^Test\/Web: invalid optionSettings\[0\]\.optionName: got 'Min Size' in aws:autoscaling:asg; accepted: an option name such as 'MinSize' \(names with spaces only in aws:elasticbeanstalk:application, /],
+    ['an environment property Beanstalk rejects', { namespace: 'aws:elasticbeanstalk:application:environment', optionName: 'A B', value: '1' },
+      /invalid optionSettings\[0\]\.optionName: got 'A B' in aws:elasticbeanstalk:application:environment; accepted: an environment property name/],
+    ['a variable the tier reserves', { namespace: 'aws:elasticbeanstalk:application:environment', optionName: 'DATABASE_URL', value: 'postgres://x' },
+      /invalid optionSettings\[0\]\.optionName: got 'DATABASE_URL' in aws:elasticbeanstalk:application:environment; accepted: a variable the tier does not set; reserved: .*DATABASE_URL/],
+    ['an upper-case prefix', { namespace: 'AWS:autoscaling:asg', optionName: 'MinSize', value: '1' }, /invalid optionSettings\[0\]\.namespace: got 'AWS:autoscaling:asg'; accepted: a Beanstalk namespace/],
+  ])('%s fails', (_name, setting, message) => {
+    expect(validationError(() => synth({ optionSettings: [setting] })).message).toMatch(message);
+  });
+
+  test('an option given twice, or a variable given in both environment and optionSettings, fails', () => {
+    const xray = { namespace: 'aws:elasticbeanstalk:xray', optionName: 'XRayEnabled', value: 'true' };
+    expect(validationError(() => synth({ optionSettings: [xray, { ...xray, value: 'false' }] })).message)
+      .toMatch(/^Test\/Web: invalid optionSettings\[1\]: aws:elasticbeanstalk:xray XRayEnabled repeats optionSettings\[0\]; accepted: each option once$/);
+    expect(validationError(() => synth({ environment: { MODE: 'a' }, optionSettings: [{ namespace: 'aws:elasticbeanstalk:application:environment', optionName: 'MODE', value: 'b' }] })).message)
+      .toMatch(/invalid optionSettings\[0\]: aws:elasticbeanstalk:application:environment MODE is also in environment/);
+  });
+});
+
+describe('imported resources from another region or VPC', () => {
+  const CERT_US = 'arn:aws:acm:us-east-1:123456789012:certificate/0c1d2e3f-4a5b-6c7d-8e9f-0a1b2c3d4e5f';
+  const domainWith = (stack: Stack, arn: string) => ({
+    domainName: 'app.example.com',
+    domainZone: route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', { hostedZoneId: 'Z123', zoneName: 'example.com' }),
+    certificate: acm.Certificate.fromCertificateArn(stack, 'Cert', arn),
+  });
+
+  test('a certificate from another region than the stack fails naming domain.certificate', () => {
+    const stack = stackIn('eu-west-1');
+    const error = validationError(() => new ManagedAutoScalingTier(stack, 'Web', { app: webApp, domain: domainWith(stack, CERT_US) }));
+    expect(error.prop).toBe('domain.certificate');
+    expect(error.message).toBe(`Test/Web: invalid domain.certificate: the certificate '${CERT_US}' is in us-east-1, the stack in eu-west-1; ` +
+      "accepted: an ACM certificate in eu-west-1, the stack's region (a load balancer serves only certificates of its own region), or none for one created in the domain's zone");
+  });
+
+  test("a certificate of the stack's region, or any when the stack's region is a deploy-time value, is accepted", () => {
+    const stack = stackIn('eu-west-1');
+    expect(() => new ManagedAutoScalingTier(stack, 'Web', { app: webApp, domain: domainWith(stack, CERT) })).not.toThrow();
+    const agnostic = testStack();
+    expect(() => new ManagedAutoScalingTier(agnostic, 'Web', { app: webApp, domain: domainWith(agnostic, CERT_US) })).not.toThrow();
+  });
+
+  test('a shared load balancer of another region or another VPC fails naming loadBalancer', () => {
+    const stack = stackIn('eu-west-1');
+    const alb = elbv2.ApplicationLoadBalancer.fromApplicationLoadBalancerAttributes(stack, 'Alb', {
+      loadBalancerArn: 'arn:aws:elasticloadbalancing:us-west-2:123456789012:loadbalancer/app/shared/50dc6c495c0c9188', securityGroupId: 'sg-12345678',
+    });
+    expect(validationError(() => new ManagedAutoScalingTier(stack, 'Web', { app: webApp, loadBalancer: BeanstalkLoadBalancer.shared(alb) })).message)
+      .toMatch(/^Test\/Web: invalid loadBalancer: the shared load balancer 'arn:aws:elasticloadbalancing:us-west-2:.*' is in us-west-2, the stack in eu-west-1; accepted: an application load balancer in eu-west-1/);
+
+    const other = testStack();
+    const network = new Network(other, 'Net');
+    const elsewhere = new elbv2.ApplicationLoadBalancer(other, 'Shared', { vpc: new ec2.Vpc(other, 'OtherVpc') });
+    expect(validationError(() => new ManagedAutoScalingTier(other, 'Web', { app: webApp, network, loadBalancer: BeanstalkLoadBalancer.shared(elsewhere) })).message)
+      .toMatch(/^Test\/Web: invalid loadBalancer: the shared load balancer is in VPC Test\/OtherVpc, the environment in Test\/Net\/Vpc; accepted: a load balancer in the network's VPC$/);
+  });
+
+  test('a network or a database of another region fails naming it', () => {
+    const app = testApp();
+    const west = new Stack(app, 'West', { env: { account: '123456789012', region: 'us-west-2' } });
+    const stack = new Stack(app, 'Test', { env: { account: '123456789012', region: 'eu-west-1' } });
+    const network = new Network(west, 'Net');
+    expect(validationError(() => new ManagedAutoScalingTier(stack, 'Web', { app: webApp, network })).message)
+      .toMatch(/^Test\/Web: invalid network: its VPC West\/Net\/Vpc is in us-west-2, the stack in eu-west-1; accepted: a Network in eu-west-1/);
+
+    const local = new Network(stack, 'Local');
+    const database = Database.fromAttributes(stack, 'Db', {
+      vpc: local.vpc,
+      securityGroup: ec2.SecurityGroup.fromSecurityGroupId(stack, 'DbSg', 'sg-12345678'),
+      secret: secretsmanager.Secret.fromSecretCompleteArn(stack, 'Secret', 'arn:aws:secretsmanager:us-west-2:123456789012:secret:db-AbCdEf'),
+    });
+    expect(validationError(() => new ManagedAutoScalingTier(stack, 'Web2', { app: webApp, network: local, database })).message)
+      .toMatch(/^Test\/Web2: invalid database: its secret 'arn:aws:secretsmanager:us-west-2:.*' is in us-west-2, the stack in eu-west-1; accepted: a database in eu-west-1/);
+  });
+});
+
+describe('valid but unusual: the checks do not over-reach', () => {
+  test('instance types given by name (JavaScript, config files) get the architecture of their family', () => {
+    const arm = options(synth({ instanceTypes: ['m7g.large', 'c7g.large'] as never }).template);
+    expect(arm['aws:ec2:instances InstanceTypes']).toBe('m7g.large,c7g.large');
+    expect(arm['aws:ec2:instances SupportedArchitectures']).toBe('arm64');
+    expect(options(synth({ instanceTypes: ['c7i.large'] as never }).template)['aws:ec2:instances SupportedArchitectures']).toBe('x86_64');
+  });
+
+  test('scaling.min alone: max follows it', () => {
+    const o = options(synth({ scaling: { min: 6 } }).template);
+    expect([o['aws:autoscaling:asg MinSize'], o['aws:autoscaling:asg MaxSize']]).toEqual(['6', '6']);
+  });
+
+  test('null for every optional prop (as jsii languages pass an absent value) is the default', () => {
+    const nulls = Object.fromEntries(Object.keys(MANAGED_AUTO_SCALING_SPEC).filter((k) => k !== 'app').map((k) => [k, null]));
+    const { template } = synth(nulls as never);
+    expect(options(template)).toEqual(defaults);
+  });
+
+  test('managedUpdates: {} is the default window and level; a breach of whole minutes and thresholds with decimals pass', () => {
+    const o = options(synth({
+      managedUpdates: {},
+      scaling: { trigger: { metric: 'Latency', statistic: 'Average', unit: 'Seconds', upperThreshold: 0.5, lowerThreshold: 0.1, breachDuration: Duration.seconds(120) } },
+    }).template);
+    expect(o['aws:elasticbeanstalk:managedactions PreferredStartTime']).toBe('Sun:03:00');
+    expect([o['aws:autoscaling:trigger UpperThreshold'], o['aws:autoscaling:trigger BreachDuration']]).toEqual(['0.5', '2']);
+  });
+
+  test('a rolling timeout of whole seconds that are not whole minutes', () => {
+    expect(options(synth({ deployment: Deployment.rolling({ timeout: Duration.seconds(90) }) }).template)['aws:elasticbeanstalk:command Timeout']).toBe('90');
+  });
+
+  test('an internationalized domain (app.xn--p1ai)', () => {
+    const stack = testStack();
+    const domainZone = route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', { hostedZoneId: 'Z1', zoneName: 'xn--p1ai' });
+    expect(() => new ManagedAutoScalingTier(stack, 'Web', { app: webApp, domain: { domainName: 'app.xn--p1ai', domainZone } })).not.toThrow();
   });
 });

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Token, Tokenization, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elasticbeanstalk from 'aws-cdk-lib/aws-elasticbeanstalk';
@@ -8,16 +8,20 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
 import { alarmTopic, notify } from '../shared/alarms';
+import {
+  arrayOf, boolean, checkSpec, describe, duration, instanceOf, instanceType as anInstanceType, integer, isVpc, literal,
+  oneOf, required, retentionDays, satisfies, shape, string, type Check, type Spec,
+} from '../shared/checks';
 import { acknowledgeInherentFindings } from '../shared/compliance';
 import { Database, checkDatabaseNetwork, type IAppDatabase } from '../shared/database';
 import { Deployment, DeploymentStrategy, type IDeployment } from '../shared/deployment';
 import { createAccessLogBucket } from '../shared/load-balancer';
 import { Network } from '../shared/network';
-import { WebTiersValidationError, checkEnvironment, checkInstanceType, checkIntegerRange, zoneNameOf } from '../shared/validation';
+import { WebTiersValidationError, checkEnvironment, checkIntegerRange, zoneNameOf } from '../shared/validation';
 import { SinglePointOfFailure, warnSinglePointOfFailure } from '../shared/warnings';
-import { checkWebTierDomain, domainCertificate, type IWebTier, type WebTierOutput, type WebTierProps } from '../shared/web-tier';
+import { WEB_TIER_SPEC, checkWebTierDomain, domainCertificate, type IWebTier, type WebTierOutput, type WebTierProps } from '../shared/web-tier';
 import {
   BatchSize, BeanstalkDeployment, BeanstalkLoadBalancer, UpdateLevel,
   type BeanstalkMonitoring, type BeanstalkScaling, type ManagedUpdates, type OptionSetting,
@@ -86,14 +90,169 @@ export interface ManagedAutoScalingTierProps extends WebTierProps {
  */
 export const SOLUTION_STACK = '64bit Amazon Linux 2023 v6.10.0 running Node.js 24';
 const SOLUTION_STACK_FORMAT = /^64bit Amazon Linux 2023 v\d+\.\d+\.\d+ running Node\.js (\d+)$/;
-const NAMESPACE = /^aws:[a-z0-9]+(:[a-z0-9-]+)*(:\d+)?$/;
-const OPTION_NAME = /^[A-Za-z][A-Za-z0-9]*$/;
+/**
+ * A Beanstalk namespace: `aws:` and lower-case segments; the segments after the first name what the
+ * user chose (a listener port, a process or listener rule name), so they may hold capitals and `_`.
+ */
+const NAMESPACE = /^aws:[a-z0-9]+(:[A-Za-z0-9_-]+)*$/;
+/** An option name as AWS writes them: `MinSize`, `memory_limit`, `zlib.output_compression`, `XX:MaxPermSize`. */
+const OPTION_NAME = /^[A-Za-z][A-Za-z0-9_.:-]*$/;
+/** Namespaces whose documented option names hold spaces, e.g. 'Application Healthcheck URL', 'Notification Endpoint'. */
+const SPACED_OPTION_NAMESPACES = ['aws:elasticbeanstalk:application', 'aws:elasticbeanstalk:monitoring', 'aws:elasticbeanstalk:sns:topics', 'aws:elasticbeanstalk:container:tomcat:jvmoptions'];
+const SPACED_OPTION_NAME = /^[A-Za-z][A-Za-z0-9_.:-]*( [A-Za-z0-9_.:-]+)*$/;
+/** Static files: the option name is the URL path the proxy serves, e.g. `/assets`. */
+const STATIC_FILES_NAMESPACE = /^aws:elasticbeanstalk:(environment:proxy|container:[a-z0-9]+):staticfiles$/;
+const URL_PATH = /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*$/;
+/** Environment properties: the names Beanstalk accepts (letters, digits and `_ . : / + \ - @`). */
+const ENV_NAMESPACE = 'aws:elasticbeanstalk:application:environment';
+const ENV_PROPERTY_NAME = /^[A-Za-z0-9_.:/+\\@-]+$/;
+/** User-defined options, read by configuration files with Fn::GetOptionSetting: any name. */
+const CUSTOM_NAMESPACE = 'aws:elasticbeanstalk:customoption';
 const WINDOW = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun):([01]\d|2[0-3]):[0-5]\d$/;
 const BEANSTALK_LOG_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 3653];
-const STATISTICS = ['Minimum', 'Maximum', 'Sum', 'Average'];
+/** The environment properties the tier sets. */
+const TIER_ENV = ['NODE_ENV', 'HEALTH_CHECK_PATH', 'DATABASE_SECRET_ARN'];
 const RESERVED_ENV = ['PORT', 'HOST', 'HEALTH_CHECK_PATH', 'DATABASE_URL', 'DATABASE_SECRET_ARN', 'NODE_ENV', 'NODE_EXTRA_CA_CERTS'];
 /** Beanstalk's Node.js platform runs the app behind nginx on this port. */
 const APP_PORT = 8080;
+/** Beanstalk's limit on environment properties: all of them, written `key=value`, at most 4096 bytes. */
+export const BEANSTALK_ENVIRONMENT_LIMIT = 4096;
+/**
+ * The shortest a Secrets Manager ARN can be (`arn:aws:secretsmanager:us-east-1:<12 digits>:secret:x-AbCdEf`):
+ * what DATABASE_SECRET_ARN, a deploy-time value, counts for at least.
+ */
+const SECRET_ARN_MIN_LENGTH = 61;
+const TIER = 'ManagedAutoScalingTier';
+
+/** A Network (a class, but matched by shape: a second copy of the library has its own class). */
+const isNetwork = (v: unknown) => typeof v === 'object' && v !== null && isVpc((v as { vpc?: unknown }).vpc) &&
+  'appSubnets' in v && 'publicSubnets' in v && 'dataSubnets' in v;
+/** An IAppDatabase: an interface, so its shape. */
+const isAppDatabase = (v: unknown) => typeof v === 'object' && v !== null && isVpc((v as { vpc?: unknown }).vpc) &&
+  typeof (v as { secret?: { secretArn?: unknown } }).secret?.secretArn === 'string' && 'connections' in v &&
+  typeof (v as { allowFrom?: unknown }).allowFrom === 'function';
+
+/** `check`, except that a deploy-time token string passes (a value passed straight through). */
+function orToken(check: Check): Check {
+  return {
+    accepted: check.accepted,
+    validate(value, at) {
+      if (typeof value === 'string' && Token.isUnresolved(value)) return;
+      check.validate(value, at);
+    },
+  };
+}
+
+/**
+ * `shape`, strict: a plain object (not a Duration or a construct given by mistake) whose keys are all
+ * in `spec`, so that a misspelt option (`scaling: { minimum: 3 }`) fails instead of being ignored.
+ */
+function strictShape(spec: Spec, accepted: string): Check {
+  const loose = shape(spec, accepted);
+  return {
+    accepted,
+    validate(value, at) {
+      const proto = typeof value === 'object' && value !== null ? Object.getPrototypeOf(value) : undefined;
+      if (proto !== Object.prototype && proto !== null) throw new WebTiersValidationError(at.scope, at.prop, `got ${describe(value)}; accepted: ${accepted}`);
+      loose.validate(value, at);
+      const unknown = Object.keys(value as object).find((k) => !(k in spec) && (value as Record<string, unknown>)[k] !== undefined);
+      if (unknown !== undefined) {
+        throw new WebTiersValidationError(at.scope, `${at.prop}.${unknown}`, `is not an option of ${at.prop}; accepted: ${accepted}`);
+      }
+    },
+  };
+}
+
+/** A threshold of the scaling trigger: a number ≥ 0, passed through (a token is accepted). */
+const threshold: Check = {
+  accepted: 'a number ≥ 0 in the metric\'s unit (e.g. 60 for 60 %)',
+  validate(value, at) {
+    if (typeof value === 'number' && Token.isUnresolved(value)) return;
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+      throw new WebTiersValidationError(at.scope, at.prop, `got ${describe(value)}; accepted: ${this.accepted}`);
+    }
+  },
+};
+
+/** A Duration the tier converts (to seconds or minutes): known at synth; its range is checked where it is used. */
+function knownDuration(example: string): Check {
+  const accepted = `a Duration known at synth (e.g. ${example})`;
+  return {
+    accepted,
+    validate(value, at) {
+      if (!(value instanceof Duration)) throw new WebTiersValidationError(at.scope, at.prop, `got ${describe(value)}; accepted: ${accepted}`);
+      if (value.isUnresolved()) {
+        throw new WebTiersValidationError(at.scope, at.prop, `got a deploy-time token (the tier converts it for Beanstalk); accepted: ${accepted}`);
+      }
+    },
+  };
+}
+
+/** The options of a shared `Deployment` that the tier computes with, checked before they are used. */
+const DEPLOYMENT_OPTIONS_SPEC: Spec = {
+  batchPercent: literal(integer(1, 100, 'percent')),
+  minHealthyPercent: literal(integer(0, 100, 'percent')),
+  timeout: knownDuration('Duration.minutes(10)'),
+  bake: knownDuration('Duration.minutes(5)'),
+};
+
+const DEPLOYMENT_ACCEPTED = 'Deployment.allAtOnce(), Deployment.rolling({ batchPercent, minHealthyPercent, timeout }), Deployment.canary({ percent, bake }) or a BeanstalkDeployment';
+
+/** `deployment`: a BeanstalkDeployment, or a Deployment whose options the tier can compute with. */
+const deploymentCheck: Check = {
+  accepted: DEPLOYMENT_ACCEPTED,
+  validate(value, at) {
+    if (value instanceof BeanstalkDeployment) return;
+    if (!(value instanceof Deployment)) throw Deployment._unsupported(at.scope as IConstruct, TIER, value, DEPLOYMENT_ACCEPTED);
+    checkSpec(at.scope, value as unknown as Record<string, unknown>, DEPLOYMENT_OPTIONS_SPEC, at.prop);
+  },
+};
+
+const updatesShape = strictShape({
+  window: string(WINDOW, "'Ddd:HH:MM' in UTC, such as 'Sun:03:00'"),
+  level: orToken(oneOf(Object.values(UpdateLevel), 'UpdateLevel.PATCH or UpdateLevel.MINOR')),
+}, 'an object { window?, level? } ({} for the defaults), or false to turn managed updates off');
+
+/**
+ * The runtime checks of ManagedAutoScalingTier's props, before anything is built. Counts and
+ * durations the tier computes with (scaling.min and max, the breach duration) must be known at
+ * synth; values passed straight to Beanstalk (thresholds, a batch or traffic percentage, the
+ * solution stack, option values, variables) may be deploy-time tokens.
+ */
+export const MANAGED_AUTO_SCALING_SPEC: Spec = {
+  ...WEB_TIER_SPEC,
+  logRetention: retentionDays,
+  deployment: deploymentCheck,
+  network: satisfies(isNetwork, 'a Network (new Network(scope, id), or new Network(scope, id, { vpc }) for an existing ec2.IVpc)'),
+  database: satisfies(isAppDatabase, 'an IAppDatabase: new Database(scope, id, { network }) or Database.fromAttributes(…)'),
+  instanceTypes: arrayOf(anInstanceType, 1, 40),
+  scaling: strictShape({
+    min: literal(integer(1, 10000, 'instances')),
+    max: literal(integer(1, 10000, 'instances')),
+    trigger: strictShape({
+      metric: required(string(/^[A-Za-z0-9/]+$/, "a CloudWatch metric name such as 'CPUUtilization'")),
+      statistic: required(string(/^(Minimum|Maximum|Sum|Average)$/, "'Minimum', 'Maximum', 'Sum' or 'Average'")),
+      unit: required(string(/^[A-Za-z/]+$/, "a CloudWatch unit such as 'Percent', 'Bytes' or 'Count'")),
+      upperThreshold: required(threshold),
+      lowerThreshold: required(threshold),
+      breachDuration: duration(1, 600, 'minutes'),
+    }, 'an object { metric, statistic, unit, upperThreshold, lowerThreshold, breachDuration? }'),
+  }, 'an object { min?, max?, trigger? }'),
+  managedUpdates: {
+    accepted: updatesShape.accepted,
+    validate(value, at) {
+      if (value !== false) updatesShape.validate(value, at);
+    },
+  },
+  monitoring: strictShape({ enhancedHealth: boolean, logRetention: retentionDays }, 'an object { enhancedHealth?, logRetention? }'),
+  loadBalancer: instanceOf([BeanstalkLoadBalancer], 'BeanstalkLoadBalancer.dedicated(), BeanstalkLoadBalancer.shared(alb) or BeanstalkLoadBalancer.none()'),
+  solutionStackName: string(undefined, `a solution stack name such as '${SOLUTION_STACK}'`),
+  optionSettings: arrayOf(shape({
+    namespace: required(string(NAMESPACE, "a Beanstalk namespace such as 'aws:autoscaling:asg'")),
+    optionName: required(string(undefined, "an option name such as 'MinSize'")),
+    value: required(string(undefined, "a string (option values are strings, e.g. 'true' or '3')")),
+  }, 'an object { namespace, optionName, value }')),
+};
 
 /**
  * Tier 4: Elastic Beanstalk runs the app — a managed platform with managed updates — configured
@@ -132,6 +291,7 @@ export class ManagedAutoScalingTier extends Construct implements IWebTier, ec2.I
 
   constructor(scope: Construct, id: string, props: ManagedAutoScalingTierProps) {
     super(scope, id);
+    checkSpec(this, props as unknown as Record<string, unknown>, MANAGED_AUTO_SCALING_SPEC);
     const lb = props.loadBalancer ?? BeanstalkLoadBalancer.dedicated();
     const { deployment, commandTimeout } = beanstalkDeploymentOf(this, props.deployment, lb, props.scaling?.min);
     const enhancedHealth = props.monitoring?.enhancedHealth ?? true;
@@ -141,8 +301,10 @@ export class ManagedAutoScalingTier extends Construct implements IWebTier, ec2.I
 
     this.network = props.network ?? new Network(this, 'Network', { flowLogRetention: logDays, removalPolicy });
     checkDatabaseNetwork(this, props.database, this.network);
+    this.checkRegions(props, lb);
+    this.checkSharedLoadBalancerVpc(lb);
     this.database = props.database ?? new Database(this, 'Database', { network: this.network, removalPolicy, logRetention: logDays });
-    this.alarmTopic = alarmTopic(this, props.alarms);
+    this.alarmTopic = alarmTopic(this, props.alarms ?? undefined);
 
     this.securityGroup = new ec2.SecurityGroup(this, 'InstanceSecurityGroup', {
       vpc: this.network.vpc,
@@ -179,7 +341,7 @@ export class ManagedAutoScalingTier extends Construct implements IWebTier, ec2.I
     );
 
     this.application = new elasticbeanstalk.CfnApplication(this, 'Application', { description: `${this.node.path}: the web app` });
-    const source = new Asset(this, 'SourceBundle', { path: beanstalkSourceBundle(props.app) });
+    const source = new Asset(this, 'SourceBundle', { path: beanstalkSourceBundle(props.app, this) });
     this.applicationVersion = new elasticbeanstalk.CfnApplicationVersion(this, 'Version', {
       applicationName: this.application.ref,
       sourceBundle: { s3Bucket: source.s3BucketName, s3Key: source.s3ObjectKey },
@@ -187,8 +349,9 @@ export class ManagedAutoScalingTier extends Construct implements IWebTier, ec2.I
     });
 
     const settings = new Map<string, OptionSetting>();
+    // A number passed through may be a deploy-time token: stringified as one, never as its encoded double.
     const set = (namespace: string, optionName: string, value: string | number | boolean) =>
-      settings.set(`${namespace}|${optionName}`, { namespace, optionName, value: String(value) });
+      settings.set(`${namespace}|${optionName}`, { namespace, optionName, value: typeof value === 'number' ? Tokenization.stringifyNumber(value) : String(value) });
     const subnets = (selection: ec2.SubnetSelection) => this.network.vpc.selectSubnets(selection).subnetIds.join(',');
 
     // Network and instances
@@ -301,21 +464,33 @@ export class ManagedAutoScalingTier extends Construct implements IWebTier, ec2.I
     set(env, 'HEALTH_CHECK_PATH', props.app.healthCheckPath);
     set(env, 'DATABASE_SECRET_ARN', this.database.secret.secretArn);
 
+    const raws = new Map<string, number>();
     for (const [i, raw] of (props.optionSettings ?? []).entries()) {
       const key = `${raw.namespace}|${raw.optionName}`;
+      if (raws.has(key)) {
+        throw new WebTiersValidationError(this, `optionSettings[${i}]`,
+          `${raw.namespace} ${raw.optionName} repeats optionSettings[${raws.get(key)}]; accepted: each option once`);
+      }
+      if (raw.namespace === env && Object.prototype.hasOwnProperty.call(props.environment ?? {}, raw.optionName)) {
+        throw new WebTiersValidationError(this, `optionSettings[${i}]`,
+          `${raw.namespace} ${raw.optionName} is also in environment; accepted: each variable once (in environment)`);
+      }
       if (settings.has(key)) {
         throw new WebTiersValidationError(this, `optionSettings[${i}]`,
           `${raw.namespace} ${raw.optionName} is set by a typed prop; accepted: options the typed props do not set`);
       }
+      raws.set(key, i);
       settings.set(key, raw);
     }
     this.optionSettings = [...settings.values()];
+    this.checkEnvironmentSize(this.optionSettings.filter((o) => o.namespace === env));
 
     // A pinned solution stack, or the platform version resolved at deploy time (never both).
-    const platformArn = props.solutionStackName === undefined ? new NodePlatform(this, 'Platform').platformArn : undefined;
+    const solutionStackName = props.solutionStackName ?? undefined;
+    const platformArn = solutionStackName === undefined ? new NodePlatform(this, 'Platform').platformArn : undefined;
     this.environment = new elasticbeanstalk.CfnEnvironment(this, 'Environment', {
       applicationName: this.application.ref,
-      solutionStackName: props.solutionStackName,
+      solutionStackName,
       platformArn,
       versionLabel: this.applicationVersion.ref,
       tier: { name: 'WebServer', type: 'Standard' },
@@ -345,13 +520,11 @@ export class ManagedAutoScalingTier extends Construct implements IWebTier, ec2.I
     acknowledgeInherentFindings(this);
   }
 
+  /** What the spec cannot say: how the props fit together. Types and ranges are checked by MANAGED_AUTO_SCALING_SPEC. */
   private validate(props: ManagedAutoScalingTierProps, lb: BeanstalkLoadBalancer, deployment: BeanstalkDeployment,
     enhancedHealth: boolean, managedUpdates: ManagedUpdates | undefined) {
-    const instanceTypes = props.instanceTypes ?? [new ec2.InstanceType('t4g.small')];
-    if (instanceTypes.length === 0 || instanceTypes.length > 40) {
-      throw new WebTiersValidationError(this, 'instanceTypes', `${instanceTypes.length} types; accepted: 1 to 40`);
-    }
-    instanceTypes.forEach((t, i) => checkInstanceType(this, `instanceTypes[${i}]`, t));
+    // A name given as a string (from JavaScript or a config file) is resolved to its type, architecture included.
+    const instanceTypes = (props.instanceTypes ?? ['t4g.small']).map((t) => new ec2.InstanceType(String(t)));
     const arches = new Set(instanceTypes.map((t) => t.architecture));
     if (arches.size > 1) {
       throw new WebTiersValidationError(this, 'instanceTypes', `mixes architectures (${instanceTypes.join(', ')}); accepted: types of one architecture`);
@@ -359,8 +532,6 @@ export class ManagedAutoScalingTier extends Construct implements IWebTier, ec2.I
     const arm64 = instanceTypes[0].architecture === ec2.InstanceArchitecture.ARM_64;
 
     const s = props.scaling ?? {};
-    checkIntegerRange(this, 'scaling.min', s.min, 1, 10000);
-    checkIntegerRange(this, 'scaling.max', s.max, 1, 10000);
     const min = s.min ?? (lb.isNone ? 1 : 2);
     const max = s.max ?? (lb.isNone ? 1 : Math.max(4, min));
     if (min > max) throw new WebTiersValidationError(this, 'scaling', `min ${min} is above max ${max}; accepted: min ≤ max`);
@@ -368,31 +539,16 @@ export class ManagedAutoScalingTier extends Construct implements IWebTier, ec2.I
       throw new WebTiersValidationError(this, 'scaling.max', `is ${max} without a load balancer; accepted: 1 with BeanstalkLoadBalancer.none(), or a load balancer`);
     }
     const t = s.trigger;
-    if (t) {
-      if (!STATISTICS.includes(t.statistic)) throw new WebTiersValidationError(this, 'scaling.trigger.statistic', `got '${t.statistic}'; accepted: ${STATISTICS.join(', ')}`);
-      if (!/^[A-Za-z0-9/]+$/.test(t.metric)) throw new WebTiersValidationError(this, 'scaling.trigger.metric', `got '${t.metric}'; accepted: a CloudWatch metric name such as CPUUtilization`);
-      if (!(t.lowerThreshold >= 0) || !(t.upperThreshold > t.lowerThreshold)) {
-        throw new WebTiersValidationError(this, 'scaling.trigger', `upperThreshold ${t.upperThreshold} and lowerThreshold ${t.lowerThreshold}; accepted: 0 ≤ lower < upper`);
-      }
-      const minutes = t.breachDuration?.toMinutes({ integral: false });
-      if (minutes !== undefined && (!Number.isInteger(minutes) || minutes < 1 || minutes > 600)) {
-        throw new WebTiersValidationError(this, 'scaling.trigger.breachDuration', `got ${minutes} minutes; accepted: whole minutes from 1 to 600`);
-      }
+    if (t && !Token.isUnresolved(t.lowerThreshold) && !Token.isUnresolved(t.upperThreshold) && !(t.upperThreshold > t.lowerThreshold)) {
+      throw new WebTiersValidationError(this, 'scaling.trigger', `upperThreshold ${t.upperThreshold} and lowerThreshold ${t.lowerThreshold}; accepted: 0 ≤ lower < upper`);
     }
 
     if (deployment.needsLoadBalancer && lb.isNone) {
       throw new WebTiersValidationError(this, 'deployment', `${deployment.policy} needs a load-balanced environment; accepted on a single instance (BeanstalkLoadBalancer.none()): Deployment.allAtOnce(), BeanstalkDeployment.allAtOnce() or BeanstalkDeployment.immutable()`);
     }
+    // BatchSize and BeanstalkDeployment check their own ranges; what depends on the group is checked here.
     const batch = deployment.batchSize;
-    if (batch && !batch.isFixed) checkIntegerRange(this, 'deployment.batchSize', batch.value, 1, 100, 'percent');
     if (batch?.isFixed) checkIntegerRange(this, 'deployment.batchSize', batch.value, 1, max, `instances (scaling.max is ${max})`);
-    if (deployment.isTrafficSplitting) {
-      checkIntegerRange(this, 'deployment.trafficPercent', deployment.trafficPercent, 1, 100, 'percent');
-      const evaluation = deployment.evaluationTime?.toMinutes({ integral: false });
-      if (evaluation !== undefined && (!Number.isInteger(evaluation) || evaluation < 3 || evaluation > 600)) {
-        throw new WebTiersValidationError(this, 'deployment.evaluationTime', `got ${evaluation} minutes; accepted: whole minutes from 3 to 600`);
-      }
-    }
     checkWebTierDomain(this, props.domain);
     if (props.domain && (lb.isNone || lb.isShared)) {
       throw new WebTiersValidationError(this, 'domain',
@@ -407,33 +563,124 @@ export class ManagedAutoScalingTier extends Construct implements IWebTier, ec2.I
     if (managedUpdates && !enhancedHealth) {
       throw new WebTiersValidationError(this, 'managedUpdates', 'need enhanced health (monitoring.enhancedHealth: true); accepted: enhanced health, or managedUpdates: false');
     }
-    if (managedUpdates?.window !== undefined && !WINDOW.test(managedUpdates.window)) {
-      throw new WebTiersValidationError(this, 'managedUpdates.window', `got '${managedUpdates.window}'; accepted: 'Ddd:HH:MM' in UTC, such as 'Sun:03:00'`);
-    }
-    if (managedUpdates?.level !== undefined && !Object.values(UpdateLevel).includes(managedUpdates.level)) {
-      throw new WebTiersValidationError(this, 'managedUpdates.level', `got '${managedUpdates.level}'; accepted: UpdateLevel.PATCH, UpdateLevel.MINOR`);
-    }
-    if (props.logRetention !== undefined && props.monitoring?.logRetention !== undefined) {
+    // Null, as jsii languages pass an absent value, counts as not given.
+    if (props.logRetention != null && props.monitoring?.logRetention != null) {
       throw new WebTiersValidationError(this, 'logRetention', 'and monitoring.logRetention are both given; accepted: one of them (logRetention, as on every tier)');
     }
-    const logProp = props.logRetention !== undefined ? 'logRetention' : 'monitoring.logRetention';
+    const logProp = props.logRetention != null ? 'logRetention' : 'monitoring.logRetention';
     const logDays = props.logRetention ?? props.monitoring?.logRetention ?? logs.RetentionDays.THREE_MONTHS;
     if (!BEANSTALK_LOG_DAYS.includes(logDays)) {
       throw new WebTiersValidationError(this, logProp, `${logDays} days; accepted by Beanstalk: ${BEANSTALK_LOG_DAYS.join(', ')}`);
     }
 
-    const stack = props.solutionStackName;
+    const stack = props.solutionStackName ?? undefined;
     const match = stack === undefined || Token.isUnresolved(stack) ? undefined : SOLUTION_STACK_FORMAT.exec(stack);
     if (stack !== undefined && !Token.isUnresolved(stack) && (!match || Number(match[1]) < 20)) {
       throw new WebTiersValidationError(this, 'solutionStackName',
         `got '${stack}'; accepted: '64bit Amazon Linux 2023 vX.Y.Z running Node.js N' with N ≥ 20, such as '${SOLUTION_STACK}'`);
     }
     checkEnvironment(this, 'environment', props.environment, RESERVED_ENV);
-    for (const [i, o] of (props.optionSettings ?? []).entries()) {
-      if (!NAMESPACE.test(o.namespace)) throw new WebTiersValidationError(this, `optionSettings[${i}].namespace`, `got '${o.namespace}'; accepted: a Beanstalk namespace such as 'aws:autoscaling:asg'`);
-      if (!OPTION_NAME.test(o.optionName)) throw new WebTiersValidationError(this, `optionSettings[${i}].optionName`, `got '${o.optionName}'; accepted: an option name such as 'MinSize'`);
-    }
+    (props.optionSettings ?? []).forEach((o, i) => this.checkOptionName(`optionSettings[${i}].optionName`, o));
     return { min, max, instanceTypes, arm64, logDays };
+  }
+
+  /** An option name of the form its namespace takes, as AWS documents it. */
+  private checkOptionName(prop: string, o: OptionSetting): void {
+    const name = o.optionName;
+    if (Token.isUnresolved(name)) return;
+    const fail = (accepted: string) => {
+      throw new WebTiersValidationError(this, prop, `got '${name}' in ${o.namespace}; accepted: ${accepted}`);
+    };
+    if (STATIC_FILES_NAMESPACE.test(o.namespace)) {
+      if (!URL_PATH.test(name)) fail("the URL path the proxy serves the folder on, starting with '/', such as '/assets'");
+    } else if (o.namespace === ENV_NAMESPACE) {
+      if (!ENV_PROPERTY_NAME.test(name)) fail("an environment property name: letters, digits and _ . : / + \\ - @");
+      if (RESERVED_ENV.includes(name)) fail(`a variable the tier does not set; reserved: ${RESERVED_ENV.join(', ')}`);
+    } else if (o.namespace === CUSTOM_NAMESPACE) {
+      // eslint-disable-next-line no-control-regex
+      if (!/^[^\x00-\x1f]+$/.test(name)) fail('a name of your choice, without control characters');
+    } else if (SPACED_OPTION_NAMESPACES.includes(o.namespace)) {
+      if (!SPACED_OPTION_NAME.test(name)) fail("an option name such as 'Application Healthcheck URL'");
+    } else if (!OPTION_NAME.test(name)) {
+      fail(`an option name such as 'MinSize' (names with spaces only in ${SPACED_OPTION_NAMESPACES.join(', ')})`);
+    }
+  }
+
+  /**
+   * Imported resources in the stack's region, where ARNs or stacks tell (skipped when either region
+   * is a deploy-time value): a load balancer serves only certificates of its own region, and an
+   * environment reaches no VPC, load balancer or database of another region.
+   */
+  private checkRegions(props: ManagedAutoScalingTierProps, lb: BeanstalkLoadBalancer): void {
+    const region = Stack.of(this).region;
+    if (Token.isUnresolved(region)) return;
+    const check = (prop: string, what: string, other: string | undefined, accepted: string) => {
+      if (other !== undefined && !Token.isUnresolved(other) && other !== '' && other !== region) {
+        throw new WebTiersValidationError(this, prop, `${what} is in ${other}, the stack in ${region}; accepted: ${accepted}`);
+      }
+    };
+    const certificateArn = props.domain?.certificate?.certificateArn;
+    check('domain.certificate', `the certificate '${certificateArn}'`, regionOfArn(certificateArn),
+      `an ACM certificate in ${region}, the stack's region (a load balancer serves only certificates of its own region), or none for one created in the domain's zone`);
+    if (props.network) {
+      check('network', `its VPC ${describeVpc(props.network.vpc)}`, regionOfResource(props.network.vpc), `a Network in ${region}, the stack's region`);
+    }
+    if (props.database) {
+      check('database', `its secret '${props.database.secret.secretArn}'`, regionOfArn(props.database.secret.secretArn), `a database in ${region}, the stack's region`);
+    }
+    const alb = lb.sharedLoadBalancer;
+    if (alb) {
+      const name = Token.isUnresolved(alb.loadBalancerArn) ? alb.node.path : `'${alb.loadBalancerArn}'`;
+      check('loadBalancer', `the shared load balancer ${name}`, regionOfArn(alb.loadBalancerArn) ?? regionOfResource(alb),
+        `an application load balancer in ${region}, the stack's region`);
+    }
+  }
+
+  /**
+   * A shared load balancer in the network's VPC, where that can be told at synth: both VPC ids
+   * known, or both VPCs created in this app (different objects are different VPCs).
+   */
+  private checkSharedLoadBalancerVpc(lb: BeanstalkLoadBalancer): void {
+    const alb = lb.sharedLoadBalancer;
+    if (alb) {
+      const vpc = this.network.vpc;
+      const differs = alb.vpc !== undefined && alb.vpc !== vpc && (
+        (!Token.isUnresolved(alb.vpc.vpcId) && !Token.isUnresolved(vpc.vpcId) && alb.vpc.vpcId !== vpc.vpcId) ||
+        (alb.vpc instanceof ec2.Vpc && vpc instanceof ec2.Vpc));
+      if (differs) {
+        throw new WebTiersValidationError(this, 'loadBalancer',
+          `the shared load balancer is in VPC ${describeVpc(alb.vpc!)}, the environment in ${describeVpc(vpc)}; accepted: a load balancer in the network's VPC`);
+      }
+    }
+  }
+
+  /**
+   * Beanstalk's limit on environment properties: all of them, `key=value`, at most 4096 bytes. A
+   * deploy-time value counts for its least (the secret's ARN for the shortest ARN, others for nothing),
+   * so what fails here fails at deploy for sure.
+   */
+  private checkEnvironmentSize(properties: OptionSetting[]): void {
+    let total = 0;
+    let byTier = 0;
+    let tokens = 0;
+    for (const { optionName, value } of properties) {
+      let bytes = Buffer.byteLength(`${optionName}=`);
+      if (Token.isUnresolved(value)) {
+        tokens++;
+        if (optionName === 'DATABASE_SECRET_ARN') bytes += SECRET_ARN_MIN_LENGTH;
+      } else {
+        bytes += Buffer.byteLength(value);
+      }
+      total += bytes;
+      if (TIER_ENV.includes(optionName)) byTier += bytes;
+    }
+    if (total > BEANSTALK_ENVIRONMENT_LIMIT) {
+      throw new WebTiersValidationError(this, 'environment',
+        `the environment properties come to ${total} bytes as key=value (${total - byTier} of yours, ${byTier} set by the tier: ${TIER_ENV.join(', ')}` +
+        `${tokens ? `; ${tokens} deploy-time value${tokens > 1 ? 's' : ''} counted at ${tokens > 1 ? 'their' : 'its'} shortest` : ''}); ` +
+        `accepted: at most ${BEANSTALK_ENVIRONMENT_LIMIT} bytes in all (Elastic Beanstalk's limit), so at most ${BEANSTALK_ENVIRONMENT_LIMIT - byTier} bytes ` +
+        'of variables of your own (environment, and optionSettings in aws:elasticbeanstalk:application:environment); keep large values in a file or a secret');
+    }
   }
 
   private createAlarms(): cloudwatch.Alarm[] {
@@ -478,7 +725,7 @@ function beanstalkDeploymentOf(scope: Construct, deployment: IDeployment | undef
 { deployment: BeanstalkDeployment; commandTimeout?: number } {
   const tier = 'ManagedAutoScalingTier';
   // A single instance can only be replaced all at once (or immutably): Beanstalk rolls only load-balanced environments.
-  if (deployment === undefined) return { deployment: lb.isNone ? BeanstalkDeployment.allAtOnce() : BeanstalkDeployment.rollingWithAdditionalBatch() };
+  if (deployment === undefined || deployment === null) return { deployment: lb.isNone ? BeanstalkDeployment.allAtOnce() : BeanstalkDeployment.rollingWithAdditionalBatch() };
   if (deployment instanceof BeanstalkDeployment) return { deployment };
   const accepted = lb.isNone
     ? 'Deployment.allAtOnce(), BeanstalkDeployment.allAtOnce() or BeanstalkDeployment.immutable() (BeanstalkLoadBalancer.none() runs one instance)'
@@ -514,4 +761,26 @@ function beanstalkDeploymentOf(scope: Construct, deployment: IDeployment | undef
     default:
       return { deployment: BeanstalkDeployment.allAtOnce() };
   }
+}
+
+/** The region in an ARN (`arn:<partition>:<service>:<region>:…`), when the ARN is known at synth and has one. */
+function regionOfArn(arn: string | undefined): string | undefined {
+  if (arn === undefined || Token.isUnresolved(arn)) return undefined;
+  const region = arn.split(':')[3];
+  return region || undefined;
+}
+
+/** The region of a resource: its own environment's, else its stack's, when known at synth. */
+function regionOfResource(resource: { env?: { region?: string } }): string | undefined {
+  const own = resource.env?.region;
+  if (own !== undefined && !Token.isUnresolved(own)) return own;
+  return Construct.isConstruct(resource) ? regionOrUndefined(Stack.of(resource).region) : undefined;
+}
+
+function regionOrUndefined(region: string): string | undefined {
+  return Token.isUnresolved(region) ? undefined : region;
+}
+
+function describeVpc(vpc: ec2.IVpc): string {
+  return Token.isUnresolved(vpc.vpcId) ? vpc.node.path : `'${vpc.vpcId}'`;
 }

@@ -1,8 +1,25 @@
 import type { Duration } from 'aws-cdk-lib';
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { duration, instanceOf, integer, satisfies, type Check } from '../shared/checks';
 import type { IDeployment } from '../shared/deployment';
 import { WebTiersValidationError } from '../shared/validation';
+
+/**
+ * Checks a parameter of a static factory, which has no construct to name: the error names the
+ * factory and the parameter, e.g. `BatchSize.percent(percent)`. Null counts as not given.
+ */
+function checkParameter(parameter: string, value: unknown, check: Check, isRequired = true): void {
+  if (value === undefined || value === null) {
+    if (isRequired) throw new WebTiersValidationError(undefined, parameter, `is required; accepted: ${check.accepted}`);
+    return;
+  }
+  check.validate(value, { scope: undefined, prop: parameter });
+}
+
+/** An application load balancer: `IApplicationLoadBalancer` is an interface, so its shape. */
+const isApplicationLoadBalancer = (v: unknown) => typeof v === 'object' && v !== null && 'loadBalancerArn' in v &&
+  typeof (v as { addListener?: unknown }).addListener === 'function';
 
 /** One Elastic Beanstalk option setting. */
 export interface OptionSetting {
@@ -19,11 +36,14 @@ enum BatchKind { PERCENTAGE = 'Percentage', FIXED = 'Fixed' }
 export class BatchSize {
   /** A share of the instances, 1–100. */
   public static percent(percent: number): BatchSize {
+    // Passed through to Beanstalk's BatchSize: a deploy-time token is accepted.
+    checkParameter('BatchSize.percent(percent)', percent, integer(1, 100, 'percent'));
     return new BatchSize(BatchKind.PERCENTAGE, percent);
   }
 
-  /** A number of instances, from 1 to the group's maximum. */
+  /** A number of instances, from 1 to the group's maximum (checked by the tier). */
   public static fixed(instances: number): BatchSize {
+    checkParameter('BatchSize.fixed(instances)', instances, integer(1, 10000, 'instances'));
     return new BatchSize(BatchKind.FIXED, instances);
   }
 
@@ -47,14 +67,20 @@ export class BeanstalkDeployment implements IDeployment {
     return new BeanstalkDeployment(Policy.ALL_AT_ONCE);
   }
 
-  /** Batches of the existing instances in turn: capacity drops by one batch. */
-  public static rolling(batchSize: BatchSize = BatchSize.percent(30)): BeanstalkDeployment {
-    return new BeanstalkDeployment(Policy.ROLLING, batchSize);
+  /**
+   * Batches of the existing instances in turn: capacity drops by one batch.
+   * @param batchSize how many instances a batch takes; default BatchSize.percent(30)
+   */
+  public static rolling(batchSize?: BatchSize): BeanstalkDeployment {
+    return new BeanstalkDeployment(Policy.ROLLING, batchSizeOf('BeanstalkDeployment.rolling(batchSize)', batchSize));
   }
 
-  /** Like rolling, but launches an extra batch first, so capacity never drops. */
-  public static rollingWithAdditionalBatch(batchSize: BatchSize = BatchSize.percent(30)): BeanstalkDeployment {
-    return new BeanstalkDeployment(Policy.ROLLING_WITH_ADDITIONAL_BATCH, batchSize);
+  /**
+   * Like rolling, but launches an extra batch first, so capacity never drops.
+   * @param batchSize how many instances a batch takes; default BatchSize.percent(30)
+   */
+  public static rollingWithAdditionalBatch(batchSize?: BatchSize): BeanstalkDeployment {
+    return new BeanstalkDeployment(Policy.ROLLING_WITH_ADDITIONAL_BATCH, batchSizeOf('BeanstalkDeployment.rollingWithAdditionalBatch(batchSize)', batchSize));
   }
 
   /** A full set of new instances in a temporary group; old ones are kept until the new pass health checks. */
@@ -64,10 +90,15 @@ export class BeanstalkDeployment implements IDeployment {
 
   /**
    * Canary: a new set of instances gets `percent` (1–100) of traffic for `evaluationTime`
-   * (1–600 minutes); if healthy, all of it.
+   * (whole minutes, 3–600); if healthy, all of it.
+   * @param percent share of traffic to the new instances, 1–100; default 10
+   * @param evaluationTime how long before all traffic moves; default Duration.minutes(5)
    */
-  public static trafficSplitting(percent = 10, evaluationTime?: Duration): BeanstalkDeployment {
-    return new BeanstalkDeployment(Policy.TRAFFIC_SPLITTING, undefined, percent, evaluationTime);
+  public static trafficSplitting(percent?: number, evaluationTime?: Duration): BeanstalkDeployment {
+    // The percentage is passed through (a token is accepted); the time is converted to minutes, so known at synth.
+    checkParameter('BeanstalkDeployment.trafficSplitting(percent)', percent, integer(1, 100, 'percent'), false);
+    checkParameter('BeanstalkDeployment.trafficSplitting(evaluationTime)', evaluationTime, duration(3, 600, 'minutes'), false);
+    return new BeanstalkDeployment(Policy.TRAFFIC_SPLITTING, undefined, percent ?? 10, evaluationTime ?? undefined);
   }
 
   private constructor(
@@ -93,6 +124,12 @@ export class BeanstalkDeployment implements IDeployment {
 
 enum LbKind { DEDICATED = 'dedicated', SHARED = 'shared', NONE = 'none' }
 
+/** A rolling deployment's batch size: a BatchSize, 30 % when not given. */
+function batchSizeOf(parameter: string, batchSize: BatchSize | undefined): BatchSize {
+  checkParameter(parameter, batchSize, instanceOf([BatchSize], 'a BatchSize: BatchSize.percent(n) or BatchSize.fixed(n)'), false);
+  return batchSize ?? BatchSize.percent(30);
+}
+
 /** The load balancer in front of the environment. */
 export class BeanstalkLoadBalancer {
   /** An Application Load Balancer of the environment's own; with the tier's `domain`, HTTPS on 443 (port 80 closed). */
@@ -108,6 +145,8 @@ export class BeanstalkLoadBalancer {
 
   /** An existing Application Load Balancer shared with other environments; its listeners stay its own. */
   public static shared(loadBalancer: elbv2.IApplicationLoadBalancer): BeanstalkLoadBalancer {
+    checkParameter('BeanstalkLoadBalancer.shared(loadBalancer)', loadBalancer, satisfies(isApplicationLoadBalancer,
+      'an elbv2.IApplicationLoadBalancer (e.g. ApplicationLoadBalancer.fromApplicationLoadBalancerAttributes(…) or .fromLookup(…))'));
     return new BeanstalkLoadBalancer(LbKind.SHARED, loadBalancer);
   }
 

@@ -6,8 +6,9 @@ import { CustomResource, CustomResourceProvider, CustomResourceProviderRuntime, 
 import { Construct } from 'constructs';
 import { buildSync } from 'esbuild';
 import { acknowledgeInherentFindings } from '../shared/compliance';
+import { checkSpec, integer, literal, type Spec } from '../shared/checks';
 import { INSTANCE_NODE_MAJOR } from '../shared/server-bootstrap';
-import { checkIntegerRange } from '../shared/validation';
+import { WebTiersValidationError } from '../shared/validation';
 
 /** One provider (function and role) per stack, whatever the number of NodePlatforms. */
 const PROVIDER_ID = 'Custom::WebTiersNodePlatform';
@@ -21,6 +22,12 @@ export interface NodePlatformProps {
   readonly nodeMajor?: number;
 }
 
+/** The Node.js major goes into the branch's name: known at synth. */
+const NODE_MAJOR = literal(integer(20, 99));
+
+/** The runtime checks of NodePlatform's props. */
+export const NODE_PLATFORM_SPEC: Spec = { nodeMajor: NODE_MAJOR };
+
 /**
  * The newest `Ready` platform version of an Elastic Beanstalk Node.js branch on Amazon Linux 2023,
  * resolved at deploy time by a custom resource (`elasticbeanstalk:ListPlatformVersions`), so no
@@ -32,6 +39,10 @@ export interface NodePlatformProps {
 export class NodePlatform extends Construct {
   /** The branch name Beanstalk gives the Node.js platform of a major on Amazon Linux 2023. */
   public static branchName(nodeMajor: number): string {
+    if (nodeMajor === undefined || nodeMajor === null) {
+      throw new WebTiersValidationError(undefined, 'NodePlatform.branchName(nodeMajor)', `is required; accepted: ${NODE_MAJOR.accepted}`);
+    }
+    NODE_MAJOR.validate(nodeMajor, { scope: undefined, prop: 'NodePlatform.branchName(nodeMajor)' });
     return `Node.js ${nodeMajor} running on 64bit Amazon Linux 2023`;
   }
 
@@ -44,7 +55,7 @@ export class NodePlatform extends Construct {
 
   constructor(scope: Construct, id: string, props: NodePlatformProps = {}) {
     super(scope, id);
-    checkIntegerRange(this, 'nodeMajor', props.nodeMajor, 20, 99);
+    checkSpec(this, props as unknown as Record<string, unknown>, NODE_PLATFORM_SPEC);
     this.branch = NodePlatform.branchName(props.nodeMajor ?? INSTANCE_NODE_MAJOR);
 
     const provider = CustomResourceProvider.getOrCreateProvider(this, PROVIDER_ID, {

@@ -2,7 +2,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { SCRIPTS_DIR, writeDatabaseSupport } from '../shared/server-bootstrap';
-import type { WebApp } from '../shared/web-app';
+import { describe } from '../shared/checks';
+import { WebTiersValidationError } from '../shared/validation';
+import type { IConstruct } from 'constructs';
+import { WebApp } from '../shared/web-app';
 
 /** Where the platform hooks go in the source bundle: app deployments and configuration changes. */
 const HOOKS = ['.platform/hooks/prebuild', '.platform/confighooks/prebuild'];
@@ -15,8 +18,9 @@ const bundles = new Map<string, string>();
  * prebuild hook (for app and configuration deployments) that installs the database credential
  * refresh the instance tiers run; and the RDS CA bundle. Written once per server bundle.
  */
-export function beanstalkSourceBundle(app: WebApp): string {
-  const bundle = app.serverBundle();
+export function beanstalkSourceBundle(app: WebApp, scope?: IConstruct): string {
+  if (!(app instanceof WebApp)) throw new WebTiersValidationError(undefined, 'app', `got ${describe(app)}; accepted: a WebApp, from WebApp.fromEntry(path)`);
+  const bundle = app.serverBundle(scope);
   const cached = bundles.get(bundle.directory);
   if (cached) return cached;
   if (bundle.file !== 'server.js') throw new Error(`start.sh runs server.js; the server bundle is ${bundle.file}`);
