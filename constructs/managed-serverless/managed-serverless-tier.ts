@@ -16,11 +16,12 @@ import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { alarmTopic, notify } from '../shared/alarms';
-import { AppFunction, ServerlessDeployment, type FunctionOptions } from '../shared/app-function';
+import { AppFunction, FUNCTION_OPTIONS, FUNCTION_SPEC, ServerlessDeployment, type FunctionOptions } from '../shared/app-function';
+import { checkSpec, checkedWhereUsed, describe, literal, shape, string, type Check, type Spec } from '../shared/checks';
 import { acknowledgeAll, acknowledgeInherentFindings, guard } from '../shared/compliance';
-import { createDataTable } from '../shared/data-table';
-import { WebTiersValidationError } from '../shared/validation';
-import { checkWebTierDomain, type IWebTier, type WebTierOutput, type WebTierProps } from '../shared/web-tier';
+import { checkDataTable, createDataTable, dataTable, knownRegion } from '../shared/data-table';
+import { WebTiersValidationError, checkMovedProps } from '../shared/validation';
+import { WEB_TIER_SPEC, checkWebTierDomain, type IWebTier, type WebTierOutput, type WebTierProps } from '../shared/web-tier';
 
 /** Props of {@link ManagedServerlessTier}. */
 export interface ManagedServerlessTierProps extends WebTierProps {
@@ -49,6 +50,36 @@ export interface ManagedServerlessTierProps extends WebTierProps {
 
 const CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:([a-z0-9-]+):\d{12}:certificate\/[0-9a-f-]{36}$/;
 const GLOBAL_WEB_ACL_ARN = /^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global\/webacl\/[A-Za-z0-9_-]+\/[0-9a-f-]+$/;
+const GLOBAL_WEB_ACL = "a CLOUDFRONT-scope WAFv2 web ACL ARN in us-east-1 'arn:aws:wafv2:us-east-1:<account>:global/webacl/<name>/<id>'";
+
+/** `webAclArn`: a CLOUDFRONT-scope ARN (a token passes); a REGIONAL one is told apart. */
+const globalWebAcl: Check = {
+  accepted: GLOBAL_WEB_ACL,
+  validate(value, at) {
+    string(undefined, GLOBAL_WEB_ACL).validate(value, at);
+    const arn = value as string;
+    if (Token.isUnresolved(arn) || GLOBAL_WEB_ACL_ARN.test(arn)) return;
+    const regional = /:wafv2:([a-z0-9-]+):\d{12}:regional\//.exec(arn);
+    throw new WebTiersValidationError(at.scope, at.prop, `got ${describe(arn)}${regional
+      ? ` (a REGIONAL web ACL in ${regional[1]}: CloudFront takes CLOUDFRONT-scope ones, which live in us-east-1)` : ''}; accepted: ${GLOBAL_WEB_ACL}`);
+  },
+};
+
+/**
+ * The runtime checks of the props, before anything is built. `assets` is a folder read at synth
+ * (known then); the function timeout is chained against CloudFront's origin timeout (known at
+ * synth); the web ACL ARN is passed through and may be a token. `deployment` is checked by
+ * `ServerlessDeployment._of`.
+ */
+export const MANAGED_SERVERLESS_SPEC: Spec = {
+  ...WEB_TIER_SPEC,
+  assets: literal(string(/./, 'the path of a folder of static files')),
+  function: shape(FUNCTION_SPEC, FUNCTION_OPTIONS),
+  table: dataTable,
+  webAclArn: globalWebAcl,
+  deployment: checkedWhereUsed('a Deployment or a ServerlessDeployment'),
+};
+
 /** CloudFront waits at most this long for an origin (its default origin response timeout). */
 const ORIGIN_TIMEOUT_SECONDS = 30;
 
@@ -82,17 +113,21 @@ export class ManagedServerlessTier extends Construct implements IWebTier {
 
   constructor(scope: Construct, id: string, props: ManagedServerlessTierProps) {
     super(scope, id);
+    // A prop given where it used to be says where it moved, before the spec finds the new one missing.
+    checkMovedProps(this, props?.domain ?? undefined, 'domain', { hostedZone: 'domain.domainZone (the same Route 53 zone)' });
+    checkSpec(this, props as unknown as Record<string, unknown>, MANAGED_SERVERLESS_SPEC);
+    const deployment = ServerlessDeployment._of(this, 'ManagedServerlessTier', props.deployment);
     const certificate = this.validate(props);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const destroy = removalPolicy === RemovalPolicy.DESTROY;
     const logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
-    this.alarmTopic = alarmTopic(this, props.alarms);
+    this.alarmTopic = alarmTopic(this, props.alarms ?? undefined);
     this.table = props.table ?? createDataTable(this, 'Table', removalPolicy);
 
     const app = new AppFunction(this, 'App', {
       ...props.function,
       app: props.app, table: this.table, environment: props.environment,
-      deployment: ServerlessDeployment._of(this, 'ManagedServerlessTier', props.deployment),
+      deployment,
       logRetention, removalPolicy, alarmTopic: this.alarmTopic,
       propPath: 'function',
       callerTimeout: { seconds: ORIGIN_TIMEOUT_SECONDS, prop: "CloudFront's origin response timeout" },
@@ -129,7 +164,7 @@ export class ManagedServerlessTier extends Construct implements IWebTier {
       logFilePrefix: 'cdn/',
       domainNames: props.domain ? [props.domain.domainName] : undefined,
       certificate,
-      webAclId: props.webAclArn,
+      webAclId: props.webAclArn ?? undefined,
       defaultBehavior: {
         origin: origins.FunctionUrlOrigin.withOriginAccessControl(this.functionUrl),
         viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
@@ -221,16 +256,13 @@ export class ManagedServerlessTier extends Construct implements IWebTier {
   }
 
   private validate(props: ManagedServerlessTierProps): acm.ICertificate | undefined {
-    if (props.assets !== undefined) {
+    if (props.assets !== undefined && props.assets !== null) {
       const dir = path.resolve(props.assets);
       if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
         throw new WebTiersValidationError(this, 'assets', `no folder at '${dir}'; accepted: the path of a folder of static files`);
       }
     }
-    if (props.webAclArn !== undefined && !Token.isUnresolved(props.webAclArn) && !GLOBAL_WEB_ACL_ARN.test(props.webAclArn)) {
-      throw new WebTiersValidationError(this, 'webAclArn',
-        `got '${props.webAclArn}'; accepted: a CLOUDFRONT-scope WAFv2 web ACL ARN in us-east-1 'arn:aws:wafv2:us-east-1:<account>:global/webacl/<name>/<id>'`);
-    }
+    if (props.table) checkDataTable(this, props.table);
     const domain = props.domain;
     if (!domain) return undefined;
     checkWebTierDomain(this, domain);
@@ -240,9 +272,11 @@ export class ManagedServerlessTier extends Construct implements IWebTier {
       if (!Token.isUnresolved(arn) && !match) {
         throw new WebTiersValidationError(this, 'domain.certificate', `got '${arn}'; accepted: an ACM certificate ARN in us-east-1`);
       }
-      if (match && match[1] !== 'us-east-1') {
+      // From the ARN, or from the stack of a certificate defined in CDK (a us-east-1 stack with crossRegionReferences).
+      const region = match?.[1] ?? knownRegion(arn, domain.certificate);
+      if (region !== undefined && region !== 'us-east-1') {
         throw new WebTiersValidationError(this, 'domain.certificate',
-          `is in ${match[1]}; accepted: a certificate in us-east-1, where CloudFront reads certificates`);
+          `is in ${region}; accepted: a certificate in us-east-1, where CloudFront reads certificates`);
       }
       return domain.certificate;
     }

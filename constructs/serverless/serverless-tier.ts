@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as authorizers from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -15,12 +15,16 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { alarmTopic, notify } from '../shared/alarms';
-import { AppFunction, ServerlessDeployment, type FunctionOptions } from '../shared/app-function';
+import { AppFunction, FUNCTION_OPTIONS, FUNCTION_SPEC, ServerlessDeployment, type FunctionOptions } from '../shared/app-function';
+import { arrayOf, boolean, checkSpec, checkedWhereUsed, instanceOf, integer, oneOf, required, shape, string, type Check, type Spec } from '../shared/checks';
 import { acknowledgeAll, acknowledgeInherentFindings, guard } from '../shared/compliance';
-import { createDataTable } from '../shared/data-table';
-import { WebTiersValidationError, checkIntegerRange, checkUrlPath, withoutSnapshot } from '../shared/validation';
-import { checkWebTierDomain, domainCertificate, type IWebTier, type WebTierOutput, type WebTierProps } from '../shared/web-tier';
-import { ServerlessApi, type AuthOptions, type CorsOptions, type RouteFunction, type ThrottleOptions } from './options';
+import { checkDataTable, createDataTable, dataTable, knownRegion } from '../shared/data-table';
+import { WebTiersValidationError, checkMovedProps, checkUrlPath, withoutSnapshot } from '../shared/validation';
+import { WEB_TIER_SPEC, checkWebTierDomain, domainCertificate, type IWebTier, type WebTierOutput, type WebTierProps } from '../shared/web-tier';
+import {
+  REGIONAL_WEB_ACL, REGIONAL_WEB_ACL_ARN, REST_API_SPEC, SERVERLESS_AUTH, ServerlessApi, ServerlessAuth, urlPath,
+  type AuthOptions, type CorsOptions, type RouteFunction, type ThrottleOptions,
+} from './options';
 
 /** Props of {@link ServerlessTier}. */
 export interface ServerlessTierProps extends WebTierProps {
@@ -61,8 +65,49 @@ export interface ServerlessTierProps extends WebTierProps {
   readonly table?: dynamodb.ITableV2;
 }
 
-const CACHE_SIZES = ['0.5', '1.6', '6.1', '13.5', '28.4', '58.2', '118', '237'];
-const WEB_ACL_ARN = /^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:\d{12}:regional\/webacl\/[A-Za-z0-9_-]+\/[0-9a-f-]+$/;
+const AUTH_OPTIONS = `an object { auth: ${SERVERLESS_AUTH}, publicPaths? }`;
+const authShape = shape({ auth: required(instanceOf([ServerlessAuth], SERVERLESS_AUTH)), publicPaths: arrayOf(urlPath) }, AUTH_OPTIONS);
+
+/** `auth`: the options object; a bare ServerlessAuth gets told to wrap itself. */
+const authOptions: Check = {
+  accepted: AUTH_OPTIONS,
+  validate(value, at) {
+    if (value instanceof ServerlessAuth) {
+      throw new WebTiersValidationError(at.scope, at.prop,
+        `got a ServerlessAuth on its own; accepted: ${AUTH_OPTIONS}, e.g. auth: { auth: ServerlessAuth.cognito() }`);
+    }
+    authShape.validate(value, at);
+  },
+};
+
+/** Methods either API takes in a CORS preflight ('*' for all). */
+const CORS_METHODS = ['GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT', 'DELETE', '*'];
+
+/**
+ * The runtime checks of the props, before anything is built. Paths (of routes, public paths and
+ * validated requests) build routes and are compared: known at synth; the function timeout is
+ * chained against the integration timeout: known at synth; sizes, limits and ARNs are passed
+ * through and may be tokens. `deployment` is checked by `ServerlessDeployment._of`.
+ */
+export const SERVERLESS_SPEC: Spec = {
+  ...WEB_TIER_SPEC,
+  api: instanceOf([ServerlessApi], 'ServerlessApi.http() or ServerlessApi.rest({ cacheTtl?, cacheSize?, usagePlan?, webAclArn?, validatedRequests? })'),
+  function: shape(FUNCTION_SPEC, FUNCTION_OPTIONS),
+  routes: arrayOf(shape({ path: required(urlPath), ...FUNCTION_SPEC }, "an object { path: '/api/…', memorySize?, timeout?, reservedConcurrency?, provisionedConcurrency?, tracing? }")),
+  auth: authOptions,
+  throttle: shape({
+    rateLimit: required(integer(1, 10000, 'requests per second')),
+    burstLimit: required(integer(1, 5000)),
+  }, 'an object { rateLimit, burstLimit }'),
+  cors: shape({
+    allowOrigins: required(arrayOf(string(/^(\*|[a-z][a-z0-9+.-]*:\/\/[^\s/]+)$/, "an origin such as 'https://app.example.com' (scheme and host, no path or trailing '/'), or '*'"), 1)),
+    allowMethods: arrayOf(oneOf(CORS_METHODS, `an HTTP method: ${CORS_METHODS.map((m) => `'${m}'`).join(', ')}`)),
+    allowHeaders: arrayOf(string(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "a header name such as 'content-type', or '*'")),
+    allowCredentials: boolean,
+  }, 'an object { allowOrigins, allowMethods?, allowHeaders?, allowCredentials? }'),
+  table: dataTable,
+  deployment: checkedWhereUsed('a Deployment or a ServerlessDeployment'),
+};
 
 /**
  * Tier 5: the app on Lambda behind API Gateway — no servers, no scaling metrics.
@@ -101,16 +146,20 @@ export class ServerlessTier extends Construct implements IWebTier {
 
   constructor(scope: Construct, id: string, props: ServerlessTierProps) {
     super(scope, id);
+    // A prop given where it used to be says where it moved, before the spec finds the new one missing.
+    checkMovedProps(this, props?.domain ?? undefined, 'domain', { hostedZone: 'domain.domainZone (the same Route 53 zone)' });
+    checkSpec(this, props as unknown as Record<string, unknown>, SERVERLESS_SPEC);
     const api = props.api ?? ServerlessApi.http();
+    const deployment = ServerlessDeployment._of(this, 'ServerlessTier', props.deployment);
     this.validate(props, api);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
-    this.alarmTopic = alarmTopic(this, props.alarms);
+    this.alarmTopic = alarmTopic(this, props.alarms ?? undefined);
     this.table = props.table ?? createDataTable(this, 'Table', removalPolicy);
 
     const callerTimeout = { seconds: api.integrationTimeoutSeconds, prop: `the ${api} integration timeout` };
     const common = {
-      app: props.app, table: this.table, environment: props.environment, deployment: ServerlessDeployment._of(this, 'ServerlessTier', props.deployment),
+      app: props.app, table: this.table, environment: props.environment, deployment,
       logRetention, removalPolicy, alarmTopic: this.alarmTopic, callerTimeout,
     };
     const main = new AppFunction(this, 'App', { ...props.function, ...common, propPath: 'function' });
@@ -165,10 +214,16 @@ export class ServerlessTier extends Construct implements IWebTier {
   }
 
   private validate(props: ServerlessTierProps, api: ServerlessApi): void {
-    const t = props.throttle;
-    checkIntegerRange(this, 'throttle.rateLimit', t?.rateLimit, 1, 10000, 'requests per second');
-    checkIntegerRange(this, 'throttle.burstLimit', t?.burstLimit, 1, 5000);
     checkWebTierDomain(this, props.domain);
+    const region = Stack.of(this).region;
+    const regionKnown = !Token.isUnresolved(region);
+    const certificate = props.domain?.certificate;
+    const certificateRegion = certificate && knownRegion(certificate.certificateArn, certificate);
+    if (certificateRegion !== undefined && regionKnown && certificateRegion !== region) {
+      throw new WebTiersValidationError(this, 'domain.certificate',
+        `is in ${certificateRegion} and the stack in ${region}: the ${api}'s regional custom domain reads its certificate from its own region; accepted: a certificate in ${region}`);
+    }
+    if (props.table) checkDataTable(this, props.table);
     (props.routes ?? []).forEach((r, i) => {
       checkUrlPath(this, `routes[${i}].path`, r.path);
       if (r.path === '/' || /[{}]/.test(r.path) || r.path.endsWith('/')) {
@@ -179,42 +234,32 @@ export class ServerlessTier extends Construct implements IWebTier {
     const duplicate = paths.find((p, i) => paths.indexOf(p) !== i);
     if (duplicate) throw new WebTiersValidationError(this, 'routes', `path '${duplicate}' appears twice; accepted: each path once`);
     (props.auth?.publicPaths ?? []).forEach((p, i) => checkUrlPath(this, `auth.publicPaths[${i}]`, p));
+    if (props.cors?.allowCredentials && props.cors.allowOrigins.includes('*')) {
+      throw new WebTiersValidationError(this, 'cors.allowCredentials',
+        "is true with allowOrigins '*': browsers send no credentials to a wildcard origin (CORS); accepted: the origins named, e.g. ['https://app.example.com'], or allowCredentials false");
+    }
     if (props.auth && !props.auth.auth.isCognito && api.isRest) {
       throw new WebTiersValidationError(this, 'auth', 'ServerlessAuth.jwt() needs the HTTP API; accepted with ServerlessApi.rest(): ServerlessAuth.cognito()');
     }
-    if (props.auth && !props.auth.auth.isCognito) {
-      const issuer = props.auth.auth.issuer!;
-      if (!Token.isUnresolved(issuer) && !/^https:\/\/[^\s/]+/.test(issuer)) {
-        throw new WebTiersValidationError(this, 'auth', `issuer '${issuer}'; accepted: an https:// OIDC issuer URL`);
-      }
-      if (!props.auth.auth.audience?.length) throw new WebTiersValidationError(this, 'auth', 'no audience; accepted: at least one audience');
-    }
     const rest = api.restOptions;
-    const ttl = rest.cacheTtl?.toSeconds();
-    checkIntegerRange(this, 'api.cacheTtl', ttl, 0, 3600, 'seconds');
-    if (rest.cacheSize !== undefined && !CACHE_SIZES.includes(rest.cacheSize)) {
-      throw new WebTiersValidationError(this, 'api.cacheSize', `got '${rest.cacheSize}'; accepted: ${CACHE_SIZES.join(', ')}`);
-    }
+    // Checked when ServerlessApi.rest() made them; again here, with the construct's path.
+    checkSpec(this, rest as unknown as Record<string, unknown>, REST_API_SPEC, 'api');
     if (rest.cacheSize !== undefined && rest.cacheTtl === undefined) {
       throw new WebTiersValidationError(this, 'api.cacheSize', 'is set without api.cacheTtl; accepted: cacheSize together with cacheTtl');
     }
-    if (rest.webAclArn !== undefined && !Token.isUnresolved(rest.webAclArn) && !WEB_ACL_ARN.test(rest.webAclArn)) {
-      throw new WebTiersValidationError(this, 'api.webAclArn', `got '${rest.webAclArn}'; accepted: a REGIONAL WAFv2 web ACL ARN 'arn:aws:wafv2:<region>:<account>:regional/webacl/<name>/<id>'`);
+    const acl = rest.webAclArn === undefined || Token.isUnresolved(rest.webAclArn) ? undefined : REGIONAL_WEB_ACL_ARN.exec(rest.webAclArn);
+    if (acl && regionKnown && acl[1] !== region) {
+      throw new WebTiersValidationError(this, 'api.webAclArn',
+        `got '${rest.webAclArn}' (in ${acl[1]}, and the stack in ${region}: a REGIONAL web ACL protects resources in its own region); accepted: ${REGIONAL_WEB_ACL} (${region})`);
     }
-    const methods = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
     const seenRequests = new Set<string>();
     (rest.validatedRequests ?? []).forEach((r, i) => {
       const prop = `api.validatedRequests[${i}]`;
-      if (!methods.includes(r.method)) throw new WebTiersValidationError(this, `${prop}.method`, `got '${r.method}'; accepted: ${methods.join(', ')}`);
       checkUrlPath(this, `${prop}.path`, r.path);
       if (r.path === '/' || /[{}]/.test(r.path)) throw new WebTiersValidationError(this, `${prop}.path`, `got '${r.path}'; accepted: a literal path such as '/api/entries'`);
       if (seenRequests.has(`${r.method} ${r.path}`)) throw new WebTiersValidationError(this, prop, `${r.method} ${r.path} appears twice; accepted: each method and path once`);
       seenRequests.add(`${r.method} ${r.path}`);
     });
-    const plan = rest.usagePlan;
-    checkIntegerRange(this, 'api.usagePlan.rateLimit', plan?.rateLimit, 1, 10000);
-    checkIntegerRange(this, 'api.usagePlan.burstLimit', plan?.burstLimit, 1, 5000);
-    checkIntegerRange(this, 'api.usagePlan.quotaPerDay', plan?.quotaPerDay, 1, 1_000_000_000);
   }
 
   private createUserPool(removalPolicy: RemovalPolicy): cognito.UserPool {

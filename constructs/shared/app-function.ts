@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Token, Tokenization, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -8,8 +8,9 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { notify } from './alarms';
+import { boolean, checkSpec, describe, duration, integer, literal, type Spec } from './checks';
 import { Deployment, DeploymentStrategy, type IDeployment } from './deployment';
-import { WebTiersValidationError, checkEnvironment, checkIntegerRange, checkTimeoutChain, withoutSnapshot } from './validation';
+import { WebTiersValidationError, checkTimeoutChain, withoutSnapshot } from './validation';
 import type { WebApp } from './web-app';
 
 /** The Lambda runtime of the serverless tiers: the newest Node.js LTS in aws-cdk-lib. */
@@ -44,6 +45,29 @@ export interface FunctionOptions {
   readonly tracing?: boolean;
 }
 
+/**
+ * The runtime checks of `FunctionOptions` (`function`, and each of `routes`). Memory and
+ * concurrency are passed through to Lambda and may be tokens; the timeout is not: it is chained
+ * against the caller's timeout and sets the latency alarm, so it must be known at synth.
+ * (`provisionedConcurrency` is compared with `reservedConcurrency` when both are given: see AppFunction.)
+ */
+export const FUNCTION_SPEC: Spec = {
+  memorySize: integer(128, 10240, 'MB'),
+  timeout: duration(1, 900, 'seconds'),
+  reservedConcurrency: integer(1, 10000),
+  provisionedConcurrency: integer(0, 10000),
+  tracing: boolean,
+};
+
+/** What `function` (and each route's options) accepts, in words. */
+export const FUNCTION_OPTIONS = 'an object { memorySize?, timeout?, reservedConcurrency?, provisionedConcurrency?, tracing? }';
+
+/** The checks of the factories' arguments: they name the construct id, so they are known at synth. */
+const SHIFT_SPEC: Spec = {
+  percent: literal(integer(1, 99, 'percent')),
+  minutes: literal(integer(1, 60, 'minutes')),
+};
+
 enum Strategy { ALL_AT_ONCE = 'allAtOnce', CANARY = 'canary', LINEAR = 'linear', CODEDEPLOY_ALL_AT_ONCE = 'codeDeployAllAtOnce' }
 
 /** How a new version of the function takes traffic. */
@@ -53,14 +77,25 @@ export class ServerlessDeployment implements IDeployment {
     return new ServerlessDeployment(Strategy.ALL_AT_ONCE, 100, 0);
   }
 
-  /** Send `percent` (1–99) of traffic to the new version for `minutes` (1–60), then the rest; roll back on alarm. */
-  public static canary(percent = 10, minutes = 5): ServerlessDeployment {
-    return new ServerlessDeployment(Strategy.CANARY, percent, minutes);
+  /**
+   * Send `percent` (1–99) of traffic to the new version for `minutes` (1–60), then the rest; roll back on alarm.
+   * Values outside those ranges, or of another type, fail here (`deployment.percent`, `deployment.minutes`).
+   */
+  public static canary(percent?: number, minutes?: number): ServerlessDeployment {
+    return ServerlessDeployment.shifting(Strategy.CANARY, percent ?? 10, minutes ?? 5);
   }
 
-  /** Add `percent` (1–99) of traffic every `minutes` (1–60); roll back on alarm. */
-  public static linear(percent = 10, minutes = 1): ServerlessDeployment {
-    return new ServerlessDeployment(Strategy.LINEAR, percent, minutes);
+  /**
+   * Add `percent` (1–99) of traffic every `minutes` (1–60); roll back on alarm.
+   * Values outside those ranges, or of another type, fail here (`deployment.percent`, `deployment.minutes`).
+   */
+  public static linear(percent?: number, minutes?: number): ServerlessDeployment {
+    return ServerlessDeployment.shifting(Strategy.LINEAR, percent ?? 10, minutes ?? 1);
+  }
+
+  private static shifting(strategy: Strategy, percent: number, minutes: number): ServerlessDeployment {
+    checkSpec(undefined, { percent, minutes }, SHIFT_SPEC, 'deployment');
+    return new ServerlessDeployment(strategy, percent, minutes);
   }
 
   /**
@@ -70,7 +105,7 @@ export class ServerlessDeployment implements IDeployment {
    * @internal
    */
   public static _of(scope: Construct, tier: string, deployment: IDeployment | undefined): ServerlessDeployment {
-    if (deployment === undefined) return ServerlessDeployment.canary(10, 5);
+    if (deployment === undefined || deployment === null) return ServerlessDeployment.canary(10, 5);
     if (deployment instanceof ServerlessDeployment) return deployment;
     if (!(deployment instanceof Deployment)) {
       throw Deployment._unsupported(scope, tier, deployment,
@@ -139,7 +174,69 @@ export interface AppFunctionProps extends FunctionOptions {
   readonly callerTimeout: { readonly seconds: number; readonly prop: string };
 }
 
-const RESERVED_ENV = ['TABLE_NAME', 'NODE_OPTIONS', 'HEALTH_CHECK_PATH', 'WEB_TIERS_NATIVE_FETCH'];
+/**
+ * Names the tier sets itself. `WEB_TIERS_NATIVE_FETCH` is not among them: the tier never sets it,
+ * and README documents it as the switch to Node's own fetch classes (both bundles read it), which
+ * tiers 1-4 accept in `environment` too.
+ */
+const TIER_ENV = ['TABLE_NAME', 'NODE_OPTIONS', 'HEALTH_CHECK_PATH'];
+
+/** Names Lambda sets itself and refuses in a function's configuration. */
+const LAMBDA_RESERVED_ENV = [
+  'AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_EXECUTION_ENV', 'AWS_LAMBDA_FUNCTION_NAME', 'AWS_LAMBDA_FUNCTION_MEMORY_SIZE',
+  'AWS_LAMBDA_FUNCTION_VERSION', 'AWS_LAMBDA_INITIALIZATION_TYPE', 'AWS_LAMBDA_LOG_GROUP_NAME', 'AWS_LAMBDA_LOG_STREAM_NAME',
+  'AWS_ACCESS_KEY', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_LAMBDA_RUNTIME_API',
+  'LAMBDA_TASK_ROOT', 'LAMBDA_RUNTIME_DIR',
+];
+
+/** A name Lambda accepts: a letter, then at least one letter, digit or '_' (so not `X`, not `_X`). */
+const LAMBDA_ENV_NAME = /^[A-Za-z][A-Za-z0-9_]+$/;
+
+/** Lambda's limit on a function's environment, not adjustable. */
+export const LAMBDA_ENVIRONMENT_BYTES = 4096;
+
+/**
+ * The size of a function's environment as Lambda measures it: the UTF-8 bytes of the variables
+ * as a compact JSON object (`{"NAME":"value",…}`: names, values, quotes and separators; the error
+ * Lambda gives quotes this string as "String measured"). Tokens count as empty (their length is
+ * known only at deploy), so this is a lower bound when a value holds one.
+ */
+export function lambdaEnvironmentBytes(variables: Record<string, string>): number {
+  const known = Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, Token.isUnresolved(value)
+    ? String(Tokenization.reverseString(value).mapTokens({ mapToken: () => '' }).join({ join: (a, b) => `${a ?? ''}${b ?? ''}` }) ?? '')
+    : value]));
+  return Buffer.byteLength(JSON.stringify(known), 'utf8');
+}
+
+/**
+ * The app's `environment` on Lambda: names Lambda accepts, none the tier or Lambda sets, single-line
+ * string values, and, with what the tier sets (`tierVariables`), within Lambda's 4 KB.
+ */
+export function checkLambdaEnvironment(scope: Construct, env: Record<string, string> | undefined, tierVariables: Record<string, string>): void {
+  for (const [name, value] of Object.entries(env ?? {})) {
+    if (!LAMBDA_ENV_NAME.test(name)) {
+      throw new WebTiersValidationError(scope, 'environment',
+        `variable name ${describe(name)} is not one Lambda accepts; accepted: a letter, then at least one more letter, digit or '_' (Lambda's [a-zA-Z][a-zA-Z0-9_]+)`);
+    }
+    if (TIER_ENV.includes(name)) {
+      throw new WebTiersValidationError(scope, 'environment', `variable '${name}' is set by the tier; reserved: ${TIER_ENV.join(', ')}`);
+    }
+    if (LAMBDA_RESERVED_ENV.includes(name)) {
+      throw new WebTiersValidationError(scope, 'environment', `variable '${name}' is set by Lambda, which refuses it in a function's configuration; reserved by Lambda: ${LAMBDA_RESERVED_ENV.join(', ')}`);
+    }
+    if (typeof value !== 'string' || /[\r\n\0]/.test(value)) {
+      throw new WebTiersValidationError(scope, 'environment', `variable '${name}' got ${describe(value)}; accepted: a single-line string value`);
+    }
+  }
+  const bytes = lambdaEnvironmentBytes({ ...env, ...tierVariables });
+  if (bytes > LAMBDA_ENVIRONMENT_BYTES) {
+    const own = lambdaEnvironmentBytes(env ?? {});
+    throw new WebTiersValidationError(scope, 'environment',
+      `got ${own} bytes of variables, ${bytes} with the ${Object.keys(tierVariables).join(', ')} the tier sets, as Lambda measures them ` +
+      `(the JSON of names and values; tokens counted as empty); accepted: at most ${LAMBDA_ENVIRONMENT_BYTES} bytes in all (Lambda's limit, not adjustable): ` +
+      'move large values to SSM Parameter Store, Secrets Manager or the table');
+  }
+}
 
 /**
  * The app's Lambda function with everything a production function needs: arm64 on the newest
@@ -159,20 +256,35 @@ export class AppFunction extends Construct {
   constructor(scope: Construct, id: string, props: AppFunctionProps) {
     super(scope, id);
     const p = props.propPath;
-    checkIntegerRange(scope, `${p}.memorySize`, props.memorySize, 128, 10240, 'MB');
-    checkIntegerRange(scope, `${p}.reservedConcurrency`, props.reservedConcurrency, 1, 10000);
-    checkIntegerRange(scope, `${p}.provisionedConcurrency`, props.provisionedConcurrency, 0, 10000);
-    checkEnvironment(scope, 'environment', props.environment, RESERVED_ENV);
+    checkSpec(scope, props as unknown as Record<string, unknown>, FUNCTION_SPEC, p);
     props.deployment._validate(scope, 'deployment');
     const timeout = props.timeout ?? Duration.seconds(10);
     const seconds = timeout.toSeconds();
     checkTimeoutChain(scope, { prop: `${p}.timeout`, seconds }, props.callerTimeout);
-    if (props.reservedConcurrency !== undefined && props.provisionedConcurrency !== undefined && props.provisionedConcurrency > props.reservedConcurrency) {
-      throw new WebTiersValidationError(scope, `${p}.provisionedConcurrency`,
-        `${props.provisionedConcurrency} is above ${p}.reservedConcurrency ${props.reservedConcurrency}; accepted: at most the reserved concurrency`);
+    // Null (how other jsii languages may pass an option not given) is not given.
+    const reserved = props.reservedConcurrency ?? undefined;
+    const provisioned = props.provisionedConcurrency ?? undefined;
+    if (reserved !== undefined && provisioned !== undefined) {
+      // Compared at synth: both must be known then.
+      for (const [prop, value] of [['provisionedConcurrency', provisioned], ['reservedConcurrency', reserved]] as const) {
+        if (Token.isUnresolved(value)) {
+          throw new WebTiersValidationError(scope, `${p}.${prop}`,
+            `got a token (a deploy-time value); accepted: an integer known at synth when both reservedConcurrency and provisionedConcurrency are given (the construct checks provisioned ≤ reserved)`);
+        }
+      }
+      if (provisioned > reserved) {
+        throw new WebTiersValidationError(scope, `${p}.provisionedConcurrency`,
+          `${provisioned} is above ${p}.reservedConcurrency ${reserved}; accepted: at most the reserved concurrency`);
+      }
     }
+    const tierVariables = {
+      NODE_OPTIONS: '--enable-source-maps',
+      TABLE_NAME: props.table.tableName,
+      HEALTH_CHECK_PATH: props.app.healthCheckPath,
+    };
+    checkLambdaEnvironment(scope, props.environment, tierVariables);
 
-    const bundle = props.app.lambdaBundle();
+    const bundle = props.app.lambdaBundle(scope);
     const logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: withoutSnapshot(props.removalPolicy) });
     this.logGroup = logGroup;
     // A role of its own that writes to its own log group only (no AWS-managed basic execution policy).
@@ -189,22 +301,17 @@ export class AppFunction extends Construct {
       handler: `${bundle.file.replace(/\.js$/, '')}.handler`,
       memorySize: props.memorySize ?? 512,
       timeout,
-      reservedConcurrentExecutions: props.reservedConcurrency,
+      reservedConcurrentExecutions: reserved,
       tracing: props.tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
       logGroup,
-      environment: {
-        ...props.environment,
-        NODE_OPTIONS: '--enable-source-maps',
-        TABLE_NAME: props.table.tableName,
-        HEALTH_CHECK_PATH: props.app.healthCheckPath,
-      },
+      environment: { ...props.environment, ...tierVariables },
     });
     props.table.grantReadWriteData(this.function);
 
     this.alias = new lambda.Alias(this, 'Live', {
       aliasName: 'live',
       version: this.function.currentVersion,
-      provisionedConcurrentExecutions: props.provisionedConcurrency || undefined,
+      provisionedConcurrentExecutions: provisioned || undefined,
     });
 
     const period = Duration.minutes(1);

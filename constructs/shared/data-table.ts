@@ -1,6 +1,8 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
+import { satisfies } from './checks';
+import { WebTiersValidationError } from './validation';
 
 /**
  * The serverless tiers' table: string keys `pk` and `sk` (any single-table design fits),
@@ -19,4 +21,77 @@ export function createDataTable(scope: Construct, id: string, removalPolicy: Rem
     deletionProtection: keep,
     removalPolicy: keep ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
   });
+}
+
+/** A DynamoDB table by what the tiers use of it: its name, its ARN and a read/write grant. */
+export const isTable = (v: unknown): boolean => typeof v === 'object' && v !== null &&
+  'tableName' in v && 'tableArn' in v && typeof (v as { grantReadWriteData?: unknown }).grantReadWriteData === 'function';
+
+/** The `table` prop's check. */
+export const dataTable = satisfies(isTable,
+  "a dynamodb.ITableV2 with string keys 'pk' and 'sk' (e.g. new dynamodb.TableV2(…) or TableV2.fromTableName(…))");
+
+/**
+ * What a given table reveals at synth: its region (from its ARN or its stack) must be the stack's,
+ * since the function reaches the table in its own region through TABLE_NAME; and a table defined
+ * in CDK must have the keys the app uses, string `pk` (partition) and `sk` (sort).
+ */
+export function checkDataTable(scope: Construct, table: dynamodb.ITable): void {
+  const stackRegion = Stack.of(scope).region;
+  const tableRegion = knownRegion(table.tableArn, table);
+  if (tableRegion !== undefined && !Token.isUnresolved(stackRegion) && tableRegion !== stackRegion) {
+    throw new WebTiersValidationError(scope, 'table',
+      `is in ${tableRegion} and the stack in ${stackRegion}: the app finds its table by name in its own region; accepted: a table in ${stackRegion}`);
+  }
+  const keys = keysOf(table);
+  if (keys && (keys.pk !== 'partition key, string' || keys.sk !== 'sort key, string' || Object.keys(keys).length !== 2)) {
+    const got = Object.entries(keys).map(([name, kind]) => `'${name}' (${kind})`).join(' and ');
+    throw new WebTiersValidationError(scope, 'table',
+      `has the keys ${got}; accepted: a table whose partition key is 'pk' and sort key 'sk', both strings (the keys the app reads and writes)`);
+  }
+}
+
+/**
+ * The region of a resource when synth can tell: from its ARN when the region in it is literal
+ * (the rest may be tokens, e.g. the partition), else, for a resource defined in CDK (not
+ * imported), from the stack it is defined in. An imported resource whose ARN is a token takes
+ * the importing stack's env, which says nothing of where it lives: undefined then.
+ */
+export function knownRegion(arn: string | undefined, resource: unknown): string | undefined {
+  const match = typeof arn === 'string' ? /^arn:[^:]+:[a-z0-9-]+:([a-z]{2}(?:-[a-z]+)+-\d):/.exec(arn) : null;
+  if (match) return match[1];
+  const defined = (resource as Partial<Construct> | undefined)?.node?.defaultChild !== undefined;
+  const region = (resource as { env?: { region?: unknown } } | undefined)?.env?.region;
+  return defined && typeof region === 'string' && !Token.isUnresolved(region) ? region : undefined;
+}
+
+/** `{ name: 'partition key, string' | 'sort key, number' … }` of a table defined in CDK; undefined for an imported one. */
+function keysOf(table: dynamodb.ITable): Record<string, string> | undefined {
+  const cfn = (table as Partial<Construct>).node?.defaultChild;
+  if (!(cfn instanceof dynamodb.CfnGlobalTable) && !(cfn instanceof dynamodb.CfnTable)) return undefined;
+  let schema: unknown;
+  let attributes: unknown;
+  try {
+    // TableV2 gives its attribute definitions as a lazy list: resolved here, they are plain values.
+    schema = Stack.of(cfn).resolve(cfn.keySchema);
+    attributes = Stack.of(cfn).resolve(cfn.attributeDefinitions);
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(schema) || !Array.isArray(attributes)) return undefined;
+  const types = new Map<string, string>();
+  for (const a of attributes) {
+    if (typeof a !== 'object' || a === null || Token.isUnresolved(a)) return undefined;
+    const { attributeName, attributeType } = a as { attributeName: string; attributeType: string };
+    types.set(attributeName, attributeType);
+  }
+  const keys: Record<string, string> = {};
+  for (const k of schema) {
+    if (typeof k !== 'object' || k === null || Token.isUnresolved(k)) return undefined;
+    const { attributeName, keyType } = k as { attributeName: string; keyType: string };
+    if (typeof attributeName !== 'string' || Token.isUnresolved(attributeName)) return undefined;
+    const type = types.get(attributeName);
+    keys[attributeName] = `${keyType === 'HASH' ? 'partition' : 'sort'} key, ${type === 'S' ? 'string' : type === 'N' ? 'number' : type === 'B' ? 'binary' : type}`;
+  }
+  return keys;
 }
