@@ -27,6 +27,11 @@ import { DATABASE_SPEC, Database } from '../constructs/shared/database';
 import { NETWORK_SPEC, Network } from '../constructs/shared/network';
 import { WebTiersValidationError } from '../constructs/shared/validation';
 import { SINGLE_INSTANCE_SPEC } from '../constructs/single-instance/single-instance-tier';
+import { LOAD_BALANCED_SPEC } from '../constructs/load-balanced/load-balanced-tier';
+import { AUTO_SCALING_SPEC } from '../constructs/auto-scaling/auto-scaling-tier';
+import { MANAGED_AUTO_SCALING_SPEC } from '../constructs/managed-auto-scaling/managed-auto-scaling-tier';
+import { SERVERLESS_SPEC } from '../constructs/serverless/serverless-tier';
+import { MANAGED_SERVERLESS_SPEC } from '../constructs/managed-serverless/managed-serverless-tier';
 import { addNagChecks } from '../lib/nag';
 import { PROJECT_CONTEXT, templateDefects, webApp } from './helpers';
 import { captureSynthWarnings } from './synth-warnings';
@@ -54,9 +59,10 @@ function check(make: (stack: Stack, props: Record<string, unknown>) => void, val
     const app = new App({ context: PROJECT_CONTEXT });
     const stack = new Stack(app, 'Fuzz');
     let props = build(stack);
-    if (mutation) props = mutation.apply(props, stack);
     let error: unknown;
     try {
+      // A factory (BatchSize.percent(0), ServerlessDeployment.canary(100)) rejects a bad value itself.
+      if (mutation) props = mutation.apply(props, stack);
       make(stack, props);
       if (!mutation) {
         addNagChecks(app);
@@ -237,9 +243,9 @@ describe('ManagedAutoScalingTier', () => {
     valid,
     fc.oneof(
       fc.constant({ prop: 'scaling', apply: (p: Record<string, unknown>) => ({ ...p, scaling: { min: 6, max: 2 } }) }),
-      fc.constantFrom(0, 101).map((n) => set('deployment', () => BeanstalkDeployment.rolling(BatchSize.percent(n)))).map((m) => ({ ...m, prop: 'deployment.batchSize' })),
+      fc.constantFrom(0, 101).map((n) => set('deployment', () => BeanstalkDeployment.rolling(BatchSize.percent(n)))).map((m) => ({ ...m, prop: 'BatchSize.percent(percent)' })),
       fc.constant({ prop: 'deployment.batchSize', apply: (p: Record<string, unknown>) => ({ ...p, scaling: { min: 1, max: 2 }, deployment: BeanstalkDeployment.rolling(BatchSize.fixed(3)) }) }),
-      fc.constantFrom(0, 101).map((n) => set('deployment', () => BeanstalkDeployment.trafficSplitting(n))).map((m) => ({ ...m, prop: 'deployment.trafficPercent' })),
+      fc.constantFrom(0, 101).map((n) => set('deployment', () => BeanstalkDeployment.trafficSplitting(n))).map((m) => ({ ...m, prop: 'BeanstalkDeployment.trafficSplitting(percent)' })),
       fc.constantFrom('Sunday 3am', 'Sun:24:00', 'sun:03:00').map((w) => set('managedUpdates', () => ({ window: w }))).map((m) => ({ ...m, prop: 'managedUpdates.window' })),
       fc.constantFrom(RetentionDays.THREE_YEARS, RetentionDays.INFINITE, RetentionDays.SIX_YEARS).map((r) => set('monitoring', () => ({ logRetention: r }))).map((m) => ({ ...m, prop: 'monitoring.logRetention' })),
       fc.constantFrom('64bit Amazon Linux 2 v5.8.0 running Node.js 18', 'Node.js 24', '64bit Amazon Linux 2023 v6.1.0 running Node.js 18').map((n) => set('solutionStackName', () => n)),
@@ -377,6 +383,21 @@ describe('wrong types: every prop, every kind of value', () => {
   test('Database', () => {
     expect(wrongTypes(DATABASE_SPEC, (stack, props) => new Database(stack, 'Db', props as never), (stack) => ({ network: new Network(stack, 'Net') }))).toEqual([]);
   });
+  test('LoadBalancedTier', () => {
+    expect(wrongTypes(LOAD_BALANCED_SPEC, (stack, props) => new LoadBalancedTier(stack, 'Web', { app: webApp, ...props } as never))).toEqual([]);
+  });
+  test('AutoScalingTier', () => {
+    expect(wrongTypes(AUTO_SCALING_SPEC, (stack, props) => new AutoScalingTier(stack, 'Web', { app: webApp, ...props } as never))).toEqual([]);
+  });
+  test('ManagedAutoScalingTier', () => {
+    expect(wrongTypes(MANAGED_AUTO_SCALING_SPEC, (stack, props) => new ManagedAutoScalingTier(stack, 'Web', { app: webApp, ...props } as never))).toEqual([]);
+  });
+  test('ServerlessTier', () => {
+    expect(wrongTypes(SERVERLESS_SPEC, (stack, props) => new ServerlessTier(stack, 'Api', { app: webApp, ...props } as never))).toEqual([]);
+  });
+  test('ManagedServerlessTier', () => {
+    expect(wrongTypes(MANAGED_SERVERLESS_SPEC, (stack, props) => new ManagedServerlessTier(stack, 'Site', { app: webApp, ...props } as never))).toEqual([]);
+  });
 });
 
 describe('valid but unusual: the checks do not over-reach', () => {
@@ -418,6 +439,11 @@ function declaredProps(names: string[]): Record<string, string[]> {
 test('every declared prop has a runtime check', () => {
   const specs: Record<string, Record<string, unknown>> = {
     SingleInstanceTierProps: SINGLE_INSTANCE_SPEC,
+    LoadBalancedTierProps: LOAD_BALANCED_SPEC,
+    AutoScalingTierProps: AUTO_SCALING_SPEC,
+    ManagedAutoScalingTierProps: MANAGED_AUTO_SCALING_SPEC,
+    ServerlessTierProps: SERVERLESS_SPEC,
+    ManagedServerlessTierProps: MANAGED_SERVERLESS_SPEC,
     NetworkProps: NETWORK_SPEC,
     DatabaseProps: DATABASE_SPEC,
   };
