@@ -450,3 +450,11 @@ test('every declared prop has a runtime check', () => {
   const declared = declaredProps(Object.keys(specs));
   for (const [name, spec] of Object.entries(specs)) expect({ name, checked: Object.keys(spec).sort() }).toEqual({ name, checked: declared[name] });
 }, 60_000);
+
+test('tier 1 refuses an image of the other architecture, as tiers 2-3 do', () => {
+  const stack = new Stack(new App({ context: PROJECT_CONTEXT }), 'Arch');
+  const x86 = ec2.MachineImage.latestAmazonLinux2023({ cpuType: ec2.AmazonLinuxCpuType.X86_64 });
+  expect(() => new SingleInstanceTier(stack, 'Web', { app: webApp, instanceType: new ec2.InstanceType('t4g.small'), machineImage: x86 }))
+    .toThrow(/Arch\/Web: invalid machineImage: got an x86_64 image .* but instanceType 't4g\.small' is arm64/);
+  new SingleInstanceTier(stack, 'Intel', { app: webApp, instanceType: new ec2.InstanceType('t3.small'), machineImage: x86 });
+});

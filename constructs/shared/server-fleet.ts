@@ -241,7 +241,7 @@ function imageArchitecture(image: ec2.IMachineImage): { architecture: ec2.Instan
 }
 
 /** An image of the instance type's architecture: an x86_64 image does not boot on Graviton, nor arm64 on x86. */
-function checkImageArchitecture(scope: IConstruct, image: ec2.IMachineImage | undefined, instanceType: ec2.InstanceType): void {
+export function checkImageArchitecture(scope: IConstruct, image: ec2.IMachineImage | undefined, instanceType: ec2.InstanceType): void {
   const found = image && imageArchitecture(image);
   const wanted = instanceType.architecture;
   if (!found || found.architecture === wanted) return;

@@ -21,6 +21,7 @@ import {
   WebTiersValidationError, checkEmail, checkMovedProps, checkEnvironment,
   withoutSnapshot,
 } from '../shared/validation';
+import { checkImageArchitecture } from '../shared/server-fleet';
 import { checkSpec, checkedWhereUsed, instanceType as anInstanceType, integer, machineImage, sizeGiB, string, vpc, type Spec } from '../shared/checks';
 import { WEB_TIER_SPEC, checkWebTierDomain, type IWebTier, type WebTierOutput, type WebTierProps } from '../shared/web-tier';
 
@@ -137,6 +138,7 @@ export class SingleInstanceTier extends Construct implements IWebTier, ec2.IConn
     checkSpec(this, props as unknown as Record<string, unknown>, SINGLE_INSTANCE_SPEC);
     // A name given as a string (from JavaScript or a config file) gets the image of its architecture too.
     const instanceType = new ec2.InstanceType(String(props.instanceType ?? DEFAULT_INSTANCE_TYPE));
+    checkImageArchitecture(this, props.machineImage, instanceType);
     checkEnvironment(this, 'environment', props.environment, RESERVED_ENV);
     checkMovedProps(this, props, '', { https: 'domain: { domainName, domainZone } and certificateEmail' });
     checkWebTierDomain(this, props.domain);
