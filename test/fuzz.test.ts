@@ -66,7 +66,8 @@ function check(make: (stack: Stack, props: Record<string, unknown>) => void, val
       make(stack, props);
       if (!mutation) {
         addNagChecks(app);
-        app.synth();
+        const defects = templateDefects(app.synth().getStackByName('Fuzz').template);
+        if (defects.length) throw new Error(`the template carries ${defects.slice(0, 3).join(', ')}`);
       }
     } catch (e) {
       error = e;
@@ -457,4 +458,17 @@ test('tier 1 refuses an image of the other architecture, as tiers 2-3 do', () =>
   expect(() => new SingleInstanceTier(stack, 'Web', { app: webApp, instanceType: new ec2.InstanceType('t4g.small'), machineImage: x86 }))
     .toThrow(/Arch\/Web: invalid machineImage: got an x86_64 image .* but instanceType 't4g\.small' is arm64/);
   new SingleInstanceTier(stack, 'Intel', { app: webApp, instanceType: new ec2.InstanceType('t3.small'), machineImage: x86 });
+});
+
+test('a certificate made in the app must cover the domain; an imported one is for a deploy to tell', () => {
+  const stack = new Stack(new App({ context: PROJECT_CONTEXT }), 'Cover');
+  const domainZone = route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', { hostedZoneId: 'Z1', zoneName: 'example.com' });
+  const other = new acm.Certificate(stack, 'Other', { domainName: 'www.example.com', subjectAlternativeNames: ['shop.example.com'] });
+  expect(() => new LoadBalancedTier(stack, 'Web', { app: webApp, domain: { domainName: 'app.example.com', domainZone, certificate: other } }))
+    .toThrow(/Cover\/Web: invalid domain\.certificate: covers 'www\.example\.com', 'shop\.example\.com', not 'app\.example\.com'/);
+  const wildcard = new acm.Certificate(stack, 'Wildcard', { domainName: '*.example.com' });
+  new LoadBalancedTier(stack, 'Ok', { app: webApp, domain: { domainName: 'app.example.com', domainZone, certificate: wildcard } });
+  expect(() => new LoadBalancedTier(stack, 'Deep', { app: webApp, domain: { domainName: 'a.b.example.com', domainZone, certificate: wildcard } }))
+    .toThrow(/invalid domain\.certificate: covers '\*\.example\.com', not 'a\.b\.example\.com'/);
+  new LoadBalancedTier(stack, 'Imported', { app: webApp, domain: { domainName: 'app.example.com', domainZone, certificate: acm.Certificate.fromCertificateArn(stack, 'Arn', CERT) } });
 });

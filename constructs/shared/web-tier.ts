@@ -78,6 +78,29 @@ export function checkWebTierDomain(scope: Construct, domain: WebTierDomain | und
     throw new WebTiersValidationError(scope, 'domain.certificate',
       `got '${arn}'; accepted: an ACM certificate ARN 'arn:aws:acm:<region>:<account>:certificate/<uuid>'`);
   }
+  const names = certificateNames(domain.certificate);
+  if (names && !Token.isUnresolved(domain.domainName) && !names.some((name) => covers(name, domain.domainName))) {
+    throw new WebTiersValidationError(scope, 'domain.certificate',
+      `covers ${names.map((n) => `'${n}'`).join(', ')}, not '${domain.domainName}'; accepted: a certificate for '${domain.domainName}' or a wildcard one level above it`);
+  }
+}
+
+/**
+ * The names a certificate made in this app is for (its domain name and alternative names), or
+ * undefined when they are not known at synth: an imported certificate does not say, and only a
+ * deploy can tell whether it covers the domain.
+ */
+function certificateNames(certificate: acm.ICertificate | undefined): string[] | undefined {
+  const cfn = certificate instanceof acm.Certificate ? certificate.node.defaultChild : undefined;
+  if (!(cfn instanceof acm.CfnCertificate)) return undefined;
+  const names = [cfn.domainName, ...(cfn.subjectAlternativeNames ?? [])];
+  return names.some((n) => typeof n !== 'string' || Token.isUnresolved(n)) ? undefined : names.map((n) => n.toLowerCase());
+}
+
+/** A certificate name covers a domain: the same name, or a wildcard for exactly one label above it. */
+function covers(name: string, domainName: string): boolean {
+  if (name === domainName) return true;
+  return name.startsWith('*.') && domainName.split('.').slice(1).join('.') === name.slice(2);
 }
 
 const CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:[a-z]{2}(-[a-z]+)+-\d:\d{12}:certificate\/[0-9a-f-]{36}$/;
