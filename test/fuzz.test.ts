@@ -11,6 +11,7 @@
  */
 import * as path from 'node:path';
 import { App, CfnParameter, Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -20,7 +21,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import fc from 'fast-check';
 import ts from 'typescript';
 import {
-  AutoScalingTier, BatchSize, BeanstalkDeployment, LoadBalancedTier, ManagedAutoScalingTier, ManagedServerlessTier, ScaleOn,
+  AutoScalingTier, BatchSize, Deployment, BeanstalkDeployment, LoadBalancedTier, ManagedAutoScalingTier, ManagedServerlessTier, ScaleOn,
   ServerlessApi, ServerlessAuth, ServerlessDeployment, ServerlessTier, SingleInstanceTier, SinglePointOfFailure, UpdateLevel,
 } from '../constructs';
 import { DATABASE_SPEC, Database } from '../constructs/shared/database';
@@ -346,6 +347,7 @@ const wrongValues = (stack: Stack): [string, unknown][] => [
   ['a Duration', Duration.minutes(3)],
   ['a Size', Size.gibibytes(30)],
   ['a function', () => 1],
+  ['null (not given)', null],
 ];
 
 /**
@@ -471,4 +473,32 @@ test('a certificate made in the app must cover the domain; an imported one is fo
   expect(() => new LoadBalancedTier(stack, 'Deep', { app: webApp, domain: { domainName: 'a.b.example.com', domainZone, certificate: wildcard } }))
     .toThrow(/invalid domain\.certificate: covers '\*\.example\.com', not 'a\.b\.example\.com'/);
   new LoadBalancedTier(stack, 'Imported', { app: webApp, domain: { domainName: 'app.example.com', domainZone, certificate: acm.Certificate.fromCertificateArn(stack, 'Arn', CERT) } });
+});
+
+describe('factories and edge cases from a review', () => {
+  test('factories refuse what they cannot use, naming the argument; null options are the defaults', () => {
+    expect(() => Deployment.canary(undefined as never)).toThrow(/invalid Deployment\.canary\(options\)\.percent: is required/);
+    expect(() => Deployment.canary({ percent: 10 } as never)).toThrow(/invalid Deployment\.canary\(options\)\.bake: is required; accepted: a Duration of whole minutes/);
+    expect(Deployment.rolling(null as never)).toBeInstanceOf(Deployment);
+    const stack = new Stack(new App({ context: PROJECT_CONTEXT }), 'Attrs');
+    expect(() => Database.fromAttributes(stack, 'Db', null as never)).toThrow(/invalid Database\.fromAttributes\(attrs\): got null; accepted: an object of props/);
+    expect(() => Database.fromAttributes(stack, 'Db2', {} as never)).toThrow(/invalid Database\.fromAttributes\(attrs\)\.vpc: is required/);
+  });
+
+  test('an instance type aws-cdk-lib cannot place is a clear error, not one from inside aws-cdk-lib', () => {
+    const stack = new Stack(new App({ context: PROJECT_CONTEXT }), 'Odd');
+    expect(() => new AutoScalingTier(stack, 'Web', { app: webApp, instanceType: 'u-6tb1.112xlarge' as never }))
+      .toThrow(/Odd\/Web: invalid instanceType: got 'u-6tb1\.112xlarge' \(aws-cdk-lib cannot tell its architecture/);
+    for (const name of ['t4g.nano', 'm7g.metal-48xl', 'x2iedn.32xlarge', 'c7i.metal-24xl']) new SingleInstanceTier(stack, name.replace(/\W/g, ''), { app: webApp, instanceType: name as never });
+  });
+
+  test('null counts as not given on every tier: alarms, deployment, nested fields', () => {
+    const stack = new Stack(new App({ context: PROJECT_CONTEXT }), 'Nulls');
+    const nulls = { alarms: null, deployment: null, domain: null, environment: null, logRetention: null, removalPolicy: null } as never;
+    new SingleInstanceTier(stack, 'One', { app: webApp, ...(nulls as object), certificateEmail: null } as never);
+    new LoadBalancedTier(stack, 'Two', { app: webApp, ...(nulls as object), alarms: { email: null } } as never);
+    new AutoScalingTier(stack, 'Three', { app: webApp, ...(nulls as object) } as never);
+    new ServerlessTier(stack, 'Five', { app: webApp, ...(nulls as object) } as never);
+    expect(templateDefects(Template.fromStack(stack).toJSON())).toEqual([]);
+  });
 });

@@ -76,7 +76,8 @@ export function templateDefects(template: unknown): string[] {
     else if (typeof node === 'number') {
       if (!Number.isFinite(node) || Math.abs(node) > 1e200) found.push(`${at}: ${node}`);
     } else if (typeof node === 'string') {
-      if (/\$\{Token\[|\[object Object\]|^undefined$|^NaN$|-1\.888\d*e\+289/.test(node)) found.push(`${at}: ${node.slice(0, 80)}`);
+      // A token-encoded number, also after arithmetic turned it into another huge one (-1.7e+289).
+      if (/\$\{Token\[|\[object Object\]|^undefined$|^NaN$|-?\d(\.\d+)?e\+2\d\d/.test(node)) found.push(`${at}: ${node.slice(0, 80)}`);
     } else if (Array.isArray(node)) node.forEach((v, i) => walk(v, `${at}[${i}]`));
     else if (typeof node === 'object') for (const [k, v] of Object.entries(node as object)) walk(v, `${at}.${k}`);
   };

@@ -5,7 +5,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
 import { notify } from '../shared/alarms';
 import {
-  type Check, arrayOf, checkSpec, checkedWhereUsed, describe, instanceOf, integer, literal, required, satisfies, shape, string, type Spec,
+  type Check, arrayOf, checkSpec, checkedWhereUsed, describe, instanceOf, integer, literal, required, satisfies, shape, string, type Spec, withoutNulls,
 } from '../shared/checks';
 import { acknowledgeAll, guard } from '../shared/compliance';
 import { Deployment, DeploymentStrategy, type IDeployment } from '../shared/deployment';
@@ -209,6 +209,8 @@ export class AutoScalingTier extends ServerFleetTier {
   public readonly launchTemplate: ec2.LaunchTemplate;
 
   constructor(scope: Construct, id: string, props: AutoScalingTierProps) {
+    // null, as jsii languages and JavaScript pass it for an omitted prop, counts as not given.
+    props = withoutNulls(props);
     let checked!: ReturnType<typeof checkCapacity>;
     super(scope, id, props, true, {
       checkProps: (self) => {

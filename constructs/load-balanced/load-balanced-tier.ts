@@ -2,7 +2,7 @@ import { Duration, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as targets from 'aws-cdk-lib/aws-elasticloadbalancingv2-targets';
 import type { Construct } from 'constructs';
-import { checkSpec, checkedWhereUsed, integer, literal, type Spec } from '../shared/checks';
+import { checkSpec, checkedWhereUsed, integer, literal, type Spec, withoutNulls } from '../shared/checks';
 import { Deployment, DeploymentStrategy, type IDeployment } from '../shared/deployment';
 import { amazonLinux2023, serverUserData } from '../shared/server-bootstrap';
 import { APP_PORT, FLEET_DEPLOYMENT_SPEC, SERVER_FLEET_SPEC, ServerFleetTier, type ServerFleetProps } from '../shared/server-fleet';
@@ -48,6 +48,8 @@ export class LoadBalancedTier extends ServerFleetTier {
   public readonly instances: ec2.Instance[];
 
   constructor(scope: Construct, id: string, props: LoadBalancedTierProps) {
+    // null, as jsii languages and JavaScript pass it for an omitted prop, counts as not given.
+    props = withoutNulls(props);
     let rollout!: ReturnType<typeof loadBalancedRollout>;
     super(scope, id, props, false, {
       checkProps: (self) => {

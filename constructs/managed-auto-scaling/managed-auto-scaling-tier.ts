@@ -12,7 +12,7 @@ import { Construct, type IConstruct } from 'constructs';
 import { alarmTopic, notify } from '../shared/alarms';
 import {
   arrayOf, boolean, checkSpec, describe, duration, instanceOf, instanceType as anInstanceType, integer, isVpc, literal,
-  oneOf, required, retentionDays, satisfies, shape, string, type Check, type Spec,
+  oneOf, required, retentionDays, satisfies, shape, string, type Check, type Spec, withoutNulls,
 } from '../shared/checks';
 import { acknowledgeInherentFindings } from '../shared/compliance';
 import { Database, checkDatabaseNetwork, type IAppDatabase } from '../shared/database';
@@ -290,6 +290,8 @@ export class ManagedAutoScalingTier extends Construct implements IWebTier, ec2.I
   public readonly outputs: { [name: string]: WebTierOutput };
 
   constructor(scope: Construct, id: string, props: ManagedAutoScalingTierProps) {
+    // null, as jsii languages and JavaScript pass it for an omitted prop, counts as not given.
+    props = withoutNulls(props);
     super(scope, id);
     checkSpec(this, props as unknown as Record<string, unknown>, MANAGED_AUTO_SCALING_SPEC);
     const lb = props.loadBalancer ?? BeanstalkLoadBalancer.dedicated();

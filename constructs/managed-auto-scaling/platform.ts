@@ -6,7 +6,7 @@ import { CustomResource, CustomResourceProvider, CustomResourceProviderRuntime, 
 import { Construct } from 'constructs';
 import { buildSync } from 'esbuild';
 import { acknowledgeInherentFindings } from '../shared/compliance';
-import { checkSpec, integer, literal, type Spec } from '../shared/checks';
+import { checkSpec, integer, literal, type Spec, withoutNulls } from '../shared/checks';
 import { INSTANCE_NODE_MAJOR } from '../shared/server-bootstrap';
 import { WebTiersValidationError } from '../shared/validation';
 
@@ -54,6 +54,8 @@ export class NodePlatform extends Construct {
   public readonly resource: CustomResource;
 
   constructor(scope: Construct, id: string, props: NodePlatformProps = {}) {
+    // null, as jsii languages and JavaScript pass it for an omitted prop, counts as not given.
+    props = withoutNulls(props);
     super(scope, id);
     checkSpec(this, props as unknown as Record<string, unknown>, NODE_PLATFORM_SPEC);
     this.branch = NodePlatform.branchName(props.nodeMajor ?? INSTANCE_NODE_MAJOR);

@@ -17,7 +17,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { alarmTopic, notify } from '../shared/alarms';
 import { AppFunction, FUNCTION_OPTIONS, FUNCTION_SPEC, ServerlessDeployment, type FunctionOptions } from '../shared/app-function';
-import { checkSpec, checkedWhereUsed, describe, literal, shape, string, type Check, type Spec } from '../shared/checks';
+import { checkSpec, checkedWhereUsed, describe, literal, shape, string, type Check, type Spec, withoutNulls } from '../shared/checks';
 import { acknowledgeAll, acknowledgeInherentFindings, guard } from '../shared/compliance';
 import { checkDataTable, createDataTable, dataTable, knownRegion } from '../shared/data-table';
 import { WebTiersValidationError, checkMovedProps } from '../shared/validation';
@@ -112,6 +112,8 @@ export class ManagedServerlessTier extends Construct implements IWebTier {
   public readonly outputs: { [name: string]: WebTierOutput };
 
   constructor(scope: Construct, id: string, props: ManagedServerlessTierProps) {
+    // null, as jsii languages and JavaScript pass it for an omitted prop, counts as not given.
+    props = withoutNulls(props);
     super(scope, id);
     // A prop given where it used to be says where it moved, before the spec finds the new one missing.
     checkMovedProps(this, props?.domain ?? undefined, 'domain', { hostedZone: 'domain.domainZone (the same Route 53 zone)' });

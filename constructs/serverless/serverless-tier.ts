@@ -16,7 +16,7 @@ import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { alarmTopic, notify } from '../shared/alarms';
 import { AppFunction, FUNCTION_OPTIONS, FUNCTION_SPEC, ServerlessDeployment, type FunctionOptions } from '../shared/app-function';
-import { arrayOf, boolean, checkSpec, checkedWhereUsed, instanceOf, integer, oneOf, required, shape, string, type Check, type Spec } from '../shared/checks';
+import { arrayOf, boolean, checkSpec, checkedWhereUsed, instanceOf, integer, oneOf, required, shape, string, type Check, type Spec, withoutNulls } from '../shared/checks';
 import { acknowledgeAll, acknowledgeInherentFindings, guard } from '../shared/compliance';
 import { checkDataTable, createDataTable, dataTable, knownRegion } from '../shared/data-table';
 import { WebTiersValidationError, checkMovedProps, checkUrlPath, withoutSnapshot } from '../shared/validation';
@@ -145,6 +145,8 @@ export class ServerlessTier extends Construct implements IWebTier {
   public readonly outputs: { [name: string]: WebTierOutput };
 
   constructor(scope: Construct, id: string, props: ServerlessTierProps) {
+    // null, as jsii languages and JavaScript pass it for an omitted prop, counts as not given.
+    props = withoutNulls(props);
     super(scope, id);
     // A prop given where it used to be says where it moved, before the spec finds the new one missing.
     checkMovedProps(this, props?.domain ?? undefined, 'domain', { hostedZone: 'domain.domainZone (the same Route 53 zone)' });

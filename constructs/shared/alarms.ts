@@ -26,7 +26,7 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** The alarm topic for a tier: the one given, or a new encrypted, TLS-only topic. */
 export function alarmTopic(scope: Construct, options: AlarmOptions = {}): sns.ITopic {
-  const { email } = options;
+  const { email } = options ?? {};
   if (email !== undefined && !Token.isUnresolved(email) && !EMAIL.test(email)) {
     throw new WebTiersValidationError(scope, 'alarms.email', `got '${email}'; accepted: an email address such as 'ops@example.com'`);
   }

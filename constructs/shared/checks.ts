@@ -1,4 +1,5 @@
 import { Duration, RemovalPolicy, Size, Token } from 'aws-cdk-lib';
+import { InstanceType } from 'aws-cdk-lib/aws-ec2';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct, type IConstruct } from 'constructs';
 import { WebTiersValidationError } from './validation';
@@ -271,6 +272,12 @@ export const instanceType: Check = {
     if (Token.isUnresolved(name)) fail(at, value, this.accepted, 'a deploy-time token: the construct picks the image for its architecture');
     const [family, size, ...rest] = name.split('.');
     if (rest.length || !family || !size || !INSTANCE_FAMILY.test(family) || !INSTANCE_SIZE.test(size)) fail(at, name, this.accepted);
+    try {
+      // The tiers pick the image by architecture; aws-cdk-lib cannot tell it for every family (u-6tb1, mac2-m2pro).
+      void new InstanceType(name).architecture;
+    } catch {
+      fail(at, name, this.accepted, 'aws-cdk-lib cannot tell its architecture, which picks the image: give a general-purpose family');
+    }
   },
 };
 
@@ -281,4 +288,19 @@ export const instanceType: Check = {
  */
 export function checkedWhereUsed(accepted: string): Check {
   return { accepted, validate: () => undefined };
+}
+
+/**
+ * Props with `null` left out, as if not given (jsii languages pass null for an omitted optional
+ * prop, and so do JavaScript callers): a shallow copy, and a copy of each nested plain object.
+ * Constructs take their props through this first, so no null reaches code that tests for undefined.
+ */
+export function withoutNulls<T>(props: T): T {
+  if (props === null || props === undefined || typeof props !== 'object' || Array.isArray(props) || Object.getPrototypeOf(props) !== Object.prototype) return props;
+  const copy: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(props as Record<string, unknown>)) {
+    if (value === null || value === undefined) continue;
+    copy[key] = typeof value === 'object' && !Array.isArray(value) && Object.getPrototypeOf(value) === Object.prototype ? withoutNulls(value) : value;
+  }
+  return copy as T;
 }

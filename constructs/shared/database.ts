@@ -7,7 +7,7 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { restrictGrantsToAwsServices } from './alarms';
-import { boolean, checkSpec, instanceType as anInstanceType, integer, removalPolicy, required, retentionDays, satisfies, sizeGiB, type Spec } from './checks';
+import { boolean, checkSpec, instanceType as anInstanceType, integer, removalPolicy, required, retentionDays, satisfies, sizeGiB, type Spec, vpc as vpcCheck, withoutNulls } from './checks';
 import { acknowledgeAll, acknowledgeInherentFindings, guard, hipaaNist } from './compliance';
 import type { Network } from './network';
 import { WebTiersValidationError, checkIntegerRange, withoutSnapshot } from './validation';
@@ -113,6 +113,13 @@ export const DATABASE_SPEC: Spec = {
 export class Database extends Construct implements IAppDatabase {
   /** An existing database. */
   public static fromAttributes(scope: Construct, id: string, attrs: AppDatabaseAttributes): IAppDatabase {
+    attrs = withoutNulls(attrs);
+    checkSpec(undefined, attrs as unknown as Record<string, unknown>, {
+      vpc: required(vpcCheck),
+      securityGroup: required(satisfies((v) => typeof v === 'object' && v !== null && 'securityGroupId' in v, 'an ec2.ISecurityGroup')),
+      secret: required(satisfies((v) => typeof v === 'object' && v !== null && 'secretArn' in v, 'a secretsmanager.ISecret holding the RDS connection JSON')),
+      port: integer(1, 65535),
+    }, 'Database.fromAttributes(attrs)');
     return new ExistingDatabase(scope, id, attrs);
   }
 
@@ -125,6 +132,8 @@ export class Database extends Construct implements IAppDatabase {
   public readonly encryptionKey: kms.Key;
 
   constructor(scope: Construct, id: string, props: DatabaseProps) {
+    // null, as jsii languages and JavaScript pass it for an omitted prop, counts as not given.
+    props = withoutNulls(props);
     super(scope, id);
     checkSpec(this, props as unknown as Record<string, unknown>, DATABASE_SPEC);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.SNAPSHOT;

@@ -1,6 +1,11 @@
 import { Token, type Duration } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
+import { checkSpec, required, satisfies, withoutNulls } from './checks';
 import { WebTiersValidationError } from './validation';
+
+// Presence only: the tiers check the values where they map them, naming themselves.
+const ANY_PERCENT = satisfies(() => true, 'an integer from 1 to 99');
+const ANY_BAKE = satisfies(() => true, 'a Duration of whole minutes (e.g. Duration.minutes(10))');
 
 /**
  * What a tier's `deployment` prop takes: a {@link Deployment} on every tier, or — where a tier
@@ -79,15 +84,22 @@ export class Deployment implements IDeployment {
 
   /** Replace in batches, each batch healthy before the next starts; a failed batch rolls the deploy back. */
   public static rolling(options: RollingOptions = {}): Deployment {
-    return new Deployment(DeploymentStrategy.ROLLING, options.batchPercent, options.minHealthyPercent, options.timeout);
+    // Types and ranges are checked where a tier maps them, naming the construct and the tier.
+    const o = withoutNulls(options) ?? {};
+    return new Deployment(DeploymentStrategy.ROLLING, o.batchPercent, o.minHealthyPercent, o.timeout);
   }
 
   /**
-   * Send `percent` of traffic to the new version for `bake`, then all of it; roll back if the
-   * tier's health checks or alarms fail meanwhile.
+   * Send `percent` of traffic to the new version for `bake`, then all of it; traffic moves back
+   * if the tier's alarms fire meanwhile. Tiers 4–6.
    */
   public static canary(options: CanaryOptions): Deployment {
-    return new Deployment(DeploymentStrategy.CANARY, undefined, undefined, undefined, options.percent, options.bake);
+    const o = withoutNulls(options) ?? {};
+    checkSpec(undefined, o as unknown as Record<string, unknown>, {
+      percent: required(ANY_PERCENT),
+      bake: required(ANY_BAKE),
+    }, 'Deployment.canary(options)');
+    return new Deployment(DeploymentStrategy.CANARY, undefined, undefined, undefined, o.percent, o.bake);
   }
 
   private constructor(

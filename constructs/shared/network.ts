@@ -3,7 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { acknowledgeAll, acknowledgeInherentFindings, guard, hipaaNist } from './compliance';
-import { checkSpec, integer, literal, oneOf, removalPolicy, retentionDays, vpc, type Spec } from './checks';
+import { checkSpec, integer, literal, oneOf, removalPolicy, retentionDays, vpc, type Spec, withoutNulls } from './checks';
 import { WebTiersValidationError, withoutSnapshot } from './validation';
 import { SinglePointOfFailure, warnSinglePointOfFailure } from './warnings';
 
@@ -104,6 +104,8 @@ export class Network extends Construct {
   public readonly egress?: Egress;
 
   constructor(scope: Construct, id: string, props: NetworkProps = {}) {
+    // null, as jsii languages and JavaScript pass it for an omitted prop, counts as not given.
+    props = withoutNulls(props);
     super(scope, id);
     checkSpec(this, props as unknown as Record<string, unknown>, NETWORK_SPEC);
     if (props.vpc) {

@@ -94,7 +94,7 @@ function certificateNames(certificate: acm.ICertificate | undefined): string[] |
   const cfn = certificate instanceof acm.Certificate ? certificate.node.defaultChild : undefined;
   if (!(cfn instanceof acm.CfnCertificate)) return undefined;
   const names = [cfn.domainName, ...(cfn.subjectAlternativeNames ?? [])];
-  return names.some((n) => typeof n !== 'string' || Token.isUnresolved(n)) ? undefined : names.map((n) => n.toLowerCase());
+  return names.some((n) => typeof n !== 'string' || Token.isUnresolved(n)) ? undefined : names.map((n) => n.toLowerCase().replace(/\.$/, ''));
 }
 
 /** A certificate name covers a domain: the same name, or a wildcard for exactly one label above it. */

@@ -22,7 +22,7 @@ import {
   withoutSnapshot,
 } from '../shared/validation';
 import { checkImageArchitecture } from '../shared/server-fleet';
-import { checkSpec, checkedWhereUsed, instanceType as anInstanceType, integer, machineImage, sizeGiB, string, vpc, type Spec } from '../shared/checks';
+import { checkSpec, checkedWhereUsed, instanceType as anInstanceType, integer, machineImage, sizeGiB, string, vpc, type Spec, withoutNulls } from '../shared/checks';
 import { WEB_TIER_SPEC, checkWebTierDomain, type IWebTier, type WebTierOutput, type WebTierProps } from '../shared/web-tier';
 
 /** Props of {@link SingleInstanceTier}. */
@@ -134,6 +134,8 @@ export class SingleInstanceTier extends Construct implements IWebTier, ec2.IConn
   public readonly outputs: { [name: string]: WebTierOutput };
 
   constructor(scope: Construct, id: string, props: SingleInstanceTierProps) {
+    // null, as jsii languages and JavaScript pass it for an omitted prop, counts as not given.
+    props = withoutNulls(props);
     super(scope, id);
     checkSpec(this, props as unknown as Record<string, unknown>, SINGLE_INSTANCE_SPEC);
     // A name given as a string (from JavaScript or a config file) gets the image of its architecture too.
