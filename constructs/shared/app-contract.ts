@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
  * top-level statement of its own is `export const handler = createHandler(app)`, and
  * `createHandler` runs `assertFetchApp(app)` (constructs/runtime/contract.ts), so loading it is
  * the contract check the Lambda runtime would do at a cold start, without a server: the server
- * bundle is never loaded, it listens. The child reports what it saw on stdout and exits at once,
+ * bundle is never loaded, it listens. The child reports what it saw on fd 3 and exits at once,
  * whatever the app left pending (timers, sockets, promises).
  *
  * The app's own module code does run. Choices for what that may do:
@@ -64,7 +64,7 @@ Module._load = function (request, ...rest) {
   return typeof request === 'string' && !Module.isBuiltin(request) && external(request) ? stub : load.call(this, request, ...rest);
 };
 const report = (verdict) => {
-  fs.writeSync(1, '\\n' + marker + JSON.stringify(verdict) + '\\n');
+  fs.writeSync(3, '\\n' + marker + JSON.stringify(verdict) + '\\n');
   process.exit(0);
 };
 try {
@@ -89,17 +89,20 @@ export function checkAppContract(bundleFile: string, externals: readonly string[
   const child = spawnSync(process.execPath, ['-e', CHILD, bundleFile, JSON.stringify(externals), MARKER], {
     cwd,
     env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    // The verdict comes on fd 3, a pipe only this child holds: processes the app starts with
+    // inherited stdio (fds 0-2) cannot keep spawnSync waiting once the child has exited.
+    stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
     timeout: timeoutMs,
     killSignal: 'SIGKILL',
     encoding: 'utf8',
     maxBuffer: 4 * 1024 * 1024,
     windowsHide: true,
   });
-  const at = child.stdout?.lastIndexOf(MARKER) ?? -1;
+  const report = String(child.output?.[3] ?? '');
+  const at = report.lastIndexOf(MARKER);
   if (at >= 0) {
     try {
-      return JSON.parse(child.stdout.slice(at + MARKER.length).split('\n')[0]) as ContractVerdict;
+      return JSON.parse(report.slice(at + MARKER.length).split('\n')[0]) as ContractVerdict;
     } catch {
       // Fall through: something wrote over the report.
     }
