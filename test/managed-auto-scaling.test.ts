@@ -822,7 +822,7 @@ describe('props: a wrong type is a WebTiersValidationError naming the prop, the 
       /^Test\/Web: invalid loadBalancer: got 'shared'; accepted: BeanstalkLoadBalancer\.dedicated\(\), BeanstalkLoadBalancer\.shared\(alb\) or BeanstalkLoadBalancer\.none\(\)$/],
     ['loadBalancer: {}', () => ({ loadBalancer: {} }), /invalid loadBalancer: got an object \{\}; accepted: BeanstalkLoadBalancer\.dedicated\(\)/],
     ['network: an ec2.Vpc', (s) => ({ network: new ec2.Vpc(s, 'Vpc') }),
-      /^Test\/Web: invalid network: got a Vpc\d* \(Test\/Vpc\); accepted: a Network \(new Network\(scope, id\), or new Network\(scope, id, \{ vpc \}\) for an existing ec2\.IVpc\)$/],
+      /^Test\/Web: invalid network: got a Vpc\d* \(Test\/Vpc\); accepted: a Network: new Network\(scope, id\), or new Network\(scope, id, \{ vpc \}\) around an existing VPC$/],
     ['database: {}', () => ({ database: {} }), /invalid database: got an object \{\}; accepted: an IAppDatabase: new Database\(scope, id, \{ network \}\) or Database\.fromAttributes/],
     ['database: a Network', (s) => ({ database: new Network(s, 'Net') }), /invalid database: got a Network \(Test\/Net\); accepted: an IAppDatabase/],
     ['instanceTypes: one name, not an array', () => ({ instanceTypes: 't4g.small' }), /^Test\/Web: invalid instanceTypes: got 't4g\.small'; accepted: an array \(1 to 40\) of an ec2\.InstanceType or its name/],

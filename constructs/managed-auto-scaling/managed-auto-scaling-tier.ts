@@ -11,9 +11,10 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct, type IConstruct } from 'constructs';
 import { alarmTopic, notify } from '../shared/alarms';
 import {
-  arrayOf, boolean, checkSpec, describe, duration, instanceOf, instanceType as anInstanceType, integer, isVpc, literal,
-  oneOf, required, retentionDays, satisfies, shape, string, type Check, type Spec, withoutNulls,
+  appDatabase, arrayOf, boolean, checkSpec, describe, duration, instanceOf, instanceType as anInstanceType, integer, literal,
+  network, oneOf, required, retentionDays, shape, string, type Check, type Spec, withoutNulls,
 } from '../shared/checks';
+import { describeVpc, regionOfArn, regionOfResource } from '../shared/regions';
 import { acknowledgeInherentFindings } from '../shared/compliance';
 import { Database, checkDatabaseNetwork, type IAppDatabase } from '../shared/database';
 import { Deployment, DeploymentStrategy, type IDeployment } from '../shared/deployment';
@@ -124,14 +125,6 @@ export const BEANSTALK_ENVIRONMENT_LIMIT = 4096;
 const SECRET_ARN_MIN_LENGTH = 61;
 const TIER = 'ManagedAutoScalingTier';
 
-/** A Network (a class, but matched by shape: a second copy of the library has its own class). */
-const isNetwork = (v: unknown) => typeof v === 'object' && v !== null && isVpc((v as { vpc?: unknown }).vpc) &&
-  'appSubnets' in v && 'publicSubnets' in v && 'dataSubnets' in v;
-/** An IAppDatabase: an interface, so its shape. */
-const isAppDatabase = (v: unknown) => typeof v === 'object' && v !== null && isVpc((v as { vpc?: unknown }).vpc) &&
-  typeof (v as { secret?: { secretArn?: unknown } }).secret?.secretArn === 'string' && 'connections' in v &&
-  typeof (v as { allowFrom?: unknown }).allowFrom === 'function';
-
 /** `check`, except that a deploy-time token string passes (a value passed straight through). */
 function orToken(check: Check): Check {
   return {
@@ -223,8 +216,8 @@ export const MANAGED_AUTO_SCALING_SPEC: Spec = {
   ...WEB_TIER_SPEC,
   logRetention: retentionDays,
   deployment: deploymentCheck,
-  network: satisfies(isNetwork, 'a Network (new Network(scope, id), or new Network(scope, id, { vpc }) for an existing ec2.IVpc)'),
-  database: satisfies(isAppDatabase, 'an IAppDatabase: new Database(scope, id, { network }) or Database.fromAttributes(…)'),
+  network,
+  database: appDatabase,
   instanceTypes: arrayOf(anInstanceType, 1, 40),
   scaling: strictShape({
     min: literal(integer(1, 10000, 'instances')),
@@ -765,24 +758,3 @@ function beanstalkDeploymentOf(scope: Construct, deployment: IDeployment | undef
   }
 }
 
-/** The region in an ARN (`arn:<partition>:<service>:<region>:…`), when the ARN is known at synth and has one. */
-function regionOfArn(arn: string | undefined): string | undefined {
-  if (arn === undefined || Token.isUnresolved(arn)) return undefined;
-  const region = arn.split(':')[3];
-  return region || undefined;
-}
-
-/** The region of a resource: its own environment's, else its stack's, when known at synth. */
-function regionOfResource(resource: { env?: { region?: string } }): string | undefined {
-  const own = resource.env?.region;
-  if (own !== undefined && !Token.isUnresolved(own)) return own;
-  return Construct.isConstruct(resource) ? regionOrUndefined(Stack.of(resource).region) : undefined;
-}
-
-function regionOrUndefined(region: string): string | undefined {
-  return Token.isUnresolved(region) ? undefined : region;
-}
-
-function describeVpc(vpc: ec2.IVpc): string {
-  return Token.isUnresolved(vpc.vpcId) ? vpc.node.path : `'${vpc.vpcId}'`;
-}

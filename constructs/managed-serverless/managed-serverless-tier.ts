@@ -19,7 +19,8 @@ import { alarmTopic, notify } from '../shared/alarms';
 import { AppFunction, FUNCTION_OPTIONS, FUNCTION_SPEC, ServerlessDeployment, type FunctionOptions } from '../shared/app-function';
 import { checkSpec, checkedWhereUsed, describe, literal, shape, string, type Check, type Spec, withoutNulls } from '../shared/checks';
 import { acknowledgeAll, acknowledgeInherentFindings, guard } from '../shared/compliance';
-import { checkDataTable, createDataTable, dataTable, knownRegion } from '../shared/data-table';
+import { checkDataTable, createDataTable, dataTable } from '../shared/data-table';
+import { regionOfDefined } from '../shared/regions';
 import { WebTiersValidationError, checkMovedProps } from '../shared/validation';
 import { WEB_TIER_SPEC, checkWebTierDomain, type IWebTier, type WebTierOutput, type WebTierProps } from '../shared/web-tier';
 
@@ -275,7 +276,7 @@ export class ManagedServerlessTier extends Construct implements IWebTier {
         throw new WebTiersValidationError(this, 'domain.certificate', `got '${arn}'; accepted: an ACM certificate ARN in us-east-1`);
       }
       // From the ARN, or from the stack of a certificate defined in CDK (a us-east-1 stack with crossRegionReferences).
-      const region = match?.[1] ?? knownRegion(arn, domain.certificate);
+      const region = match?.[1] ?? regionOfDefined(arn, domain.certificate);
       if (region !== undefined && region !== 'us-east-1') {
         throw new WebTiersValidationError(this, 'domain.certificate',
           `is in ${region}; accepted: a certificate in us-east-1, where CloudFront reads certificates`);

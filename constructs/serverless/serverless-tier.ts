@@ -18,7 +18,8 @@ import { alarmTopic, notify } from '../shared/alarms';
 import { AppFunction, FUNCTION_OPTIONS, FUNCTION_SPEC, ServerlessDeployment, type FunctionOptions } from '../shared/app-function';
 import { arrayOf, boolean, checkSpec, checkedWhereUsed, instanceOf, integer, oneOf, required, shape, string, type Check, type Spec, withoutNulls } from '../shared/checks';
 import { acknowledgeAll, acknowledgeInherentFindings, guard } from '../shared/compliance';
-import { checkDataTable, createDataTable, dataTable, knownRegion } from '../shared/data-table';
+import { checkDataTable, createDataTable, dataTable } from '../shared/data-table';
+import { regionOfDefined } from '../shared/regions';
 import { WebTiersValidationError, checkMovedProps, checkUrlPath, withoutSnapshot } from '../shared/validation';
 import { WEB_TIER_SPEC, checkWebTierDomain, domainCertificate, type IWebTier, type WebTierOutput, type WebTierProps } from '../shared/web-tier';
 import {
@@ -220,7 +221,7 @@ export class ServerlessTier extends Construct implements IWebTier {
     const region = Stack.of(this).region;
     const regionKnown = !Token.isUnresolved(region);
     const certificate = props.domain?.certificate;
-    const certificateRegion = certificate && knownRegion(certificate.certificateArn, certificate);
+    const certificateRegion = certificate && regionOfDefined(certificate.certificateArn, certificate);
     if (certificateRegion !== undefined && regionKnown && certificateRegion !== region) {
       throw new WebTiersValidationError(this, 'domain.certificate',
         `is in ${certificateRegion} and the stack in ${region}: the ${api}'s regional custom domain reads its certificate from its own region; accepted: a certificate in ${region}`);

@@ -304,3 +304,13 @@ export function withoutNulls<T>(props: T): T {
   }
   return copy as T;
 }
+
+/**
+ * A Network, by its shape (a second copy of the library in node_modules has its own class), and an
+ * IAppDatabase (an interface). One definition, used by every construct that takes them.
+ */
+export const isNetwork = (v: unknown) => has(v, 'vpc', 'appSubnets', 'publicSubnets', 'dataSubnets') && isVpc((v as { vpc: unknown }).vpc);
+export const isAppDatabase = (v: unknown) => has(v, 'vpc', 'secret', 'connections', 'allowFrom') && isVpc((v as { vpc: unknown }).vpc) &&
+  typeof (v as { secret?: { secretArn?: unknown } }).secret?.secretArn === 'string' && typeof (v as { allowFrom?: unknown }).allowFrom === 'function';
+export const network = satisfies(isNetwork, 'a Network: new Network(scope, id), or new Network(scope, id, { vpc }) around an existing VPC');
+export const appDatabase = satisfies(isAppDatabase, 'an IAppDatabase: new Database(scope, id, { network }) or Database.fromAttributes(…)');

@@ -2,6 +2,7 @@ import { RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
 import { satisfies } from './checks';
+import { regionOfDefined } from './regions';
 import { WebTiersValidationError } from './validation';
 
 /**
@@ -38,7 +39,7 @@ export const dataTable = satisfies(isTable,
  */
 export function checkDataTable(scope: Construct, table: dynamodb.ITable): void {
   const stackRegion = Stack.of(scope).region;
-  const tableRegion = knownRegion(table.tableArn, table);
+  const tableRegion = regionOfDefined(table.tableArn, table);
   if (tableRegion !== undefined && !Token.isUnresolved(stackRegion) && tableRegion !== stackRegion) {
     throw new WebTiersValidationError(scope, 'table',
       `is in ${tableRegion} and the stack in ${stackRegion}: the app finds its table by name in its own region; accepted: a table in ${stackRegion}`);
@@ -49,20 +50,6 @@ export function checkDataTable(scope: Construct, table: dynamodb.ITable): void {
     throw new WebTiersValidationError(scope, 'table',
       `has the keys ${got}; accepted: a table whose partition key is 'pk' and sort key 'sk', both strings (the keys the app reads and writes)`);
   }
-}
-
-/**
- * The region of a resource when synth can tell: from its ARN when the region in it is literal
- * (the rest may be tokens, e.g. the partition), else, for a resource defined in CDK (not
- * imported), from the stack it is defined in. An imported resource whose ARN is a token takes
- * the importing stack's env, which says nothing of where it lives: undefined then.
- */
-export function knownRegion(arn: string | undefined, resource: unknown): string | undefined {
-  const match = typeof arn === 'string' ? /^arn:[^:]+:[a-z0-9-]+:([a-z]{2}(?:-[a-z]+)+-\d):/.exec(arn) : null;
-  if (match) return match[1];
-  const defined = (resource as Partial<Construct> | undefined)?.node?.defaultChild !== undefined;
-  const region = (resource as { env?: { region?: unknown } } | undefined)?.env?.region;
-  return defined && typeof region === 'string' && !Token.isUnresolved(region) ? region : undefined;
 }
 
 /** `{ name: 'partition key, string' | 'sort key, number' … }` of a table defined in CDK; undefined for an imported one. */

@@ -7,7 +7,7 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { restrictGrantsToAwsServices } from './alarms';
-import { boolean, checkSpec, instanceType as anInstanceType, integer, removalPolicy, required, retentionDays, satisfies, sizeGiB, type Spec, vpc as vpcCheck, withoutNulls } from './checks';
+import { boolean, checkSpec, instanceType as anInstanceType, integer, removalPolicy, required, retentionDays, satisfies, sizeGiB, type Spec, network as networkCheck, vpc as vpcCheck, withoutNulls } from './checks';
 import { acknowledgeAll, acknowledgeInherentFindings, guard, hipaaNist } from './compliance';
 import type { Network } from './network';
 import { WebTiersValidationError, checkIntegerRange, withoutSnapshot } from './validation';
@@ -94,7 +94,7 @@ const DATABASE_NAME = 'webapp';
 
 /** The runtime checks of Database's props. The storage sizes the autoscaling limit: known at synth. */
 export const DATABASE_SPEC: Spec = {
-  network: required(satisfies((v) => typeof v === 'object' && v !== null && 'vpc' in v && 'dataSubnets' in v, 'a Network (new Network(scope, id))')),
+  network: required(networkCheck),
   instanceType: anInstanceType,
   allocatedStorage: sizeGiB(20, 65536),
   multiAz: boolean,

@@ -8,11 +8,12 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct, type IConstruct } from 'constructs';
 import { alarmTopic } from './alarms';
-import { checkSpec, instanceOf, instanceType as anInstanceType, integer, isVpc, literal, machineImage, satisfies, shape, type Spec } from './checks';
+import { appDatabase, checkSpec, instanceType as anInstanceType, integer, literal, machineImage, network, satisfies, shape, type Spec } from './checks';
 import { acknowledgeInherentFindings } from './compliance';
 import { Database, type IAppDatabase } from './database';
 import { LOAD_BALANCER_SPEC, WebLoadBalancer, keepAliveFor, type LoadBalancerOptions } from './load-balancer';
 import { Network } from './network';
+import { checkSameRegion, describeVpc, regionOfArn, regionOfEnv } from './regions';
 import { createServerRole, hostAssets, type ServerBootstrapOptions } from './server-bootstrap';
 import { WebTiersValidationError, checkEnvironment, checkMovedProps, withoutSnapshot } from './validation';
 import { WEB_TIER_SPEC, checkWebTierDomain, domainCertificate, type IWebTier, type WebTierOutput, type WebTierProps } from './web-tier';
@@ -66,21 +67,14 @@ export interface ServerFleet {
 export const APP_PORT = 8080;
 const RESERVED_ENV = ['PORT', 'HOST', 'HEALTH_CHECK_PATH', 'DATABASE_URL', 'NODE_ENV', 'NODE_EXTRA_CA_CERTS', 'KEEP_ALIVE_TIMEOUT_MS'];
 
-/** An {@link IAppDatabase}, by its shape (an interface has no class to test). */
-function isAppDatabase(value: unknown): boolean {
-  const v = value as Partial<Record<keyof IAppDatabase, unknown>> | null;
-  return typeof v === 'object' && v !== null && isVpc(v.vpc) && typeof v.secret === 'object' && v.secret !== null &&
-    'secretArn' in v.secret && typeof v.allowFrom === 'function' && typeof v.connections === 'object' && v.connections !== null;
-}
-
 /**
  * The runtime checks of the props every load-balanced server tier takes ({@link ServerFleetProps}),
  * spread into each tier's own spec. `deployment` is checked by each tier, which knows what it takes.
  */
 export const SERVER_FLEET_SPEC: Spec = {
   ...WEB_TIER_SPEC,
-  network: instanceOf([Network], "a Network: new Network(scope, id), or new Network(scope, id, { vpc }) around an existing VPC"),
-  database: satisfies(isAppDatabase, 'an IAppDatabase: new Database(scope, id, { network }) or Database.fromAttributes(…)'),
+  network,
+  database: appDatabase,
   instanceType: anInstanceType,
   machineImage,
   loadBalancer: shape(LOAD_BALANCER_SPEC, 'an object { deregistrationDelay?, accessLogDays?, idleTimeout? }'),
@@ -174,32 +168,6 @@ export function buildServerFleet(scope: Construct, props: ServerFleetProps, auto
   return { network, database, securityGroup, role, web, alarmTopic: topic, appLogGroup, instanceType, arm64, bootstrap };
 }
 
-/** A region known at synth (not a token, not empty), else undefined. */
-function knownRegion(region: unknown): string | undefined {
-  return typeof region === 'string' && region !== '' && !Token.isUnresolved(region) ? region : undefined;
-}
-
-/** The region a resource declares: its stack's, or the one it was imported with (`Vpc.fromVpcAttributes({ region })`). */
-function regionOfEnv(resource: unknown): string | undefined {
-  return knownRegion((resource as { env?: { region?: unknown } } | undefined)?.env?.region);
-}
-
-/** The region of an ARN (`arn:<partition>:<service>:<region>:…`), when the ARN is known at synth. */
-function regionOfArn(arn: unknown): string | undefined {
-  return typeof arn === 'string' && !Token.isUnresolved(arn) ? knownRegion(arn.split(':')[3]) : undefined;
-}
-
-/**
- * Fails when what `regions` reveal of a prop (its stack, its ARN, its import) names another region
- * than the tier's stack, when both are known at synth; a deploy-time region is left to CloudFormation.
- */
-function checkSameRegion(scope: IConstruct, prop: string, what: string, regions: Array<string | undefined>, accepted: string): void {
-  const here = knownRegion(Stack.of(scope).region);
-  const there = regions.map(knownRegion).find((r) => r !== undefined && r !== here);
-  if (here === undefined || there === undefined) return;
-  throw new WebTiersValidationError(scope, prop, `got ${what} in ${there}, but the tier's stack is in ${here}; accepted: ${accepted} in ${here}`);
-}
-
 /** The load balancer's certificate: an ALB takes certificates of its own region only. */
 function checkCertificateRegion(scope: IConstruct, certificate: acm.ICertificate | undefined): void {
   if (!certificate) return;
@@ -220,9 +188,8 @@ function checkDatabaseFits(scope: IConstruct, database: IAppDatabase, network: N
   // Two VPCs this app creates are two VPCs; ids known at synth tell; anything else only a deploy can.
   const different = known ? mine.vpcId !== theirs.vpcId : mine instanceof ec2.Vpc && theirs instanceof ec2.Vpc;
   if (different) {
-    const name = (vpc: ec2.IVpc) => (Token.isUnresolved(vpc.vpcId) ? vpc.node.path : `'${vpc.vpcId}'`);
     throw new WebTiersValidationError(scope, 'database',
-      `got a database in VPC ${name(mine)}, a different VPC from 'network' (${name(theirs)}); accepted: a database in the network's VPC (pass the same Network to both)`);
+      `got a database in VPC ${describeVpc(mine)}, a different VPC from 'network' (${describeVpc(theirs)}); accepted: a database in the network's VPC (pass the same Network to both)`);
   }
 }
 
