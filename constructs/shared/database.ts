@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Size, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Size, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -7,6 +7,7 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { restrictGrantsToAwsServices } from './alarms';
+import { describeVpc } from './regions';
 import { boolean, checkSpec, instanceType as anInstanceType, integer, removalPolicy, required, retentionDays, satisfies, sizeGiB, type Spec, network as networkCheck, vpc as vpcCheck, withoutNulls } from './checks';
 import { acknowledgeAll, acknowledgeInherentFindings, guard, hipaaNist } from './compliance';
 import type { Network } from './network';
@@ -290,10 +291,18 @@ function acknowledgeLogRetentionFunction(scope: Construct): void {
   );
 }
 
-/** Checks that a database and a network fit together. */
+/**
+ * A database in the network's VPC, as far as synth can tell: two VPCs this app creates are two
+ * VPCs, ids known at synth tell, and anything else (two imports of one VPC by token) only a deploy can.
+ */
 export function checkDatabaseNetwork(scope: Construct, database: IAppDatabase | undefined, network: Network): void {
-  if (database && database.vpc !== network.vpc && database.vpc.vpcId !== network.vpc.vpcId) {
+  if (!database) return;
+  const [mine, theirs] = [database.vpc, network.vpc];
+  if (mine === theirs) return;
+  const known = !Token.isUnresolved(mine.vpcId) && !Token.isUnresolved(theirs.vpcId);
+  const different = known ? mine.vpcId !== theirs.vpcId : mine instanceof ec2.Vpc && theirs instanceof ec2.Vpc;
+  if (different) {
     throw new WebTiersValidationError(scope, 'database',
-      "is in a different VPC from 'network'; accepted: a database in the network's VPC (pass the same Network to both)");
+      `got a database in VPC ${describeVpc(mine)}, a different VPC from 'network' (${describeVpc(theirs)}); accepted: a database in the network's VPC (pass the same Network to both)`);
   }
 }

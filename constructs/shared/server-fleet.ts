@@ -10,10 +10,10 @@ import { Construct, type IConstruct } from 'constructs';
 import { alarmTopic } from './alarms';
 import { appDatabase, checkSpec, instanceType as anInstanceType, integer, literal, machineImage, network, satisfies, shape, type Spec } from './checks';
 import { acknowledgeInherentFindings } from './compliance';
-import { Database, type IAppDatabase } from './database';
+import { Database, checkDatabaseNetwork, type IAppDatabase } from './database';
 import { LOAD_BALANCER_SPEC, WebLoadBalancer, keepAliveFor, type LoadBalancerOptions } from './load-balancer';
 import { Network } from './network';
-import { checkSameRegion, describeVpc, regionOfArn, regionOfEnv } from './regions';
+import { checkSameRegion, regionOfArn, regionOfEnv } from './regions';
 import { createServerRole, hostAssets, type ServerBootstrapOptions } from './server-bootstrap';
 import { WebTiersValidationError, checkEnvironment, checkMovedProps, withoutSnapshot } from './validation';
 import { WEB_TIER_SPEC, checkWebTierDomain, domainCertificate, type IWebTier, type WebTierOutput, type WebTierProps } from './web-tier';
@@ -182,15 +182,7 @@ function checkDatabaseFits(scope: IConstruct, database: IAppDatabase, network: N
   checkSameRegion(scope, 'database', 'a database',
     [Construct.isConstruct(database) ? Stack.of(database).region : undefined, regionOfEnv(database.vpc), regionOfArn(database.secret.secretArn)],
     'a database');
-  const [mine, theirs] = [database.vpc, network.vpc];
-  if (mine === theirs) return;
-  const known = !Token.isUnresolved(mine.vpcId) && !Token.isUnresolved(theirs.vpcId);
-  // Two VPCs this app creates are two VPCs; ids known at synth tell; anything else only a deploy can.
-  const different = known ? mine.vpcId !== theirs.vpcId : mine instanceof ec2.Vpc && theirs instanceof ec2.Vpc;
-  if (different) {
-    throw new WebTiersValidationError(scope, 'database',
-      `got a database in VPC ${describeVpc(mine)}, a different VPC from 'network' (${describeVpc(theirs)}); accepted: a database in the network's VPC (pass the same Network to both)`);
-  }
+  checkDatabaseNetwork(scope as Construct, database, network);
 }
 
 /**
