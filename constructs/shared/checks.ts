@@ -71,6 +71,18 @@ export function integer(min: number, max: number, unit = ''): Check {
   };
 }
 
+/** A finite number from `min` to `max` (fractions allowed); a token passes unless wrapped in `literal`. */
+export function number(min: number, max: number, unit = ''): Check {
+  const accepted = `a number from ${min} to ${max}${unit ? ` ${unit}` : ''}`;
+  return {
+    accepted,
+    validate(value, at) {
+      if (typeof value === 'number' && Token.isUnresolved(value)) return;
+      if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) fail(at, value, accepted);
+    },
+  };
+}
+
 /** A value the construct computes with: a token is rejected, whatever `check` would say of it. */
 export function literal(check: Check): Check {
   return {

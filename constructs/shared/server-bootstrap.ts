@@ -9,6 +9,7 @@ import { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Validations } from 'aws-cdk-lib';
 import type { Construct, IConstruct } from 'constructs';
+import { costHint } from './cost-hints';
 import { POSTGRES_MAJOR } from './database';
 import { WebTiersValidationError } from './validation';
 import type { WebApp } from './web-app';
@@ -152,6 +153,14 @@ export function serverUserData(scope: IConstruct, o: ServerBootstrapOptions): ec
   const stack = Stack.of(scope);
   const script = ec2.UserData.forLinux({ shebang: '#!/bin/bash' });
   const diskResources = o.localPostgres ? ['/', DATA_MOUNT] : ['/'];
+  // For the cost estimator: which group takes the app's lines, and the agent's custom metrics
+  // (memory and each disk, per instance; with aggregation, also per group and per group and path).
+  costHint(o.appLogGroup, {
+    logs: 'app',
+    metricsPerInstance: 1 + diskResources.length,
+    metricsPerGroup: o.autoScaling ? 2 + diskResources.length : 0,
+  });
+  costHint(o.systemLogGroup, { logs: 'system' });
   const agentConfig = stack.toJsonString({
     agent: { metrics_collection_interval: 60, run_as_user: 'root' },
     metrics: {
