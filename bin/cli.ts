@@ -3,15 +3,19 @@
  * `cdk-web-tiers <command>`:
  *   dev <entry> [options]   serve an app locally through the server or the lambda adapter, reloading on change
  *   review [options]        review a synthesized app for a pull request
+ *   cost [options]          the monthly cost of a synthesized app, line by line, and its ratings
  */
 import { DEV_USAGE, devMain } from '../lib/dev';
+import { costMain } from '../lib/cost/cli';
 import { reviewMain } from '../lib/review/cli';
 
 const USAGE = `usage: cdk-web-tiers <command>
   dev <entry> [--target server|lambda] [--event http|rest] [--port N] [--host H] …
       serves the app on localhost from the bundle a tier deploys, rebuilding and restarting on change
   review [--cdk-out cdk.out] [--base base/cdk.out] …
-      reviews a synthesized app: report, diagram, and dangerous changes against a base`;
+      reviews a synthesized app: report, diagram, and dangerous changes against a base
+  cost [--cdk-out cdk.out] [--requests 10M] [--compare --chart cost.svg] …
+      the monthly cost of each stack, line by line with its price sources, and its ratings`;
 
 function fail(err: Error): void {
   console.error(`cdk-web-tiers: ${err.message}`);
@@ -23,6 +27,12 @@ if (command === 'dev' && (rest.includes('--help') || rest.includes('-h'))) {
   console.log(DEV_USAGE);
 } else if (command === 'dev') {
   devMain(rest).catch(fail);
+} else if (command === 'cost') {
+  try {
+    process.exitCode = costMain(rest);
+  } catch (err) {
+    fail(err as Error);
+  }
 } else if (command === 'review') {
   reviewMain(rest).then((code) => { process.exitCode = code; }, fail);
 } else {

@@ -3,6 +3,9 @@ import { ScaleOn } from '../constructs/auto-scaling/scale-on';
 import { Egress } from '../constructs/shared/network';
 import { WebTiersValidationError } from '../constructs/shared/validation';
 import { SinglePointOfFailure } from '../constructs/shared/warnings';
+import { shape } from '../constructs/shared/checks';
+import { COST_BUDGET_SPEC } from './cost/budget';
+import type { CostAssumptions, TrafficProfile } from './cost/profile';
 
 /** The hosting tiers an environment can run on. */
 export type TierName = 'single-instance' | 'load-balanced' | 'auto-scaling' | 'managed-auto-scaling' | 'serverless' | 'managed-serverless';
@@ -64,6 +67,19 @@ export interface DomainConfig {
   readonly hostedZoneName?: string;
 }
 
+/**
+ * A monthly cost budget: synth fails when the estimate of the environment's template at `traffic`
+ * is above `monthlyUsd`, and an AWS Budgets budget alerts the alarm topic on real spend.
+ */
+export interface BudgetConfig {
+  /** USD a month. */
+  readonly monthlyUsd: number;
+  /** The traffic the amount is meant for. */
+  readonly traffic: TrafficProfile;
+  /** What the estimate assumes where neither the template nor the traffic says. */
+  readonly assumptions?: CostAssumptions;
+}
+
 /** One deployment environment. */
 export interface EnvironmentConfig {
   /** The hosting tier. Moving up the ladder is a change of this line. */
@@ -98,6 +114,8 @@ export interface EnvironmentConfig {
   readonly domain?: DomainConfig;
   /** Email subscribed to the alarm topic. */
   readonly alarmEmail?: string;
+  /** A monthly cost budget, checked at synth and watched after deploy. */
+  readonly budget?: BudgetConfig;
   /**
    * Single points of failure this environment accepts: a `SinglePointOfFailure` id, and why.
    * Each is acknowledged on the stack, so synth no longer warns of it; every other warning stays.
@@ -116,6 +134,8 @@ export const ENVIRONMENTS: Readonly<Record<string, EnvironmentConfig>> = {
     // Ignored on single-instance; keeps dev cheap when it moves to a tier with RDS.
     database: { multiAz: false },
     retention: { data: 'destroy', logs: RetentionDays.ONE_WEEK, backupDays: 3 },
+    // `npm run cost -- --env dev --requests 1M` estimates about $25 a month.
+    budget: { monthlyUsd: 40, traffic: { requestsPerMonth: 1_000_000 } },
     acknowledge: {
       [SinglePointOfFailure.SINGLE_INSTANCE]: 'dev runs on one instance to stay cheap; downtime while it is replaced or redeployed is accepted',
       [SinglePointOfFailure.SINGLE_AZ_DATABASE]: 'dev chooses a database without a standby (multiAz: false) to stay cheap; its downtime is accepted',
@@ -130,6 +150,7 @@ export const ENVIRONMENTS: Readonly<Record<string, EnvironmentConfig>> = {
     egress: Egress.NAT_GATEWAY,
     database: { instanceType: 't4g.micro' },
     retention: { data: 'snapshot', logs: RetentionDays.ONE_MONTH, backupDays: 7 },
+    budget: { monthlyUsd: 175, traffic: { requestsPerMonth: 5_000_000 } },
     acknowledge: {
       [SinglePointOfFailure.NAT]: 'staging runs one NAT gateway, half the cost of one per AZ; losing egress during an AZ outage is accepted there',
     },
@@ -143,6 +164,7 @@ export const ENVIRONMENTS: Readonly<Record<string, EnvironmentConfig>> = {
     egress: Egress.NAT_GATEWAY_PER_AZ,
     database: { instanceType: 't4g.medium', multiAz: true, rotation: true },
     retention: { data: 'retain', logs: RetentionDays.SIX_MONTHS, backupDays: 30 },
+    budget: { monthlyUsd: 400, traffic: { requestsPerMonth: 20_000_000 } },
   },
 };
 
@@ -187,6 +209,11 @@ export function checkEnvironmentConfig(name: string, c: EnvironmentConfig): void
     throw new WebTiersValidationError(undefined, prop('retention.data'), "'destroy' loses data on stack deletion; accepted outside dev: snapshot, retain");
   }
   if (c.domain) checkDomainConfig(prop, c.tier, c.domain, c.region);
+  if (c.budget !== undefined && c.budget !== null) {
+    const { monthlyUsd, traffic, assumptions } = COST_BUDGET_SPEC;
+    shape({ monthlyUsd, traffic, assumptions }, 'a budget such as { monthlyUsd: 150, traffic: { requestsPerMonth: 5_000_000 } }')
+      .validate(c.budget, { scope: undefined, prop: prop('budget') });
+  }
   for (const [id, reason] of Object.entries(c.acknowledge ?? {})) {
     if (!SinglePointOfFailure.ALL.includes(id)) {
       throw new WebTiersValidationError(undefined, prop('acknowledge'), `got '${id}'; accepted: the ids of SinglePointOfFailure (${SinglePointOfFailure.ALL.join(', ')})`);

@@ -2,8 +2,9 @@
 // (WebTiersStack and its config type) for apps that want the same setup. This repo's own
 // environments (ENVIRONMENTS) stay in its app.
 export * from '../constructs';
+export * from './cost';
 export {
   TIERS, checkEnvironmentConfig, selectEnvironments,
-  type CapacityConfig, type DataRetention, type DatabaseConfig, type DomainConfig, type EnvironmentConfig, type LambdaConfig, type RetentionConfig, type TierName,
+  type BudgetConfig, type CapacityConfig, type DataRetention, type DatabaseConfig, type DomainConfig, type EnvironmentConfig, type LambdaConfig, type RetentionConfig, type TierName,
 } from './config';
 export { WebTiersStack, type WebTiersStackProps } from './web-tiers-stack';

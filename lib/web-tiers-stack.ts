@@ -16,6 +16,7 @@ import type { ServerFleetProps } from '../constructs/shared/server-fleet';
 import type { WebApp } from '../constructs/shared/web-app';
 import type { IWebTier, WebTierDomain } from '../constructs/shared/web-tier';
 import { SingleInstanceTier } from '../constructs/single-instance';
+import { CostBudget } from './cost/budget';
 import { checkEnvironmentConfig, type DataRetention, type EnvironmentConfig, type TierName } from './config';
 
 export interface WebTiersStackProps extends StackProps {
@@ -176,6 +177,10 @@ export class WebTiersStack extends Stack {
     // id updates it in place, where a new id would collide with the existing record.
     const record = this.tier.node.tryFindChild('LoadBalancer')?.node.tryFindChild('DnsRecord')?.node.defaultChild as CfnResource | undefined;
     record?.overrideLogicalId(logicalIdAt(this.stackName, ['DnsRecord', 'Resource']));
+
+    if (config.budget) {
+      new CostBudget(this, 'Budget', { ...config.budget, topic: this.tier.alarmTopic, pricingRegion: config.region });
+    }
 
     new CfnOutput(this, 'Url', { value: this.tier.url, description: 'Where the app answers' });
     for (const [name, output] of Object.entries(this.tier.outputs)) new CfnOutput(this, name, output);

@@ -89,7 +89,8 @@ describe('the repo app', () => {
     expect(warned({ staging: { ...ENVIRONMENTS.staging, acknowledge: undefined } }))
       .toEqual({ 'WebTiers-staging': [`/WebTiers-staging/Network ${SinglePointOfFailure.NAT}`] });
     // Acknowledged on the stack, whatever tier it runs: on tier 2, neither its NAT instance nor its single-AZ database warns.
-    expect(warned({ dev: { ...ENVIRONMENTS.dev, tier: 'load-balanced', capacity: { min: 2, max: 2 } } })).toEqual({ 'WebTiers-dev': [] });
+    // (Without its budget, which tier 2's load balancer and database would exceed.)
+    expect(warned({ dev: { ...ENVIRONMENTS.dev, tier: 'load-balanced', capacity: { min: 2, max: 2 }, budget: undefined } })).toEqual({ 'WebTiers-dev': [] });
     expect(warnings.take()).toEqual([[SinglePointOfFailure.SINGLE_INSTANCE], [SinglePointOfFailure.NAT]]);
   });
 
@@ -327,12 +328,13 @@ describe('one tier surface', () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const entry = Object.keys(require('../lib') as object).sort();
     expect(entry).toEqual([
-      'APP_PORT', 'AutoScalingTier', 'BatchSize', 'BeanstalkDeployment', 'BeanstalkLoadBalancer', 'Database', 'Deployment',
+      'APP_PORT', 'AutoScalingTier', 'BatchSize', 'BeanstalkDeployment', 'BeanstalkLoadBalancer', 'CostBudget', 'Database', 'Deployment',
       'DeploymentStrategy', 'Egress', 'LAMBDA_RUNTIME', 'LoadBalancedTier', 'ManagedAutoScalingTier', 'ManagedServerlessTier',
       'Network', 'NodePlatform', 'POSTGRES_MAJOR', 'POSTGRES_VERSION', 'SINGLE_INSTANCE_FLEET_WARNING', 'SINGLE_POINT_OF_FAILURE_WARNING',
       'SNAPSHOT_TAG', 'SOLUTION_STACK', 'STATEFUL_RESOURCES', 'ScaleOn', 'ServerFleetTier', 'ServerlessApi', 'ServerlessAuth',
       'ServerlessDeployment', 'ServerlessTier', 'SingleInstanceTier', 'SinglePointOfFailure', 'StatefulDataGuard', 'TIERS',
-      'UpdateLevel', 'VPC_CIDR', 'WebApp', 'WebTiersErrors', 'WebTiersStack', 'checkEnvironmentConfig', 'selectEnvironments',
+      'UpdateLevel', 'VPC_CIDR', 'WebApp', 'WebTiersErrors', 'WebTiersStack', 'checkEnvironmentConfig', 'costChartSvg', 'costCurves', 'crossovers',
+      'defaultPriceTable', 'estimateCost', 'rateTemplate', 'renderComparison', 'renderEstimate', 'renderRatings', 'selectEnvironments', 'svgToPng',
     ]);
   });
 

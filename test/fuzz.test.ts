@@ -15,6 +15,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -25,6 +26,7 @@ import {
   ServerlessApi, ServerlessAuth, ServerlessDeployment, ServerlessTier, SingleInstanceTier, SinglePointOfFailure, UpdateLevel,
 } from '../constructs';
 import { DATABASE_SPEC, Database } from '../constructs/shared/database';
+import { COST_BUDGET_SPEC, CostBudget } from '../lib/cost/budget';
 import { NETWORK_SPEC, Network } from '../constructs/shared/network';
 import { WebTiersValidationError } from '../constructs/shared/validation';
 import { SINGLE_INSTANCE_SPEC } from '../constructs/single-instance/single-instance-tier';
@@ -401,6 +403,10 @@ describe('wrong types: every prop, every kind of value', () => {
   test('ManagedServerlessTier', () => {
     expect(wrongTypes(MANAGED_SERVERLESS_SPEC, (stack, props) => new ManagedServerlessTier(stack, 'Site', { app: webApp, ...props } as never))).toEqual([]);
   });
+  test('CostBudget', () => {
+    expect(wrongTypes(COST_BUDGET_SPEC, (stack, props) => new CostBudget(stack, 'Budget', props as never),
+      (stack) => ({ monthlyUsd: 100, traffic: { requestsPerMonth: 1e6 }, topic: new sns.Topic(stack, 'Alarms') }))).toEqual([]);
+  });
 });
 
 describe('valid but unusual: the checks do not over-reach', () => {
@@ -427,13 +433,13 @@ describe('valid but unusual: the checks do not over-reach', () => {
 function declaredProps(names: string[]): Record<string, string[]> {
   const root = path.join(__dirname, '..');
   const config = ts.getParsedCommandLineOfConfigFile(path.join(root, 'tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined })!;
-  const entry = path.join(root, 'constructs', 'index.ts');
+  const entry = path.join(root, 'lib', 'index.ts');
   const program = ts.createProgram([entry], { ...config.options, noEmit: true });
   const checker = program.getTypeChecker();
   const exported = checker.getExportsOfModule(checker.getSymbolAtLocation(program.getSourceFile(entry)!)!);
   return Object.fromEntries(names.map((name) => {
     const symbol = exported.find((e) => e.name === name);
-    if (!symbol) throw new Error(`${name} is not exported from constructs/index.ts`);
+    if (!symbol) throw new Error(`${name} is not exported from lib/index.ts`);
     const type = checker.getDeclaredTypeOfSymbol(symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol);
     return [name, checker.getPropertiesOfType(type).map((p) => p.name).sort()];
   }));
@@ -449,6 +455,7 @@ test('every declared prop has a runtime check', () => {
     ManagedServerlessTierProps: MANAGED_SERVERLESS_SPEC,
     NetworkProps: NETWORK_SPEC,
     DatabaseProps: DATABASE_SPEC,
+    CostBudgetProps: COST_BUDGET_SPEC,
   };
   const declared = declaredProps(Object.keys(specs));
   for (const [name, spec] of Object.entries(specs)) expect({ name, checked: Object.keys(spec).sort() }).toEqual({ name, checked: declared[name] });

@@ -224,4 +224,14 @@ describe('the CLI', () => {
     expect(ok.code).toBe(0);
     expect(ok.summary).toContain('No stateful resource is replaced or deleted');
   });
+
+  test('moving a stack to another tier shows what it does to cost and availability, next to the base', () => {
+    const { summary } = run(assembly(servers), assembly(serverless));
+    const section = summary.slice(summary.indexOf('### Cost and availability'));
+    // prod's budget: $400 at 20 M requests a month, carried in the template by the budget.
+    expect(section).toMatch(/^### Cost and availability\n\nAt 20,000,000 requests a month \(the budget's traffic\), us-east-1 prices of \d{4}-\d\d-\d\d/);
+    expect(section).toMatch(/\| Monthly cost \| \$[\d,.]+ \| \$[\d,.]+ \(−\$[\d,.]+\) \|/);
+    expect(section).toContain('| Budget | $400.00: within | $400.00: within |');
+    expect(section).toMatch(/\| How it scales \| fixed: 2 × t4g\.medium \| per request/);
+  });
 });

@@ -4,6 +4,8 @@ import { readAssembly, type AssemblyStack } from './assembly';
 import { stackDot, renderSvg } from './diagram';
 import { diffStack, partition, renderDiff, type DangerousChange } from './diff';
 import { renderReport } from './report';
+import { costAndAvailability } from '../cost/ratings';
+import type { CfnTemplate } from '../cost/template';
 
 export * from './assembly';
 export * from './diagram';
@@ -33,6 +35,7 @@ export interface ReviewResult {
 /** Writes the review of a cloud assembly (and, with a base, the diff against it). */
 export async function review(options: ReviewOptions): Promise<ReviewResult> {
   const head = readAssembly(options.cdkOut);
+  const baseTemplates = options.base ? new Map<string, AssemblyStack>(readAssembly(options.base).map((s) => [s.name, s])) : undefined;
   const reportFile = path.join(options.cdkOut, 'validation-report.json');
   const validation = fs.existsSync(reportFile) ? JSON.parse(fs.readFileSync(reportFile, 'utf8')) : undefined;
   fs.mkdirSync(options.out, { recursive: true });
@@ -44,7 +47,7 @@ export async function review(options: ReviewOptions): Promise<ReviewResult> {
       diagram = `${stack.name}.svg`;
       fs.writeFileSync(path.join(options.out, diagram), await renderSvg(stackDot(stack.name, stack.template)));
     }
-    const report = renderReport(stack, validation, diagram);
+    const report = renderReport(stack, validation, diagram) + '\n' + costAndAvailability(stack.template as CfnTemplate, baseTemplates?.get(stack.name)?.template as CfnTemplate | undefined);
     fs.writeFileSync(path.join(options.out, `${stack.name}.md`), report);
     sections.push(report);
   }
@@ -53,7 +56,7 @@ export async function review(options: ReviewOptions): Promise<ReviewResult> {
   let allowed: ReviewResult['allowed'] = [];
   let diffSection = '';
   if (options.base) {
-    const base = new Map<string, AssemblyStack>(readAssembly(options.base).map((s) => [s.name, s]));
+    const base = baseTemplates!;
     const names = [...new Set([...base.keys(), ...head.map((s) => s.name)])].sort();
     const headByName = new Map(head.map((s) => [s.name, s]));
     const diffs = names.map((n) => diffStack(n, base.get(n)?.template, headByName.get(n)?.template));

@@ -1,0 +1,786 @@
+import { COST_HINT, type CostHint } from '../../constructs/shared/cost-hints';
+import { amount, defaultPriceTable, Meter, PriceBook, type PriceRow, type PriceTable } from './prices';
+import {
+  GB, HOURS_PER_MONTH, hourlyRates, resolveAssumptions, resolveTraffic,
+  type CostAssumptions, type ResolvedAssumptions, type ResolvedTraffic, type TrafficProfile,
+} from './profile';
+import { beanstalkOptions, num, refTarget, refsIn, str, TemplateIndex, type CfnResourceJson, type CfnTemplate } from './template';
+
+export interface EstimateOptions {
+  /** The traffic the month brings. */
+  readonly traffic: TrafficProfile;
+  /**
+   * The region whose prices apply: the stack's own when the template is for a fixed region.
+   * @default 'us-east-1'
+   */
+  readonly region?: string;
+  /** What the estimate assumes where neither the template nor the traffic says. */
+  readonly assumptions?: CostAssumptions;
+  /** Subtract AWS's free tiers (the always-free ones and, where a row says so, the first year's). @default false */
+  readonly includeFreeTier?: boolean;
+  /** @default - the table shipped with the library */
+  readonly prices?: PriceTable;
+}
+
+/** One line of an estimate: a resource, what of it is charged, the arithmetic and the sum. */
+export interface CostLine {
+  /** The resource's logical id. */
+  readonly resource: string;
+  readonly type: string;
+  /** What is charged, e.g. 'instance hours', 'storage'. */
+  readonly item: string;
+  /** A month's cost in USD; undefined when it is not priced (never silently zero). */
+  readonly monthlyUsd?: number;
+  /** How the sum comes about, or why there is none. */
+  readonly formula: string;
+  /** The ids of the price rows behind it. */
+  readonly prices: string[];
+}
+
+/** How a server group is sized for the traffic. */
+export interface ServerSizing {
+  readonly resource: string;
+  readonly instanceType: string;
+  readonly min: number;
+  readonly max: number;
+  /** Instance-hours over the month. */
+  readonly instanceHours: number;
+  /** Instances the busiest hour needs, before `max` caps it. */
+  readonly peakInstancesNeeded: number;
+  /** Requests a month the group serves at most: beyond, the busiest hour needs more than `max` at 100 % CPU. */
+  readonly capacityRequestsPerMonth: number;
+  /** True when the traffic is over that capacity. */
+  readonly saturated: boolean;
+  /** How it scales: 'fixed', or the metric and warm-up of its scaling. */
+  readonly scaling: ServerScaling;
+}
+
+/** How a server group scales: 'fixed', or 'metric' with the metrics and warm-up of its policies. */
+export interface ServerScaling {
+  readonly kind: string;
+  readonly metrics: string[];
+  readonly warmupSeconds: number;
+}
+
+/** A function that serves requests. */
+export interface ServingFunction {
+  readonly resource: string;
+  readonly memoryMB: number;
+  /** Environments kept warm by provisioned concurrency. */
+  readonly provisioned: number;
+}
+
+export interface CostEstimate {
+  readonly region: string;
+  readonly traffic: ResolvedTraffic;
+  readonly assumptions: ResolvedAssumptions;
+  readonly includeFreeTier: boolean;
+  readonly lines: CostLine[];
+  /** The sum of the priced lines. */
+  readonly totalUsd: number;
+  /** Lines that are not priced. */
+  readonly notPriced: CostLine[];
+  readonly servers: ServerSizing[];
+  /** Functions that serve requests, with their memory and whether provisioned concurrency keeps them warm. */
+  readonly functions: ServingFunction[];
+  /** Every price row used, for tracing a line to its source. */
+  readonly rows: PriceRow[];
+  readonly priceTableVersion: string;
+}
+
+/** Types with no charge of their own, each with the price row that says so and why. */
+const NO_CHARGE: Record<string, [string, string]> = {};
+function noCharge(row: string, why: string, ...types: string[]): void {
+  for (const t of types) NO_CHARGE[t] = [row, why];
+}
+noCharge('vpc.base', 'no charge for the VPC, its subnets, routes, gateways and security groups',
+  'AWS::EC2::VPC', 'AWS::EC2::Subnet', 'AWS::EC2::RouteTable', 'AWS::EC2::SubnetRouteTableAssociation', 'AWS::EC2::Route',
+  'AWS::EC2::InternetGateway', 'AWS::EC2::VPCGatewayAttachment', 'AWS::EC2::SecurityGroup', 'AWS::EC2::SecurityGroupIngress',
+  'AWS::EC2::SecurityGroupEgress', 'AWS::EC2::NetworkAcl', 'AWS::EC2::NetworkAclEntry', 'AWS::EC2::SubnetNetworkAclAssociation',
+  'AWS::EC2::FlowLog', 'AWS::EC2::EgressOnlyInternetGateway', 'AWS::EC2::VPCCidrBlock');
+noCharge('iam', 'no charge for IAM', 'AWS::IAM::Role', 'AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy', 'AWS::IAM::InstanceProfile');
+noCharge('cloudformation', 'configuration: no charge of its own; what it configures is priced on its own line',
+  'AWS::EC2::LaunchTemplate', 'AWS::AutoScaling::ScalingPolicy', 'AWS::AutoScaling::LifecycleHook', 'AWS::AutoScaling::ScheduledAction',
+  'AWS::ElasticLoadBalancingV2::Listener', 'AWS::ElasticLoadBalancingV2::ListenerRule', 'AWS::ElasticLoadBalancingV2::ListenerCertificate',
+  'AWS::ElasticLoadBalancingV2::TargetGroup', 'AWS::Lambda::Permission', 'AWS::Lambda::Version', 'AWS::Lambda::Url',
+  'AWS::Lambda::EventInvokeConfig', 'AWS::Lambda::LayerVersion', 'AWS::ApiGatewayV2::Integration', 'AWS::ApiGatewayV2::Route',
+  'AWS::ApiGatewayV2::Stage', 'AWS::ApiGatewayV2::DomainName', 'AWS::ApiGatewayV2::ApiMapping', 'AWS::S3::BucketPolicy',
+  'AWS::SNS::TopicPolicy', 'AWS::SNS::Subscription', 'AWS::SecretsManager::SecretTargetAttachment', 'AWS::SecretsManager::ResourcePolicy',
+  'AWS::SecretsManager::RotationSchedule', 'AWS::RDS::DBSubnetGroup', 'AWS::RDS::DBParameterGroup', 'AWS::RDS::DBClusterParameterGroup',
+  'AWS::RDS::OptionGroup', 'AWS::CloudFront::OriginAccessControl', 'AWS::CloudFront::CachePolicy', 'AWS::CloudFront::OriginRequestPolicy',
+  'AWS::CloudFront::ResponseHeadersPolicy', 'AWS::CDK::Metadata', 'AWS::ElasticBeanstalk::Application',
+  'AWS::ElasticBeanstalk::ApplicationVersion', 'AWS::ElasticBeanstalk::ConfigurationTemplate', 'AWS::KMS::Alias',
+  'AWS::CloudFormation::WaitCondition', 'AWS::CloudFormation::WaitConditionHandle', 'AWS::SSM::Parameter', 'AWS::Logs::ResourcePolicy');
+noCharge('codedeploy.lambda', 'no charge for CodeDeploy deployments to Lambda',
+  'AWS::CodeDeploy::Application', 'AWS::CodeDeploy::DeploymentGroup', 'AWS::CodeDeploy::DeploymentConfig');
+noCharge('dlm', 'no charge for Data Lifecycle Manager; the snapshots it keeps are priced on this line', 'AWS::DLM::LifecyclePolicy');
+noCharge('acm.public-certificate', 'no charge for public ACM certificates', 'AWS::CertificateManager::Certificate');
+noCharge('budgets.budget', 'no charge for a budget without actions', 'AWS::Budgets::Budget');
+noCharge('elasticbeanstalk', 'no charge for Elastic Beanstalk itself; what the environment runs is priced on its lines', 'AWS::ElasticBeanstalk::Environment');
+noCharge('vpc.gateway-endpoint', 'no charge for gateway endpoints (S3, DynamoDB)', 'AWS::EC2::VPCEndpoint');
+
+/** What the template and traffic say about one server group, before it is priced. */
+interface ServerGroup {
+  /** Where its lines go: one resource, or each instance of a fixed set. */
+  readonly resources: string[];
+  readonly type: string;
+  readonly instanceType?: string;
+  readonly min: number;
+  readonly max: number;
+  readonly cpuTarget?: number;
+  readonly metrics: string[];
+  readonly warmupSeconds: number;
+  readonly rootGiB: number;
+  readonly rootAssumed: boolean;
+  readonly rootType: string;
+  readonly publicIp: boolean;
+  readonly detailedMonitoring: boolean;
+  readonly agent?: CostHint;
+  readonly appLogGroups: string[];
+  /** Answers the internet itself (no load balancer in front): data transfer out is on it. */
+  readonly front: boolean;
+}
+
+/**
+ * Prices a synthesized template for a month of traffic: one line per resource and item, with the
+ * formula and the price rows behind it. Server tiers are sized hour by hour from the traffic and
+ * their scaling settings; serverless tiers are priced from requests × duration × memory. A type
+ * the estimator cannot price gets a line saying so, never a silent zero.
+ */
+export function estimateCost(template: CfnTemplate, options: EstimateOptions): CostEstimate {
+  return new Estimator(template, options).run();
+}
+
+class Estimator {
+  private readonly t: TemplateIndex;
+  private readonly book: PriceBook;
+  private readonly meter: Meter;
+  private readonly traffic: ResolvedTraffic;
+  private readonly a: ResolvedAssumptions;
+  private readonly rates: number[];
+  private readonly lines: CostLine[] = [];
+  private readonly used = new Map<string, PriceRow>();
+  private readonly servers: ServerSizing[] = [];
+  private readonly region: string;
+  /** Requests a month each backend (server group or serving function) takes. */
+  private readonly share: number;
+  private readonly serving: Map<string, { provisioned: number }>;
+  private readonly groups: ServerGroup[];
+  /** Instance-hours per app log group, for the system logs and agent lines. */
+  private readonly logGroupLoad = new Map<string, { requests: number; instanceHours: number }>();
+  private spareEipHours: number;
+
+  constructor(template: CfnTemplate, private readonly options: EstimateOptions) {
+    this.traffic = resolveTraffic(options.traffic);
+    this.a = resolveAssumptions(options.assumptions);
+    this.region = options.region ?? 'us-east-1';
+    this.t = new TemplateIndex(template);
+    this.book = new PriceBook(options.prices ?? defaultPriceTable(), this.region);
+    this.meter = new Meter(options.includeFreeTier ?? false);
+    this.rates = hourlyRates(this.traffic);
+    this.serving = this.servingFunctions();
+    this.groups = this.serverGroups();
+    const backends = this.groups.length + this.serving.size;
+    this.share = backends > 0 ? 1 / backends : 0;
+    // An Elastic IP no NAT gateway holds belongs to an instance that associates it, in place of the
+    // address the instance would be given at launch.
+    const natEips = new Set(this.t.ofType('AWS::EC2::NatGateway').map(([, r]) => refTarget(r.Properties?.AllocationId)));
+    this.spareEipHours = this.t.ofType('AWS::EC2::EIP').filter(([id, r]) => !natEips.has(id) && !r.Properties?.InstanceId).length * HOURS_PER_MONTH;
+  }
+
+  public run(): CostEstimate {
+    for (const group of this.groups) this.priceServerGroup(group);
+    const handled = new Set(this.groups.flatMap((g) => g.resources));
+    for (const [id, r] of this.t.resources) {
+      if (handled.has(id)) continue;
+      this.priceResource(id, r);
+    }
+    const priced = this.lines.filter((l) => l.monthlyUsd !== undefined);
+    return {
+      region: this.region,
+      traffic: this.traffic,
+      assumptions: this.a,
+      includeFreeTier: this.options.includeFreeTier ?? false,
+      lines: this.lines,
+      totalUsd: priced.reduce((sum, l) => sum + l.monthlyUsd!, 0),
+      notPriced: this.lines.filter((l) => l.monthlyUsd === undefined),
+      servers: this.servers,
+      functions: [...this.serving].map(([resource, s]) => ({
+        resource, memoryMB: num(this.t.get(resource)?.Properties?.MemorySize) ?? 128, provisioned: s.provisioned,
+      })),
+      rows: [...this.used.values()],
+      priceTableVersion: (this.options.prices ?? defaultPriceTable()).version,
+    };
+  }
+
+  // ---- lines ----
+
+  /** A priced line: `quantity` units of row `rowId`, with `how` explaining the quantity. */
+  private charge(resource: string, item: string, rowId: string, quantity: number, how?: string): void {
+    const type = this.t.get(resource)?.Type ?? '';
+    const row = this.book.row(rowId);
+    if (!row) {
+      this.notPriced(resource, item, `the price table has no '${rowId}' for ${this.region}`);
+      return;
+    }
+    this.used.set(row.id, row);
+    const c = this.meter.charge(row, quantity);
+    this.lines.push({ resource, type, item, monthlyUsd: c.usd, formula: how ? `${how}: ${c.formula}` : c.formula, prices: [row.id] });
+  }
+
+  /** A line that costs nothing, citing the row that says so. */
+  private free(resource: string, item: string, rowId: string, why: string): void {
+    const row = this.book.row(rowId);
+    if (!row) {
+      this.notPriced(resource, item, `the price table has no '${rowId}' for ${this.region}`);
+      return;
+    }
+    this.used.set(row.id, row);
+    this.lines.push({ resource, type: this.t.get(resource)?.Type ?? '', item, monthlyUsd: 0, formula: why, prices: [row.id] });
+  }
+
+  private notPriced(resource: string, item: string, reason: string): void {
+    this.lines.push({ resource, type: this.t.get(resource)?.Type ?? '', item, formula: `not priced: ${reason}`, prices: [] });
+  }
+
+  // ---- what serves requests ----
+
+  /** Functions that API Gateway, a function URL or a load balancer invokes per request. */
+  private servingFunctions(): Map<string, { provisioned: number }> {
+    const found = new Map<string, { provisioned: number }>();
+    const add = (ref: string | undefined) => {
+      const fn = this.t.functionOf(ref);
+      if (fn && !found.has(fn)) found.set(fn, { provisioned: 0 });
+    };
+    for (const [, r] of this.t.ofType('AWS::ApiGatewayV2::Integration')) add(refTarget(r.Properties?.IntegrationUri));
+    for (const [, r] of this.t.ofType('AWS::ApiGateway::Method')) for (const ref of refsIn(r.Properties?.Integration?.Uri)) add(ref);
+    for (const [, r] of this.t.ofType('AWS::Lambda::Url')) add(refTarget(r.Properties?.TargetFunctionArn));
+    for (const [, r] of this.t.ofType('AWS::ElasticLoadBalancingV2::TargetGroup')) {
+      if (r.Properties?.TargetType === 'lambda') for (const target of r.Properties?.Targets ?? []) add(refTarget(target.Id));
+    }
+    for (const [, r] of this.t.ofType('AWS::Lambda::Alias')) {
+      const fn = this.t.functionOf(refTarget(r.Properties?.FunctionName));
+      const pc = num(r.Properties?.ProvisionedConcurrencyConfig?.ProvisionedConcurrentExecutions);
+      if (fn && found.has(fn) && pc) found.get(fn)!.provisioned += pc;
+    }
+    return found;
+  }
+
+  /** Auto Scaling groups, instances behind a load balancer and Beanstalk environments. */
+  private serverGroups(): ServerGroup[] {
+    const groups: ServerGroup[] = [];
+    for (const [id, r] of this.t.ofType('AWS::AutoScaling::AutoScalingGroup')) {
+      const p = r.Properties ?? {};
+      const lt = this.t.get(refTarget(p.LaunchTemplate?.LaunchTemplateId ?? p.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification?.LaunchTemplateId));
+      const data = lt?.Properties?.LaunchTemplateData ?? {};
+      const policies = this.t.referrersOf(id, 'AWS::AutoScaling::ScalingPolicy').map((pid) => this.t.get(pid)!.Properties ?? {});
+      const metrics: string[] = [];
+      let cpuTarget: number | undefined;
+      let warmup = num(p.DefaultInstanceWarmup);
+      for (const policy of policies) {
+        const tt = policy.TargetTrackingConfiguration;
+        const metric = tt?.PredefinedMetricSpecification?.PredefinedMetricType ?? tt?.CustomizedMetricSpecification?.MetricName ?? policy.PolicyType ?? 'a scaling policy';
+        metrics.push(String(metric));
+        if (metric === 'ASGAverageCPUUtilization') cpuTarget = num(tt.TargetValue);
+        warmup ??= num(policy.EstimatedInstanceWarmup);
+      }
+      const min = num(p.MinSize) ?? 1;
+      groups.push({
+        resources: [id], type: r.Type, instanceType: str(data.InstanceType), min, max: num(p.MaxSize) ?? min, cpuTarget, metrics,
+        warmupSeconds: warmup ?? num(p.DefaultCooldown) ?? 300,
+        ...this.rootVolume(data.BlockDeviceMappings),
+        publicIp: (data.NetworkInterfaces ?? []).some((n: any) => n.AssociatePublicIpAddress === true || n.AssociatePublicIpAddress === 'true'),
+        detailedMonitoring: data.Monitoring?.Enabled === true,
+        ...this.agentOf(data.UserData),
+        front: (p.TargetGroupARNs ?? []).length === 0,
+      });
+    }
+    // Instances registered in a target group: a fixed set each group.
+    for (const [tgId, tg] of this.t.ofType('AWS::ElasticLoadBalancingV2::TargetGroup')) {
+      const members = (tg.Properties?.Targets ?? []).map((x: any) => refTarget(x.Id)).filter((x: string | undefined) => this.t.get(x)?.Type === 'AWS::EC2::Instance');
+      if (members.length === 0) continue;
+      const first = this.t.get(members[0])!.Properties ?? {};
+      void tgId;
+      groups.push({
+        resources: members, type: 'AWS::EC2::Instance', instanceType: str(first.InstanceType), min: members.length, max: members.length,
+        metrics: [], warmupSeconds: 0, ...this.rootVolume(first.BlockDeviceMappings), publicIp: false,
+        detailedMonitoring: first.Monitoring === true, ...this.agentOf(first.UserData), front: false,
+      });
+    }
+    for (const [id, r] of this.t.ofType('AWS::ElasticBeanstalk::Environment')) {
+      const o = beanstalkOptions(r);
+      const single = o.get('aws:elasticbeanstalk:environment:EnvironmentType') === 'SingleInstance';
+      const min = single ? 1 : num(o.get('aws:autoscaling:asg:MinSize')) ?? 1;
+      const measure = str(o.get('aws:autoscaling:trigger:MeasureName')) ?? 'NetworkOut';
+      const rootGiB = num(o.get('aws:autoscaling:launchconfiguration:RootVolumeSize'));
+      groups.push({
+        resources: [id], type: r.Type, instanceType: str(o.get('aws:ec2:instances:InstanceTypes'))?.split(',')[0]?.trim(),
+        min, max: single ? 1 : num(o.get('aws:autoscaling:asg:MaxSize')) ?? 4,
+        cpuTarget: measure === 'CPUUtilization' ? num(o.get('aws:autoscaling:trigger:UpperThreshold')) : undefined,
+        metrics: single ? [] : [measure],
+        warmupSeconds: (num(o.get('aws:autoscaling:trigger:BreachDuration')) ?? 5) * 60,
+        rootGiB: rootGiB ?? 8, rootAssumed: rootGiB === undefined,
+        rootType: str(o.get('aws:autoscaling:launchconfiguration:RootVolumeType')) ?? 'gp2',
+        publicIp: single,
+        detailedMonitoring: str(o.get('aws:autoscaling:launchconfiguration:MonitoringInterval')) === '1 minute',
+        appLogGroups: [],
+        front: single,
+      });
+    }
+    return groups;
+  }
+
+  private rootVolume(mappings: any): Pick<ServerGroup, 'rootGiB' | 'rootAssumed' | 'rootType'> {
+    const root = (mappings ?? []).find((m: any) => m.Ebs);
+    const size = num(root?.Ebs?.VolumeSize);
+    return { rootGiB: size ?? 8, rootAssumed: size === undefined, rootType: str(root?.Ebs?.VolumeType) ?? 'gp3' };
+  }
+
+  /** The CloudWatch agent's log groups and metrics, from the cost hint of a log group the user data names. */
+  private agentOf(userData: unknown): Pick<ServerGroup, 'agent' | 'appLogGroups'> {
+    const appLogGroups: string[] = [];
+    let agent: CostHint | undefined;
+    for (const ref of refsIn(userData)) {
+      const hint = this.hintOf(ref);
+      if (hint?.logs === 'app') {
+        appLogGroups.push(ref);
+        agent = hint;
+      }
+    }
+    return { agent, appLogGroups };
+  }
+
+  private hintOf(id: string): CostHint | undefined {
+    return this.t.get(id)?.Metadata?.[COST_HINT];
+  }
+
+  // ---- server groups ----
+
+  private priceServerGroup(g: ServerGroup): void {
+    const resource = g.resources[0];
+    const spec = g.instanceType ? this.book.instance(g.instanceType) : undefined;
+    if (!g.instanceType || !spec) {
+      for (const r of g.resources) {
+        this.notPriced(r, 'instances', g.instanceType ? `no spec for instance type '${g.instanceType}' in the price table` : 'the instance type is not known at synth');
+      }
+      return;
+    }
+    const perVcpu = this.a.requestsPerVcpuSecond;
+    const full = perVcpu * spec.vcpus;
+    const scales = g.max > g.min && g.cpuTarget !== undefined;
+    const atTarget = full * (g.cpuTarget ?? 100) / 100;
+    let instanceHours = 0;
+    let busyVcpuHours = 0;
+    let peakNeeded = 0;
+    let saturatedHours = 0;
+    for (const rate of this.rates) {
+      const load = rate * this.share;
+      const needed = Math.max(1, Math.ceil(load / atTarget - 1e-9));
+      const n = scales ? Math.min(g.max, Math.max(g.min, needed)) : g.min;
+      peakNeeded = Math.max(peakNeeded, scales ? needed : Math.ceil(load / full - 1e-9));
+      instanceHours += n;
+      busyVcpuHours += load / perVcpu;
+      if (load > n * full) saturatedHours++;
+    }
+    const peakRate = this.rates[this.rates.length - 1];
+    const capacity = this.share > 0 && peakRate > 0
+      ? g.max * full * this.traffic.requestsPerMonth / (peakRate * this.share)
+      : Infinity;
+    this.servers.push({
+      resource, instanceType: g.instanceType, min: g.min, max: g.max, instanceHours, peakInstancesNeeded: peakNeeded,
+      capacityRequestsPerMonth: capacity, saturated: saturatedHours > 0,
+      scaling: g.metrics.length && g.max > g.min ? { kind: 'metric', metrics: g.metrics, warmupSeconds: g.warmupSeconds } : { kind: 'fixed', metrics: [], warmupSeconds: 0 },
+    });
+
+    const each = g.resources.length > 1;
+    const hoursEach = instanceHours / g.resources.length;
+    const over = saturatedHours > 0
+      ? `; over capacity: the busiest hour needs ${peakNeeded} at 100 % CPU, more than the ${g.max} it may run, above ${amount(capacity)} requests/month`
+      : '';
+    const sizing = scales
+      ? `each hour's instances for its rate at ${g.cpuTarget} % CPU (${amount(perVcpu)} requests/s per vCPU × ${spec.vcpus} vCPU), within ${g.min}–${g.max}, summed over ${HOURS_PER_MONTH} h = ${amount(instanceHours)} instance-hours${over}`
+      : g.min === 1 || each ? (over ? over.slice(2) : undefined) : `${g.min} instances × ${HOURS_PER_MONTH} h${over}`;
+    for (const r of g.resources) this.charge(r, `instance hours (${g.instanceType})`, `ec2.instance.${g.instanceType}`, hoursEach, sizing);
+
+    if (spec.baselinePercent !== undefined) {
+      const baseline = spec.baselinePercent / 100 * spec.vcpus * instanceHours;
+      const surplus = Math.max(0, busyVcpuHours - baseline);
+      const family = g.instanceType.split('.')[0];
+      const how = `busy ${amount(busyVcpuHours)} vCPU-h (requests ÷ ${amount(perVcpu)}/s) − baseline ${amount(baseline)} vCPU-h (${spec.baselinePercent} % of ${spec.vcpus} vCPU × ${amount(instanceHours)} h)`;
+      if (surplus > 0) this.charge(resource, 'CPU credits above the burst baseline', `ec2.cpu-credits.${family}`, surplus, how);
+      else this.free(resource, 'CPU credits above the burst baseline', `ec2.cpu-credits.${family}`, `${how} ≤ 0: within the baseline, no surplus credits`);
+    }
+
+    const rootRow = `ebs.${g.rootType}.storage`;
+    const assumed = g.rootAssumed ? ' (size not set in the template: the image default of 8 GiB assumed)' : '';
+    for (const r of g.resources) this.charge(r, 'root volume', rootRow, g.rootGiB * hoursEach / HOURS_PER_MONTH, `${g.rootGiB} GiB × ${amount(hoursEach)} h ÷ ${HOURS_PER_MONTH}${assumed}`);
+
+    if (g.publicIp) {
+      const held = Math.min(this.spareEipHours, instanceHours);
+      this.spareEipHours -= held;
+      const hours = instanceHours - held;
+      if (hours > 0) this.charge(resource, 'public IPv4 addresses', 'vpc.public-ipv4', hours, `one per instance × ${amount(instanceHours)} h`);
+      else this.free(resource, 'public IPv4 addresses', 'vpc.public-ipv4', "the instance's address is the template's Elastic IP, priced on its own line");
+    }
+    if (g.detailedMonitoring) {
+      this.charge(resource, 'detailed monitoring', 'ec2.detailed-monitoring', 7 * instanceHours / HOURS_PER_MONTH, `7 metrics per instance × ${amount(instanceHours)} h ÷ ${HOURS_PER_MONTH}`);
+    }
+    if (g.agent && ((g.agent.metricsPerInstance ?? 0) + (g.agent.metricsPerGroup ?? 0)) > 0) {
+      const perInstance = g.agent.metricsPerInstance ?? 0;
+      const perGroup = g.agent.metricsPerGroup ?? 0;
+      this.charge(resource, 'CloudWatch agent metrics', 'cloudwatch.metrics.custom', perInstance * instanceHours / HOURS_PER_MONTH + perGroup,
+        `${perInstance} per instance × ${amount(instanceHours)} h ÷ ${HOURS_PER_MONTH}${perGroup ? ` + ${perGroup} per group` : ''}`);
+    }
+    for (const logGroup of g.appLogGroups) {
+      const load = this.logGroupLoad.get(logGroup) ?? { requests: 0, instanceHours: 0 };
+      this.logGroupLoad.set(logGroup, { requests: load.requests + this.traffic.requestsPerMonth * this.share, instanceHours: load.instanceHours + instanceHours });
+    }
+    const system = g.resources.length ? this.systemLogGroupsOf(g) : [];
+    for (const logGroup of system) {
+      const load = this.logGroupLoad.get(logGroup) ?? { requests: 0, instanceHours: 0 };
+      this.logGroupLoad.set(logGroup, { requests: load.requests, instanceHours: load.instanceHours + instanceHours });
+    }
+    if (g.front) this.dataOut(resource, 'data-transfer.out.internet');
+    if (g.type === 'AWS::ElasticBeanstalk::Environment') this.priceBeanstalkExtras(resource, instanceHours);
+  }
+
+  private systemLogGroupsOf(g: ServerGroup): string[] {
+    const r = this.t.get(g.resources[0]);
+    const lt = this.t.get(refTarget(r?.Properties?.LaunchTemplate?.LaunchTemplateId));
+    const userData = lt?.Properties?.LaunchTemplateData?.UserData ?? r?.Properties?.UserData;
+    return [...refsIn(userData)].filter((id) => this.hintOf(id)?.logs === 'system');
+  }
+
+  /** What a Beanstalk environment creates outside the template: its load balancer and log groups. */
+  private priceBeanstalkExtras(id: string, instanceHours: number): void {
+    const o = beanstalkOptions(this.t.get(id)!);
+    if (o.get('aws:elasticbeanstalk:environment:EnvironmentType') !== 'SingleInstance') {
+      const lbType = str(o.get('aws:elasticbeanstalk:environment:LoadBalancerType')) ?? 'classic';
+      if (lbType === 'application') {
+        const subnets = str(o.get('aws:ec2:vpc:ELBSubnets'))?.split(',').length ?? refsIn(o.get('aws:ec2:vpc:ELBSubnets')).size;
+        this.priceAlb(id, o.get('aws:ec2:vpc:ELBScheme') === 'internal' ? 0 : subnets || 2, ' (created by Beanstalk)');
+      } else {
+        this.notPriced(id, `${lbType} load balancer`, 'only application load balancers are in the price table');
+      }
+    } else {
+      this.charge(id, 'Elastic IP of the single instance', 'vpc.public-ipv4', instanceHours, `one address × ${amount(instanceHours)} h`);
+    }
+    if (o.get('aws:elasticbeanstalk:cloudwatch:logs:StreamLogs') === 'true') {
+      const days = num(o.get('aws:elasticbeanstalk:cloudwatch:logs:RetentionInDays')) ?? 7;
+      this.logLines(id, 'streamed app logs', 'cloudwatch.logs.ingest', this.traffic.requestsPerMonth * this.share * this.a.logBytesPerRequest / GB,
+        `${amount(this.traffic.requestsPerMonth * this.share)} requests × ${this.a.logBytesPerRequest} B`, days);
+    }
+    const config = str(o.get('aws:elasticbeanstalk:healthreporting:system:ConfigDocument'));
+    if (config) {
+      let metrics = 0;
+      try {
+        const doc = JSON.parse(config);
+        for (const level of Object.values<any>(doc.CloudWatchMetrics ?? {})) metrics += Object.values(level ?? {}).filter((v) => v !== null).length;
+      } catch {
+        // an unreadable document publishes nothing we can count
+      }
+      if (metrics > 0) this.charge(id, 'enhanced health metrics', 'cloudwatch.metrics.custom', metrics, `${metrics} metrics in the health ConfigDocument`);
+    }
+  }
+
+  // ---- other resources ----
+
+  private priceResource(id: string, r: CfnResourceJson): void {
+    const p = r.Properties ?? {};
+    switch (r.Type) {
+      case 'AWS::EC2::Instance': return this.priceStandaloneInstance(id, p);
+      case 'AWS::EC2::Volume': return this.priceVolume(id, p);
+      case 'AWS::DLM::LifecyclePolicy': return this.priceSnapshots(id, p);
+      case 'AWS::EC2::EIP':
+        return this.charge(id, 'public IPv4 address', 'vpc.public-ipv4', HOURS_PER_MONTH);
+      case 'AWS::EC2::NatGateway': return this.priceNatGateway(id);
+      case 'AWS::EC2::VPCEndpoint': return this.priceEndpoint(id, p);
+      case 'AWS::ElasticLoadBalancingV2::LoadBalancer': {
+        if ((p.Type ?? 'application') !== 'application') return this.notPriced(id, `${p.Type} load balancer`, 'only application load balancers are in the price table');
+        const subnets = (p.Subnets ?? p.SubnetMappings ?? []).length;
+        return this.priceAlb(id, p.Scheme === 'internal' ? 0 : subnets);
+      }
+      case 'AWS::RDS::DBInstance': return this.priceDatabase(id, p);
+      case 'AWS::Lambda::Function': return this.priceFunction(id, p);
+      case 'AWS::Lambda::Alias': {
+        const pc = num(p.ProvisionedConcurrencyConfig?.ProvisionedConcurrentExecutions);
+        if (!pc) return this.free(id, 'alias', 'cloudformation', NO_CHARGE['AWS::Lambda::Version'][1]);
+        return; // provisioned concurrency is priced on the function's lines
+      }
+      case 'AWS::ApiGatewayV2::Api': return this.priceApi(id, p.ProtocolType === 'HTTP' ? 'apigw.http.requests' : undefined, p.ProtocolType);
+      case 'AWS::ApiGateway::RestApi': return this.priceApi(id, 'apigw.rest.requests', 'REST');
+      case 'AWS::CloudFront::Distribution': return this.priceDistribution(id);
+      case 'AWS::S3::Bucket': return this.priceBucket(id, p);
+      case 'AWS::DynamoDB::Table':
+      case 'AWS::DynamoDB::GlobalTable': return this.priceTable(id, r.Type, p);
+      case 'AWS::SecretsManager::Secret':
+        return this.charge(id, 'secret', 'secretsmanager.secret', 1, '1 secret (API calls at boot and rotation: a few a month, left out)');
+      case 'AWS::KMS::Key':
+        return this.charge(id, 'customer managed key', 'kms.key', 1, '1 key (requests: services cache data keys, left out)');
+      case 'AWS::SNS::Topic':
+        return this.free(id, 'topic', 'sns.email', 'no charge for the topic; notifications are charged per message, and alarm emails stay within the free 1,000 a month');
+      case 'AWS::CloudWatch::Alarm': return this.priceAlarm(id, p);
+      case 'AWS::Logs::LogGroup': return this.priceLogGroup(id, p);
+      case 'AWS::Route53::RecordSet':
+      case 'AWS::Route53::RecordSetGroup':
+        if (p.AliasTarget || (p.RecordSets ?? []).every((s: any) => s.AliasTarget)) {
+          return this.free(id, 'alias record', 'route53.alias-query', 'no charge for queries to an alias record of an AWS resource (the hosted zone is not in this template)');
+        }
+        return this.notPriced(id, 'DNS queries', 'queries to a non-alias record are charged per million, and resolver caching leaves their number unknown');
+      case 'AWS::Serverless::Application':
+        if (/SecretsManager\w*Rotation/.test(JSON.stringify(p.Location ?? '') + JSON.stringify(this.t.mappings[p.Location?.ApplicationId?.['Fn::FindInMap']?.[0]] ?? ''))) {
+          return this.free(id, 'rotation function', 'lambda.requests', 'runs once per rotation, a few invocations a month: under $0.01 (its resources are in a nested stack)');
+        }
+        return this.notPriced(id, 'nested application', "its resources are in a nested stack, outside this template");
+      default:
+        if (r.Type.startsWith('Custom::') || r.Type === 'AWS::CloudFormation::CustomResource') {
+          return this.free(id, 'custom resource', 'cloudformation', 'no charge of its own; its handler function is priced on its own line');
+        }
+        if (NO_CHARGE[r.Type]) {
+          const [row, why] = NO_CHARGE[r.Type];
+          if (r.Type === 'AWS::EC2::VPCEndpoint') return;
+          return this.free(id, 'configuration', row, why);
+        }
+        return this.notPriced(id, 'resource', `no price for ${r.Type} in the estimator`);
+    }
+  }
+
+  /** An instance outside any server group: a NAT instance, or one the template runs by itself. */
+  private priceStandaloneInstance(id: string, p: any): void {
+    const type = str(p.InstanceType) ?? str(this.t.get(refTarget(p.LaunchTemplate?.LaunchTemplateId))?.Properties?.LaunchTemplateData?.InstanceType);
+    if (!type) return this.notPriced(id, 'instance hours', 'the instance type is not known at synth');
+    const nat = p.SourceDestCheck === false || p.SourceDestCheck === 'false';
+    this.charge(id, `instance hours (${type}${nat ? ', NAT' : ''})`, `ec2.instance.${type}`, HOURS_PER_MONTH);
+    const root = this.rootVolume(p.BlockDeviceMappings ?? this.t.get(refTarget(p.LaunchTemplate?.LaunchTemplateId))?.Properties?.LaunchTemplateData?.BlockDeviceMappings);
+    this.charge(id, 'root volume', `ebs.${root.rootType}.storage`, root.rootGiB, `${root.rootGiB} GiB${root.rootAssumed ? ' (the image default of 8 GiB assumed)' : ''}`);
+    const publicIp = (p.NetworkInterfaces ?? []).some((n: any) => n.AssociatePublicIpAddress === true || n.AssociatePublicIpAddress === 'true')
+      || this.t.get(refTarget(p.SubnetId))?.Properties?.MapPublicIpOnLaunch === true;
+    if (publicIp) this.charge(id, 'public IPv4 address', 'vpc.public-ipv4', HOURS_PER_MONTH);
+  }
+
+  private priceVolume(id: string, p: any): void {
+    const size = num(p.Size);
+    const type = str(p.VolumeType) ?? 'gp2';
+    if (size === undefined) return this.notPriced(id, 'volume', 'its size is not known at synth');
+    this.charge(id, `${type} storage`, `ebs.${type}.storage`, size, `${size} GiB`);
+    const iops = num(p.Iops);
+    if (type === 'gp3' && iops && iops > 3000) this.charge(id, 'provisioned IOPS', 'ebs.gp3.iops', iops - 3000, `${iops} − 3,000 included`);
+    const throughput = num(p.Throughput);
+    if (type === 'gp3' && throughput && throughput > 125) this.charge(id, 'provisioned throughput', 'ebs.gp3.throughput', throughput - 125, `${throughput} − 125 MB/s included`);
+  }
+
+  /** The snapshots a lifecycle policy keeps of the volumes its target tags select. */
+  private priceSnapshots(id: string, p: any): void {
+    const d = p.PolicyDetails ?? {};
+    const tags: Array<{ Key: string; Value: unknown }> = d.TargetTags ?? [];
+    const volumes = this.t.ofType('AWS::EC2::Volume').filter(([, v]) =>
+      tags.length > 0 && tags.every((t) => (v.Properties?.Tags ?? []).some((vt: any) => vt.Key === t.Key && JSON.stringify(vt.Value) === JSON.stringify(t.Value))));
+    const gib = volumes.reduce((sum, [, v]) => sum + (num(v.Properties?.Size) ?? 0), 0);
+    const kept = Math.max(0, ...(d.Schedules ?? []).map((s: any) => num(s.RetainRule?.Count) ?? 0));
+    if (volumes.length === 0 || kept === 0) {
+      return this.free(id, 'snapshot policy', 'dlm', 'no charge for the policy; it selects no volume in this template');
+    }
+    const stored = gib * (1 + this.a.dailyChange * (kept - 1));
+    this.charge(id, `snapshots (${kept} kept)`, 'ebs.snapshot.standard', stored,
+      `${gib} GiB × (1 full + ${this.a.dailyChange} changed a day × ${kept - 1} incremental)`);
+  }
+
+  private priceNatGateway(id: string): void {
+    this.charge(id, 'NAT gateway hours', 'vpc.nat-gateway.hour', HOURS_PER_MONTH);
+    const gateways = this.t.ofType('AWS::EC2::NatGateway').length;
+    const logsGB = this.groups.length ? this.traffic.requestsPerMonth * this.a.logBytesPerRequest / GB : 0;
+    const gb = (logsGB + this.a.outboundGBPerMonth) / gateways;
+    this.charge(id, 'NAT data processed', 'vpc.nat-gateway.data', gb,
+      `(instances' logs to CloudWatch ${amount(logsGB)} GB + outbound ${amount(this.a.outboundGBPerMonth)} GB) ÷ ${gateways} gateway${gateways > 1 ? 's' : ''}`);
+  }
+
+  private priceEndpoint(id: string, p: any): void {
+    if ((p.VpcEndpointType ?? 'Gateway') === 'Gateway') return this.free(id, 'gateway endpoint', 'vpc.gateway-endpoint', NO_CHARGE['AWS::EC2::VPCEndpoint'][1]);
+    const azs = (p.SubnetIds ?? []).length || 1;
+    this.charge(id, 'interface endpoint hours', 'vpc.interface-endpoint.hour', azs * HOURS_PER_MONTH, `${azs} AZ × ${HOURS_PER_MONTH} h`);
+  }
+
+  private priceAlb(id: string, publicSubnets: number, suffix = ''): void {
+    this.charge(id, `load balancer hours${suffix}`, 'elb.alb.hour', HOURS_PER_MONTH);
+    let lcuHours = 0;
+    for (const rate of this.rates) {
+      const connections = rate / this.a.requestsPerConnection / 25;
+      const processed = rate * 3600 * this.traffic.averageResponseBytes / GB;
+      lcuHours += Math.max(connections, processed);
+    }
+    this.charge(id, `LCUs${suffix}`, 'elb.alb.lcu', lcuHours,
+      `Σ each hour's max(new connections/s ÷ 25, GB processed ÷ 1) (active connections and rule evaluations stay below these) = ${amount(lcuHours)} LCU-h`);
+    if (publicSubnets > 0) {
+      this.charge(id, `public IPv4 addresses${suffix}`, 'vpc.public-ipv4', publicSubnets * HOURS_PER_MONTH, `${publicSubnets} (one per subnet) × ${HOURS_PER_MONTH} h`);
+      this.dataOut(id, 'data-transfer.out.internet');
+    }
+  }
+
+  /** The responses' bytes, out to the internet. */
+  private dataOut(id: string, row: string): void {
+    const gb = this.traffic.requestsPerMonth * this.traffic.averageResponseBytes / GB;
+    this.charge(id, 'data transfer out', row, gb, `${amount(this.traffic.requestsPerMonth)} responses × ${amount(this.traffic.averageResponseBytes)} B`);
+  }
+
+  private priceDatabase(id: string, p: any): void {
+    const engine = str(p.Engine) ?? '';
+    const cls = str(p.DBInstanceClass);
+    if (p.DBClusterIdentifier) return this.notPriced(id, 'cluster instance', 'Aurora clusters are not in the estimator yet');
+    if (!/^postgres/.test(engine) || !cls) return this.notPriced(id, 'database instance', `only PostgreSQL instances of a known class are priced (got engine '${engine || 'a token'}')`);
+    const multi = p.MultiAZ === true || p.MultiAZ === 'true';
+    const az = multi ? 'multi-az' : 'single-az';
+    this.charge(id, `instance hours (${cls}, ${multi ? 'Multi-AZ' : 'Single-AZ'})`, `rds.postgres.${cls}.${az}`, HOURS_PER_MONTH);
+    const storage = num(p.AllocatedStorage);
+    const type = str(p.StorageType) ?? 'gp2';
+    if (storage === undefined) this.notPriced(id, 'storage', 'the allocated storage is not known at synth');
+    else this.charge(id, `${type} storage`, `rds.storage.${type}.${az}`, storage, `${storage} GB allocated`);
+    const days = num(p.BackupRetentionPeriod) ?? 1;
+    if (days > 0 && storage !== undefined) {
+      const backup = this.a.dataGB * (1 + this.a.dailyChange * (days - 1));
+      const billed = Math.max(0, backup - storage);
+      const how = `${amount(this.a.dataGB)} GB of data × (1 + ${this.a.dailyChange} changed a day × ${days - 1} days) = ${amount(backup)} GB, less the free ${storage} GB (the allocated storage)`;
+      if (billed > 0) this.charge(id, 'backup storage', 'rds.backup', billed, how);
+      else this.free(id, 'backup storage', 'rds.backup', `${how}: within the free allowance`);
+    }
+  }
+
+  private priceFunction(id: string, p: any): void {
+    const memoryMB = num(p.MemorySize) ?? 128;
+    const arch = (p.Architectures ?? ['x86_64'])[0] === 'arm64' ? 'arm64' : 'x86_64';
+    const serving = this.serving.get(id);
+    if (!serving) {
+      const deployTime = this.t.referrersOf(id).some((r) => {
+        const x = this.t.get(r)!;
+        return (x.Type.startsWith('Custom::') || x.Type === 'AWS::CloudFormation::CustomResource') && refTarget(x.Properties?.ServiceToken) === id;
+      });
+      if (deployTime) return this.free(id, 'deploy-time function', 'lambda.requests', 'a custom resource handler: runs during deployments only, under $0.01 a month');
+      return this.notPriced(id, 'function', 'nothing in the template invokes it per request, so its invocations are unknown');
+    }
+    const requests = this.traffic.requestsPerMonth * this.share;
+    const gbSeconds = requests * this.traffic.averageDurationMs / 1000 * memoryMB / 1024;
+    const shareText = this.share < 1 ? ` (${amount(this.share * 100)} % of requests)` : '';
+    this.charge(id, 'requests', 'lambda.requests', requests, `${amount(requests)} invocations${shareText}`);
+    if (serving.provisioned > 0) {
+      const pc = serving.provisioned;
+      const pcGbSeconds = pc * memoryMB / 1024 * HOURS_PER_MONTH * 3600;
+      this.charge(id, 'provisioned concurrency', `lambda.provisioned.${arch}`, pcGbSeconds, `${pc} × ${memoryMB} MB ÷ 1024 × ${HOURS_PER_MONTH} h × 3600 s`);
+      // Invocations up to the provisioned concurrency run at its lower duration price.
+      let onPc = 0;
+      const seconds = this.traffic.averageDurationMs / 1000;
+      for (const rate of this.rates) onPc += Math.min(rate * this.share * seconds, pc) * 3600;
+      const onPcGbSeconds = onPc * memoryMB / 1024;
+      this.charge(id, 'duration on provisioned concurrency', `lambda.provisioned-duration.${arch}`, onPcGbSeconds,
+        `Σ each hour's min(concurrency, ${pc}) × 3600 s × ${memoryMB} MB ÷ 1024`);
+      this.charge(id, `duration (${arch})`, `lambda.duration.${arch}`, Math.max(0, gbSeconds - onPcGbSeconds),
+        `${amount(gbSeconds)} GB-s in all − ${amount(onPcGbSeconds)} on provisioned concurrency`);
+    } else {
+      this.charge(id, `duration (${arch})`, `lambda.duration.${arch}`, gbSeconds,
+        `${amount(requests)} × ${this.traffic.averageDurationMs} ms × ${memoryMB} MB ÷ 1024 (cold starts' init time left out)`);
+    }
+    if (!p.LoggingConfig?.LogGroup) {
+      this.logLines(id, 'logs (default log group)', 'cloudwatch.logs.ingest', requests * this.a.logBytesPerRequest / GB,
+        `${amount(requests)} × ${this.a.logBytesPerRequest} B`, undefined);
+    }
+  }
+
+  private priceApi(id: string, row: string | undefined, protocol: string): void {
+    if (!row) return this.notPriced(id, `${protocol} API`, 'only HTTP and REST APIs are in the price table');
+    // HTTP APIs meter each request in 512 KB increments.
+    const increments = row === 'apigw.http.requests' ? Math.max(1, Math.ceil(this.traffic.averageResponseBytes / (512 * 1024))) : 1;
+    const n = this.traffic.requestsPerMonth * increments;
+    this.charge(id, 'requests', row, n, `${amount(this.traffic.requestsPerMonth)} requests${increments > 1 ? ` × ${increments} (512 KB increments)` : ''}`);
+    this.dataOut(id, 'data-transfer.out.internet');
+  }
+
+  private priceDistribution(id: string): void {
+    this.charge(id, 'HTTPS requests', 'cloudfront.requests.https', this.traffic.requestsPerMonth,
+      `${amount(this.traffic.requestsPerMonth)} requests (the app's responses are not cached; static assets are left out)`);
+    this.dataOut(id, 'cloudfront.data-out');
+  }
+
+  private priceBucket(id: string, p: any): void {
+    const logTarget = this.t.referrersOf(id).some((r) => {
+      const x = this.t.get(r)!;
+      if (x.Type === 'AWS::ElasticLoadBalancingV2::LoadBalancer') return (x.Properties?.LoadBalancerAttributes ?? []).some((a: any) => a.Key === 'access_logs.s3.bucket' && refTarget(a.Value) === id);
+      if (x.Type === 'AWS::CloudFront::Distribution') return refTarget(x.Properties?.DistributionConfig?.Logging?.Bucket) === id;
+      if (x.Type === 'AWS::ElasticBeanstalk::Environment') return refTarget(beanstalkOptions(x).get('aws:elbv2:loadbalancer:AccessLogsS3Bucket')) === id;
+      if (x.Type === 'AWS::S3::Bucket') return refTarget(x.Properties?.LoggingConfiguration?.DestinationBucketName) === id;
+      return false;
+    });
+    if (!logTarget) {
+      return this.charge(id, 'storage', 's3.standard.storage', this.a.bucketGB, `${amount(this.a.bucketGB)} GB assumed (assumptions.bucketGB)`);
+    }
+    const expiry = Math.min(...(p.LifecycleConfiguration?.Rules ?? []).map((rule: any) => num(rule.ExpirationInDays) ?? Infinity), Infinity);
+    const days = Number.isFinite(expiry) ? expiry : 365;
+    const gb = this.traffic.requestsPerMonth * this.a.accessLogBytesPerRequest / GB * days / 30.4;
+    this.charge(id, 'access log storage', 's3.standard.storage', gb,
+      `${amount(this.traffic.requestsPerMonth)} requests × ${this.a.accessLogBytesPerRequest} B × ${days} days kept ÷ 30.4${Number.isFinite(expiry) ? '' : ' (no expiry: a year shown)'}`);
+  }
+
+  private priceTable(id: string, type: string, p: any): void {
+    const billing = str(p.BillingMode) ?? (type === 'AWS::DynamoDB::GlobalTable' ? 'PROVISIONED' : 'PROVISIONED');
+    if (billing !== 'PAY_PER_REQUEST') return this.notPriced(id, 'table', 'provisioned capacity is not in the price table');
+    const replicas = (p.Replicas ?? [{}]).length;
+    if (replicas > 1) this.notPriced(id, 'replicated writes', `${replicas} replicas: replicated write units are not in the price table`);
+    const requests = this.traffic.requestsPerMonth;
+    this.charge(id, 'writes', 'dynamodb.on-demand.write', requests * this.traffic.writeShare,
+      `${amount(requests)} requests × ${this.traffic.writeShare} writing, 1 write unit each (items up to 1 KB)`);
+    this.charge(id, 'reads', 'dynamodb.on-demand.read', requests * (1 - this.traffic.writeShare),
+      `${amount(requests)} requests × ${Number((1 - this.traffic.writeShare).toFixed(4))} reading, 1 read unit each (strongly consistent, up to 4 KB)`);
+    this.charge(id, 'storage', 'dynamodb.storage', this.a.dataGB, `${amount(this.a.dataGB)} GB (assumptions.dataGB)`);
+    const pitr = (p.Replicas?.[0]?.PointInTimeRecoverySpecification ?? p.PointInTimeRecoverySpecification)?.PointInTimeRecoveryEnabled;
+    if (pitr === true || pitr === 'true') this.charge(id, 'point-in-time recovery', 'dynamodb.pitr', this.a.dataGB, `${amount(this.a.dataGB)} GB`);
+  }
+
+  private priceAlarm(id: string, p: any): void {
+    const metrics = p.Metrics ? p.Metrics.filter((m: any) => m.MetricStat).length : 1;
+    const period = num(p.Period) ?? Math.min(...(p.Metrics ?? []).map((m: any) => num(m.MetricStat?.Period) ?? 60), 60);
+    const high = period < 60;
+    this.charge(id, high ? 'high-resolution alarm' : 'alarm', high ? 'cloudwatch.alarms.high-resolution' : 'cloudwatch.alarms.standard', metrics,
+      `${metrics} metric${metrics > 1 ? 's' : ''}`);
+  }
+
+  private priceLogGroup(id: string, p: any): void {
+    const days = num(p.RetentionInDays);
+    const hint = this.hintOf(id);
+    const flow = this.t.referrersOf(id, 'AWS::EC2::FlowLog').length > 0;
+    // A function's log group: named in its LoggingConfig, or naming it (/aws/lambda/<function>).
+    const functions = [...this.t.referrersOf(id, 'AWS::Lambda::Function'), ...[...refsIn(p)].filter((x) => this.t.get(x)?.Type === 'AWS::Lambda::Function')];
+    const fnReferrers = functions.filter((f) => this.serving.has(f));
+    const access = this.t.referrersOf(id, 'AWS::ApiGatewayV2::Stage', 'AWS::ApiGateway::Stage').length > 0;
+    const requests = this.traffic.requestsPerMonth;
+    if (flow) {
+      return this.logLines(id, 'VPC flow logs', 'cloudwatch.logs.vended', requests * this.a.flowLogBytesPerRequest / GB,
+        `${amount(requests)} requests × ${this.a.flowLogBytesPerRequest} B`, days);
+    }
+    if (fnReferrers.length) {
+      const n = requests * this.share * fnReferrers.length;
+      return this.logLines(id, 'function logs', 'cloudwatch.logs.ingest', n * this.a.logBytesPerRequest / GB, `${amount(n)} invocations × ${this.a.logBytesPerRequest} B`, days);
+    }
+    if (access) {
+      return this.logLines(id, 'access logs', 'cloudwatch.logs.ingest', requests * this.a.logBytesPerRequest / GB, `${amount(requests)} requests × ${this.a.logBytesPerRequest} B`, days);
+    }
+    const load = this.logGroupLoad.get(id);
+    if (hint?.logs === 'app' && load) {
+      return this.logLines(id, 'app logs', 'cloudwatch.logs.ingest', load.requests * this.a.logBytesPerRequest / GB,
+        `${amount(load.requests)} requests × ${this.a.logBytesPerRequest} B`, days);
+    }
+    if (hint?.logs === 'system' && load) {
+      const mb = load.instanceHours / 24 * this.a.systemLogMBPerInstanceDay;
+      return this.logLines(id, 'system logs', 'cloudwatch.logs.ingest', mb / 1024,
+        `${amount(load.instanceHours)} instance-hours ÷ 24 × ${this.a.systemLogMBPerInstanceDay} MB a day`, days);
+    }
+    if (functions.length) {
+      return this.free(id, 'logs of a deploy-time function', 'cloudwatch.logs.ingest', 'a few lines per deployment: under $0.01');
+    }
+    this.notPriced(id, 'logs', 'nothing in the template says what writes to it');
+  }
+
+  /** Ingest and the steady-state storage of a month's logs kept `days`. */
+  private logLines(id: string, item: string, ingestRow: string, gb: number, how: string, days: number | undefined): void {
+    this.charge(id, `${item}: ingestion`, ingestRow, gb, how);
+    const kept = days ?? 365;
+    this.charge(id, `${item}: storage`, 'cloudwatch.logs.storage', gb * kept / 30.4,
+      `${amount(gb)} GB a month × ${kept} days kept ÷ 30.4${days === undefined ? ' (never expire: a year shown)' : ''}`);
+  }
+}

@@ -1,0 +1,435 @@
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { App, Size, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { AutoScalingTier, ServerlessTier, SingleInstanceTier } from '../constructs';
+import { WebTiersValidationError } from '../constructs/shared/validation';
+import { SinglePointOfFailure } from '../constructs/shared/warnings';
+import { addEnvironmentStacks } from '../lib/app';
+import { ENVIRONMENTS, type EnvironmentConfig } from '../lib/config';
+import {
+  CostBudget, costChartSvg, costCurves, crossovers, defaultPriceTable, estimateCost, rateTemplate, renderEstimate, svgToPng, type CostEstimate, type PriceRow,
+} from '../lib/cost';
+import { Meter, PRICED_REGIONS } from '../lib/cost/prices';
+import { hourlyRates, resolveTraffic } from '../lib/cost/profile';
+import { costAndAvailability } from '../lib/cost/ratings';
+import type { CfnTemplate } from '../lib/cost/template';
+import { parseCount, shortNames } from '../lib/cost/cli';
+import { PROJECT_CONTEXT, webApp } from './helpers';
+import { captureSynthWarnings } from './synth-warnings';
+
+// The fixtures synthesize tier 1 and a network with one NAT gateway on purpose.
+captureSynthWarnings(SinglePointOfFailure.SINGLE_INSTANCE, SinglePointOfFailure.NAT);
+
+/*
+ * The sums below are worked out by hand from the template's facts and the price table's us-east-1
+ * rows of 2026-12-01 (each price written where it is used). A change of price changes them here,
+ * in the same review as the table. GB is 2^30 bytes, as AWS bills; a month is 730 hours; storage of
+ * logs kept d days is a month's ingest × d ÷ 30.4.
+ */
+const month = 730;
+const gb = (bytes: number) => bytes / 2 ** 30;
+const kept = (gbAMonth: number, days: number) => gbAMonth * days / 30.4;
+
+function synth(make: (stack: Stack) => void): CfnTemplate {
+  const app = new App({ context: PROJECT_CONTEXT });
+  const stack = new Stack(app, 'Cost');
+  make(stack);
+  return app.synth().getStackByName('Cost').template;
+}
+
+const line = (e: CostEstimate, item: RegExp | string, resource = /./) => {
+  const found = e.lines.filter((l) => (typeof item === 'string' ? l.item === item : item.test(l.item)) && resource.test(l.resource));
+  if (found.length !== 1) throw new Error(`${found.length} lines match ${item}: ${e.lines.map((l) => l.item).join(', ')}`);
+  return found[0];
+};
+
+const tier1 = synth((s) => new SingleInstanceTier(s, 'Web', {
+  app: webApp, instanceType: new ec2.InstanceType('t4g.small'), dataVolumeSize: Size.gibibytes(20), snapshotRetention: 7, logRetention: RetentionDays.ONE_MONTH,
+}));
+const tier3 = synth((s) => new AutoScalingTier(s, 'Web', { app: webApp, logRetention: RetentionDays.ONE_MONTH }));
+const tier5 = synth((s) => new ServerlessTier(s, 'Web', { app: webApp, function: { memorySize: 128 }, logRetention: RetentionDays.ONE_MONTH }));
+
+describe('hand-computed fixtures', () => {
+  test('tier 1: a t4g.small, 20 GiB gp3, 7 daily snapshots and one public IPv4 address, at 1 M requests', () => {
+    const e = estimateCost(tier1, { traffic: { requestsPerMonth: 1e6, peakToAverage: 1 } });
+    const instance = month * 0.0168; // ec2.instance.t4g.small
+    const rootVolume = 16 * 0.08; // the tier's 16 GiB root, ebs.gp3.storage
+    const dataVolume = 20 * 0.08;
+    const snapshots = 20 * (1 + 0.02 * 6) * 0.05; // a full copy and 6 days of 2 % change, ebs.snapshot.standard
+    const address = month * 0.005; // the Elastic IP, vpc.public-ipv4
+    const detailedMonitoring = 7 * 0.30;
+    const agentMetrics = (3 + 4) * 0.30; // memory and two disks per instance; the group's aggregates
+    const dataOut = gb(1e6 * 10_000) * 0.09;
+    const flowLogs = gb(1e6 * 150) * 0.50 + kept(gb(1e6 * 150), 30) * 0.03;
+    const appLogs = gb(1e6 * 300) * 0.50 + kept(gb(1e6 * 300), 30) * 0.03;
+    const systemLogs = (month / 24 / 1024) * 0.50 + kept(month / 24 / 1024, 30) * 0.03; // 1 MB a day
+    const key = 1.00;
+    const alarms = 3 * 0.10;
+    expect(line(e, 'instance hours (t4g.small)').monthlyUsd).toBeCloseTo(instance, 9);
+    expect(line(e, 'gp3 storage').monthlyUsd).toBeCloseTo(dataVolume, 9);
+    expect(line(e, 'snapshots (7 kept)').monthlyUsd).toBeCloseTo(snapshots, 9);
+    expect(line(e, 'public IPv4 address').monthlyUsd).toBeCloseTo(address, 9);
+    expect(e.totalUsd).toBeCloseTo(instance + rootVolume + dataVolume + snapshots + address + detailedMonitoring + agentMetrics
+      + dataOut + flowLogs + appLogs + systemLogs + key + alarms, 6);
+    expect(e.notPriced).toEqual([]);
+    // Tier 1's address is the Elastic IP, not a second one the launch template would add.
+    expect(e.lines.filter((l) => l.prices.includes('vpc.public-ipv4') && l.monthlyUsd! > 0)).toHaveLength(1);
+  });
+
+  test('tier 3 (defaults: 2-4 t4g.small, one NAT gateway, Multi-AZ db.t4g.micro) at 50 M requests', () => {
+    const e = estimateCost(tier3, { traffic: { requestsPerMonth: 50e6, peakToAverage: 1 } });
+    // 50 M requests over 730 h is 19.03 requests/s; at 60 % CPU a t4g.small takes 100 × 2 × 0.6 = 120: the minimum, 2, serves.
+    const instances = 2 * month * 0.0168;
+    const rootVolumes = 2 * 16 * 0.08;
+    const detailedMonitoring = 2 * 7 * 0.30;
+    const agentMetrics = (2 * 2 + 3) * 0.30;
+    const nat = month * 0.045 + gb(50e6 * 300) * 0.045 + month * 0.005; // hours, the instances' logs through it, its address
+    const flowLogs = gb(50e6 * 150) * 0.50 + kept(gb(50e6 * 150), 30) * 0.03;
+    const database = month * 0.032 + 20 * 0.23 + 1.00 + 0.40; // Multi-AZ db.t4g.micro, 20 GB gp3 Multi-AZ, its key, its secret
+    const appLogs = gb(50e6 * 300) * 0.50 + kept(gb(50e6 * 300), 30) * 0.03;
+    const systemLogs = (2 * month / 24 / 1024) * 0.50 + kept(2 * month / 24 / 1024, 30) * 0.03;
+    const alarmKey = 1.00;
+    const accessLogs = kept(gb(50e6 * 100), 90) * 0.023; // kept 90 days in S3
+    const lcus = (50e6 / 25 / 3600) * 0.008; // new connections (one a request) ÷ 25 a second dominate 0.64 GB an hour
+    const loadBalancer = month * 0.0225 + lcus + 2 * month * 0.005 + gb(50e6 * 10_000) * 0.09;
+    const alarms = (3 + 1 + 1 + 1) * 0.10;
+    expect(line(e, 'instance hours (t4g.small)').monthlyUsd).toBeCloseTo(instances, 9);
+    expect(line(e, 'LCUs').monthlyUsd).toBeCloseTo(lcus, 9);
+    expect(line(e, 'NAT data processed').monthlyUsd).toBeCloseTo(gb(50e6 * 300) * 0.045, 9);
+    expect(e.totalUsd).toBeCloseTo(instances + rootVolumes + detailedMonitoring + agentMetrics + nat + flowLogs + database
+      + appLogs + systemLogs + alarmKey + accessLogs + loadBalancer + alarms, 6);
+    expect(e.servers).toEqual([expect.objectContaining({ instanceType: 't4g.small', min: 2, max: 4, instanceHours: 2 * month, saturated: false })]);
+  });
+
+  test('tier 5 at 10 M requests, 128 MB and 50 ms', () => {
+    const e = estimateCost(tier5, { traffic: { requestsPerMonth: 10e6, averageDurationMs: 50 } });
+    const requests = 10 * 0.20; // lambda.requests, per million
+    const duration = 10e6 * 0.050 * (128 / 1024) * 0.0000133334; // 62,500 GB-seconds, arm64
+    const api = 10 * 1.00; // HTTP API, per million
+    const dataOut = gb(10e6 * 10_000) * 0.09;
+    const table = 1e6 * 0.625 / 1e6 + 9e6 * 0.125 / 1e6 + 5 * 0.25 + 5 * 0.20; // writes, reads, 5 GB stored, its point-in-time recovery
+    const logs = 2 * (gb(10e6 * 300) * 0.50 + kept(gb(10e6 * 300), 30) * 0.03); // the function's and the API's access log
+    const key = 1.00;
+    const alarms = (3 + 2) * 0.10;
+    expect(line(e, 'duration (arm64)').monthlyUsd).toBeCloseTo(duration, 9);
+    expect(line(e, 'duration (arm64)').formula).toMatch(/10,000,000 × 50 ms × 128 MB ÷ 1024 .*62,500 GB-second × \$0\.0000133334/);
+    expect(e.totalUsd).toBeCloseTo(requests + duration + api + dataOut + table + logs + key + alarms, 6);
+    expect(e.servers).toEqual([]);
+    expect(e.functions).toEqual([{ resource: expect.stringMatching(/^WebAppFunction/), memoryMB: 128, provisioned: 0 }]);
+  });
+});
+
+describe('what the estimator cannot price it says', () => {
+  const unknown: CfnTemplate = {
+    Resources: {
+      Queue: { Type: 'AWS::SQS::Queue', Properties: {} },
+      Worker: { Type: 'AWS::Lambda::Function', Properties: { MemorySize: 256 } },
+      Big: { Type: 'AWS::RDS::DBInstance', Properties: { Engine: 'mysql', DBInstanceClass: 'db.m5.large', AllocatedStorage: '100' } },
+      Nlb: { Type: 'AWS::ElasticLoadBalancingV2::LoadBalancer', Properties: { Type: 'network', Subnets: ['a', 'b'] } },
+      Fleet: { Type: 'AWS::EC2::Instance', Properties: { InstanceType: 'x2gd.metal' } },
+      Ip: { Type: 'AWS::EC2::EIP', Properties: {} },
+    },
+  };
+  const e = estimateCost(unknown, { traffic: { requestsPerMonth: 1e6 } });
+
+  test('each is a line "not priced", with the reason, and is left out of the sum', () => {
+    expect(e.notPriced.map((l) => [l.resource, l.formula])).toEqual([
+      ['Queue', 'not priced: no price for AWS::SQS::Queue in the estimator'],
+      ['Worker', 'not priced: nothing in the template invokes it per request, so its invocations are unknown'],
+      ['Big', "not priced: only PostgreSQL instances of a known class are priced (got engine 'mysql')"],
+      ['Nlb', 'not priced: only application load balancers are in the price table'],
+      ['Fleet', "not priced: the price table has no 'ec2.instance.x2gd.metal' for us-east-1"],
+    ]);
+    expect(e.notPriced.every((l) => l.monthlyUsd === undefined)).toBe(true);
+    // What it can price of them it does: the instance's root volume (the image's 8 GiB assumed).
+    expect(e.totalUsd).toBeCloseTo(month * 0.005 + 8 * 0.08, 9);
+  });
+
+  test('the report lists them as "not priced", never as $0.00', () => {
+    const text = renderEstimate(e);
+    expect(text).toMatch(/^### Monthly cost: \$4\.29 plus 5 lines not priced/);
+    expect(text).toContain('| Queue | resource | not priced: no price for AWS::SQS::Queue in the estimator | not priced |');
+  });
+
+  test('an unknown region is not priced at all, rather than priced as another', () => {
+    const elsewhere = estimateCost({ Resources: { Ip: unknown.Resources!.Ip } }, { traffic: { requestsPerMonth: 1 }, region: 'ap-south-1' });
+    expect(elsewhere.notPriced.map((l) => l.formula)).toEqual(["not priced: the price table has no 'vpc.public-ipv4' for ap-south-1"]);
+  });
+});
+
+describe('the price table', () => {
+  const table = defaultPriceTable();
+
+  test('every row names its source and the date it was read; an unconfirmed one says why', () => {
+    for (const row of table.prices) {
+      expect({ id: row.id, ok: /^(https:\/\/|github\.com\/|[\w.-]+\/[\w.-]+ )/.test(row.source) || row.source.includes('/') }).toEqual({ id: row.id, ok: true });
+      expect({ id: row.id, read: /^20\d\d-\d\d-\d\d$/.test(row.read) }).toEqual({ id: row.id, read: true });
+      if (!row.confirmed) expect({ id: row.id, note: (row.note ?? '').length > 10 }).toEqual({ id: row.id, note: true });
+      expect({ id: row.id, price: (row.usd !== undefined) !== (row.tiers !== undefined) }).toEqual({ id: row.id, price: true });
+    }
+  });
+
+  test('both regions price the same items, once each', () => {
+    const ids = (region: string) => table.prices.filter((r) => r.region === region).map((r) => r.id);
+    for (const region of PRICED_REGIONS) expect(new Set(ids(region)).size).toBe(ids(region).length);
+    expect(ids('eu-west-1').sort()).toEqual(ids('us-east-1').sort());
+  });
+
+  test('every instance type priced has the vCPUs sizing needs', () => {
+    const types = table.prices.filter((r) => r.id.startsWith('ec2.instance.')).map((r) => r.id.slice('ec2.instance.'.length));
+    for (const type of new Set(types)) expect({ type, vcpus: table.instances.find((i) => i.type === type)?.vcpus }).toEqual({ type, vcpus: expect.any(Number) });
+  });
+
+  test('every priced line traces to a row of its region', () => {
+    for (const e of [estimateCost(tier3, { traffic: { requestsPerMonth: 1e7 }, region: 'eu-west-1' })]) {
+      for (const l of e.lines.filter((x) => x.monthlyUsd !== undefined)) {
+        expect({ line: `${l.resource} ${l.item}`, rows: l.prices.length }).toEqual({ line: `${l.resource} ${l.item}`, rows: 1 });
+        expect(e.rows.find((r) => r.id === l.prices[0])?.region).toBe('eu-west-1');
+      }
+    }
+  });
+});
+
+describe('arithmetic', () => {
+  const row = (over: Partial<PriceRow>): PriceRow => ({ id: 'x', region: 'us-east-1', description: 'x', unit: 'GB', source: 's', read: '2026-12-01', confirmed: true, ...over });
+
+  test('volume tiers apply to the month across resources, as AWS bills data transfer', () => {
+    const meter = new Meter(false);
+    const tiered = row({ tiers: [{ upTo: 10_240, usd: 0.09 }, { upTo: 51_200, usd: 0.085 }, { usd: 0.07 }] });
+    expect(meter.charge(tiered, 8_000).usd).toBeCloseTo(8_000 * 0.09, 9);
+    // The second resource's 4,000 GB straddle the 10 TB line: 2,240 at the first price, 1,760 at the next.
+    const second = meter.charge(tiered, 4_000);
+    expect(second.usd).toBeCloseTo(2_240 * 0.09 + 1_760 * 0.085, 9);
+    expect(second.formula).toBe('2,240 GB × $0.09/GB + 1,760 GB × $0.085/GB');
+  });
+
+  test('free tiers only when asked, once for the month', () => {
+    const requests = row({ unit: 'request', per: 1e6, usd: 0.20, freeTier: { quantity: 1e6, note: 'always free' } });
+    expect(new Meter(false).charge(requests, 3e6).usd).toBeCloseTo(0.60, 9);
+    const meter = new Meter(true);
+    expect(meter.charge(requests, 600_000).usd).toBe(0);
+    expect(meter.charge(requests, 600_000).usd).toBeCloseTo(0.2 * 0.2, 9);
+  });
+
+  test('the free tier flag reaches the estimate: tier 5 at 1 M requests loses its Lambda charges', () => {
+    const paid = estimateCost(tier5, { traffic: { requestsPerMonth: 1e6 } });
+    const free = estimateCost(tier5, { traffic: { requestsPerMonth: 1e6 }, includeFreeTier: true });
+    const fn = /^WebAppFunction/;
+    expect(line(paid, 'requests', fn).monthlyUsd).toBeCloseTo(0.20, 9);
+    expect(line(free, 'requests', fn).monthlyUsd).toBe(0);
+    expect(line(free, 'requests', fn).formula).toMatch(/within the free tier/);
+    expect(line(free, 'duration (arm64)').monthlyUsd).toBe(0);
+  });
+
+  test.each([1, 1.5, 3, 10])('hourly rates average the month and peak at %p× the average', (p) => {
+    const rates = hourlyRates(resolveTraffic({ requestsPerMonth: 730 * 3600 * 10, peakToAverage: p }));
+    expect(rates).toHaveLength(730);
+    expect(rates.reduce((a, b) => a + b, 0) / 730).toBeCloseTo(10, 9);
+    expect(rates[729]).toBeGreaterThan(10 * p * 0.98);
+    expect(rates[729]).toBeLessThanOrEqual(10 * p * 1.005);
+    expect([...rates].sort((a, b) => a - b)).toEqual(rates);
+  });
+
+  test('a server tier scales up with the peak, and says when its maximum is not enough', () => {
+    const at = (requestsPerMonth: number) => estimateCost(tier3, { traffic: { requestsPerMonth, peakToAverage: 1 } }).servers[0];
+    // 4 × t4g.small at 100 % CPU serve 4 × 200 requests/s: 800 × 3600 × 730 = 2.1 B a month.
+    expect(at(1e9).capacityRequestsPerMonth).toBeCloseTo(800 * 3600 * 730, 0);
+    expect(at(2e9).saturated).toBe(false);
+    expect(at(3e9)).toEqual(expect.objectContaining({ saturated: true, instanceHours: 4 * month }));
+    // 1 B a month is 380.5 requests/s: ceil(380.5 / 120) = 4 instances at 60 % CPU.
+    expect(at(1e9)).toEqual(expect.objectContaining({ saturated: false, instanceHours: 4 * month, peakInstancesNeeded: 4 }));
+  });
+
+  test('a burstable instance busy above its baseline pays for surplus CPU credits', () => {
+    // 1 B requests at 100/s per vCPU keep 3.805 vCPUs busy; 4 × t4g.small have 4 × 2 × 20 % = 1.6 of baseline.
+    const e = estimateCost(tier3, { traffic: { requestsPerMonth: 1e9, peakToAverage: 1 } });
+    const busy = 1e9 / 100 / 3600;
+    expect(line(e, 'CPU credits above the burst baseline').monthlyUsd).toBeCloseTo((busy - 0.2 * 2 * 4 * month) * 0.04, 6);
+  });
+
+  test('traffic and assumptions are checked like props, naming the field', () => {
+    const bad = (traffic: object, assumptions?: object) => () => estimateCost(tier5, { traffic: traffic as never, assumptions: assumptions as never });
+    expect(bad({})).toThrow(/invalid traffic\.requestsPerMonth: is required; accepted: a number from 0 to/);
+    expect(bad({ requestsPerMonth: 1e6, writeShare: 2 })).toThrow(/invalid traffic\.writeShare: got 2; accepted: a number from 0 to 1/);
+    expect(bad({ requestsPerMonth: '10M' })).toThrow(/invalid traffic\.requestsPerMonth: got '10M'/);
+    expect(bad({ requestsPerMonth: 1 }, { requestsPerVcpuSecond: 0 })).toThrow(/invalid assumptions\.requestsPerVcpuSecond: got 0/);
+  });
+});
+
+describe('ratings, from the template', () => {
+  test('tier 1: one instance in one zone; the team runs the OS, the runtime and the database', () => {
+    const r = rateTemplate(tier1);
+    expect(r.singlePointsOfFailure).toEqual([
+      expect.stringMatching(/^one instance \(WebGroupASG/),
+      expect.stringMatching(/^one availability zone \(WebGroupASG\w+, WebDataVolume\w+\)$/),
+    ]);
+    expect(r.operate).toMatch(/instances and their OS .* the database on the instance/);
+    expect(r.scaling).toBe('fixed: 1 × t4g.small');
+    expect(r.performance).toMatch(/^over capacity at 1 B requests\/month; 1 × t4g.small serves up to/);
+  });
+
+  test('tier 3 with one NAT gateway: egress is the single point of failure; scaling is metric-driven with its warm-up', () => {
+    const r = rateTemplate(tier3);
+    expect(r.singlePointsOfFailure).toEqual([expect.stringMatching(/^one NAT for egress \(WebNetworkVpcPublicSubnet1NATGateway/)]);
+    expect(r.scaling).toMatch(/^metric-driven \(CPU\), 2–4 × t4g\.small, a new instance counts after \d+(\.\d)? min warm-up$/);
+    expect(r.costAt10M.usdPerMillion).toBeCloseTo(r.costAt10M.monthlyUsd / 10, 9);
+  });
+
+  test('tier 5: no single point of failure, only code, per request, cold starts', () => {
+    const r = rateTemplate(tier5);
+    expect(r.singlePointsOfFailure).toEqual([]);
+    expect(r.operate).toBe('only code and its configuration');
+    expect(r.scaling).toMatch(/^per request/);
+    expect(r.performance).toMatch(/^cold starts/);
+    expect(r.costAt1B.usdPerMillion).toBeLessThan(r.costAt10M.usdPerMillion);
+  });
+
+  test('a single-AZ database is named', () => {
+    const single = JSON.parse(JSON.stringify(tier3));
+    for (const r of Object.values<any>(single.Resources)) if (r.Type === 'AWS::RDS::DBInstance') r.Properties.MultiAZ = false;
+    expect(rateTemplate(single).singlePointsOfFailure).toContainEqual(expect.stringMatching(/^a single-AZ database \(WebDatabaseInstance/));
+  });
+
+  test('the review section compares the base with the change', () => {
+    const text = costAndAvailability(tier5, tier3);
+    expect(text).toMatch(/^### Cost and availability\n/);
+    expect(text).toContain('| | base | this change |');
+    expect(text).toMatch(/\| Monthly cost \| \$[\d,.]+ \| \$[\d,.]+ \(−\$[\d,.]+\) \|/);
+    expect(text).toMatch(/\| Single points of failure \| one NAT for egress .* \| none \|/);
+  });
+});
+
+describe('comparison and chart', () => {
+  // A flat cost ($3.65 of one address) and a linear one ($1 a million API requests): they cross at 3.65 M.
+  const flat: CfnTemplate = { Resources: { Ip: { Type: 'AWS::EC2::EIP' } } };
+  const linear: CfnTemplate = { Resources: { Api: { Type: 'AWS::ApiGatewayV2::Api', Properties: { ProtocolType: 'HTTP' } } } };
+  const templates = [['flat', flat], ['linear', linear]] as const;
+  const options = { traffic: { averageResponseBytes: 0 } };
+  const curves = costCurves(templates, options);
+  const crossings = crossovers(templates, curves, options);
+
+  test('curves run from 100 thousand to 1 billion requests a month', () => {
+    expect(curves.map((c) => c.points.length)).toEqual([33, 33]);
+    expect(curves[1].points[0]).toEqual({ requestsPerMonth: 1e5, monthlyUsd: expect.closeTo(0.1, 9), overCapacity: false });
+    expect(curves[1].points[32].requestsPerMonth).toBe(1e9);
+  });
+
+  test('the crossover is found where the sums are equal', () => {
+    expect(crossings).toEqual([{ requestsPerMonth: expect.closeTo(3.65e6, -4), monthlyUsd: expect.closeTo(3.65, 9), cheaper: 'flat', dearer: 'linear' }]);
+  });
+
+  test('the chart is an SVG that depends only on its input', () => {
+    const svg = costChartSvg(curves, crossings, { title: 'Flat & linear', subtitle: 'test' });
+    expect(svg).toBe(costChartSvg(curves, crossings, { title: 'Flat & linear', subtitle: 'test' }));
+    expect(svg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" width="1000" height="560"/);
+    expect(svg).toContain('Flat &amp; linear');
+    expect(svg.match(/<circle /g)).toHaveLength(1);
+    expect(svg).toContain('1: flat &lt; linear above 3.65M');
+    for (const label of ['100k', '1M', '10M', '100M', '1B']) expect(svg).toContain(`>${label}</text>`);
+    const png = svgToPng(svg);
+    expect(png.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+    expect(png.readUInt32BE(16)).toBe(2000); // drawn at twice the SVG's width
+  });
+
+  test('stack names lose the prefix they share', () => {
+    expect(shortNames(['WebTiers-single-instance', 'WebTiers-serverless'])).toEqual(['single-instance', 'serverless']);
+    expect(shortNames(['WebTiers-prod'])).toEqual(['WebTiers-prod']);
+    expect(['10M', '250k', '1B', '1_500', '2.5M'].map((t) => parseCount(t, 'requests'))).toEqual([1e7, 2.5e5, 1e9, 1500, 2.5e6]);
+    expect(() => parseCount('ten', 'requests')).toThrow("--requests: got 'ten'; accepted: a number such as 10000000, 10M, 250k or 1B");
+  });
+});
+
+describe('budgets', () => {
+  const withBudget = (monthlyUsd: number) => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'budget-'));
+    const app = new App({ context: PROJECT_CONTEXT, outdir });
+    const config: EnvironmentConfig = { ...ENVIRONMENTS.staging, budget: { monthlyUsd, traffic: { requestsPerMonth: 5e6 } } };
+    const [stack] = addEnvironmentStacks(app, { staging: config }, webApp);
+    return { app, stack, outdir };
+  };
+
+  test('a budget below the estimate fails synth with the estimate and its top lines', () => {
+    const { app, outdir } = withBudget(50);
+    // The failed validation prints its report (the assertions read the copy it writes).
+    const print = console.error;
+    console.error = () => {};
+    try {
+      expect(() => app.synth()).toThrow(/WebTiers-staging: the estimate is \$[\d,.]+ a month, above the budget of \$50\.00/);
+      const report = JSON.parse(fs.readFileSync(path.join(outdir, 'validation-report.json'), 'utf8'));
+      const budget = report.pluginReports.find((p: any) => p.pluginName === 'cdk-web-tiers-budget');
+      expect(budget.violations).toEqual([expect.objectContaining({
+        ruleName: 'CostBudget',
+        description: expect.stringMatching(/^WebTiers-staging: the estimate is \$[\d,.]+ a month, above the budget of \$50\.00 \(5,000,000 requests\/month.*\)\.\nTop lines:\n +\$[\d,.]+ +\w+: /),
+      })]);
+      expect(budget.violations[0].description.split('\n').filter((l: string) => /^ +\$/.test(l))).toHaveLength(5);
+    } finally {
+      console.error = print;
+      fs.rmSync(outdir, { recursive: true, force: true });
+    }
+  });
+
+  test('a budget above it synthesizes an AWS Budgets budget on the stack, alerting the alarm topic', () => {
+    const { app, stack, outdir } = withBudget(1000);
+    const t = Template.fromJSON(app.synth().getStackByName(stack.stackName).template);
+    fs.rmSync(outdir, { recursive: true, force: true });
+    const topic = Object.keys(t.findResources('AWS::SNS::Topic'))[0];
+    const alert = (type: string, threshold: number) => ({
+      Notification: { NotificationType: type, ComparisonOperator: 'GREATER_THAN', Threshold: threshold, ThresholdType: 'PERCENTAGE' },
+      Subscribers: [{ SubscriptionType: 'SNS', Address: { Ref: topic } }],
+    });
+    t.hasResourceProperties('AWS::Budgets::Budget', {
+      Budget: {
+        BudgetType: 'COST', TimeUnit: 'MONTHLY', BudgetLimit: { Amount: 1000, Unit: 'USD' },
+        FilterExpression: { Tags: { Key: 'aws:cloudformation:stack-name', Values: ['WebTiers-staging'], MatchOptions: ['EQUALS'] } },
+      },
+      NotificationsWithSubscribers: [alert('ACTUAL', 80), alert('ACTUAL', 100), alert('FORECASTED', 100)],
+    });
+    const topicPolicies = Object.values<any>(t.findResources('AWS::SNS::TopicPolicy')).flatMap((p) => p.Properties.PolicyDocument.Statement);
+    expect(topicPolicies).toContainEqual(expect.objectContaining({
+      Sid: 'AwsBudgetsPublish', Effect: 'Allow', Principal: { Service: 'budgets.amazonaws.com' }, Action: 'sns:Publish',
+      Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+    }));
+    const keyPolicies = Object.values<any>(t.findResources('AWS::KMS::Key')).flatMap((k) => k.Properties.KeyPolicy.Statement);
+    expect(keyPolicies).toContainEqual(expect.objectContaining({ Sid: 'AwsBudgetsUseKey', Principal: { Service: 'budgets.amazonaws.com' } }));
+  });
+
+  test('bad budget props are errors naming the prop', () => {
+    const stack = new Stack(new App(), 'B');
+    const topic = new sns.Topic(stack, 'T');
+    expect(() => new CostBudget(stack, 'X', { monthlyUsd: -5, traffic: { requestsPerMonth: 1 }, topic })).toThrow(/B\/X: invalid monthlyUsd: got -5; accepted: a number from 0\.01/);
+    expect(() => new CostBudget(stack, 'Y', { monthlyUsd: 5, traffic: { requestsPerMonth: 1, peakToAverage: 0.5 }, topic }))
+      .toThrow(WebTiersValidationError);
+    expect(() => addEnvironmentStacks(new App({ context: PROJECT_CONTEXT }), { dev: { ...ENVIRONMENTS.dev, budget: { monthlyUsd: 10 } as never } }, webApp))
+      .toThrow(/invalid environments\.dev\.budget\.traffic: is required/);
+  });
+});
+
+test('npm run cost prices every environment, and with --tiers every tier, offline; README and docs/cost show the current comparison', () => {
+  const root = path.join(__dirname, '..');
+  const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
+  const env = { ...process.env, CDK_VALIDATION: 'false' };
+  const all = execFileSync(tsx, ['bin/cost.ts', '--requests', '2M'], { cwd: root, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  for (const name of Object.keys(ENVIRONMENTS)) expect(all).toMatch(new RegExp(`## WebTiers-${name}\\n\\nTraffic from --requests\\.\\n\\n### Monthly cost: \\$[\\d,.]+\\n`));
+  expect(all).not.toMatch(/not priced/);
+  expect(all.match(/\| Single points of failure \|/g)).toHaveLength(Object.keys(ENVIRONMENTS).length);
+
+  const chart = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cost-chart-')), 'prod.svg');
+  const tiers = execFileSync(tsx, ['bin/cost.ts', '--tiers', 'prod', '--chart', chart], { cwd: root, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  expect(tiers).toMatch(/\| requests\/month \| single-instance \| load-balanced \| auto-scaling \| managed-auto-scaling \| serverless \| managed-serverless \|/);
+  expect(tiers).toMatch(/\| 1B \|( \$[\d,.]+( \(over capacity\))? \|){6}/);
+  // What README shows is what the command prints today, and the committed chart is what it draws.
+  const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+  const table = tiers.slice(tiers.indexOf('| requests/month'), tiers.indexOf('## Ratings')).trim();
+  const ratings = tiers.slice(tiers.indexOf('| | single-instance'), tiers.indexOf('Chart written')).trim();
+  expect(readme).toContain(table);
+  expect(readme).toContain(ratings);
+  expect(fs.readFileSync(chart, 'utf8')).toBe(fs.readFileSync(path.join(root, 'docs', 'cost', 'prod.svg'), 'utf8'));
+  expect(fs.existsSync(chart.replace(/svg$/, 'png'))).toBe(true);
+  fs.rmSync(path.dirname(chart), { recursive: true, force: true });
+}, 120_000);
