@@ -230,7 +230,8 @@ describe('the CLI', () => {
     const section = summary.slice(summary.indexOf('### Cost and availability'));
     // prod's budget: $400 at 20 M requests a month, carried in the template by the budget.
     expect(section).toMatch(/^### Cost and availability\n\nAt 20,000,000 requests a month \(the budget's traffic\), us-east-1 prices of \d{4}-\d\d-\d\d/);
-    expect(section).toMatch(/\| Monthly cost \| \$[\d,.]+ \| \$[\d,.]+ \(−\$[\d,.]+\) \|/);
+    // Tier 2's database exports logs and has enhanced monitoring: not priced, and said so.
+    expect(section).toMatch(/\| Monthly cost \| \$[\d,.]+, 2 not priced \| \$[\d,.]+ \(−\$[\d,.]+\) \|/);
     expect(section).toContain('| Budget | $400.00: within | $400.00: within |');
     expect(section).toMatch(/\| How it scales \| fixed: 2 × t4g\.medium \| per request/);
   });

@@ -7,8 +7,9 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { arrayOf, checkSpec, integer, literal, number, required, shape, string, topic, withoutNulls, type Spec } from '../../constructs/shared/checks';
+import { WebTiersValidationError } from '../../constructs/shared/validation';
 import { estimateCost, type CostEstimate } from './estimate';
-import { money } from './prices';
+import { defaultPriceTable, money, PRICED_REGIONS } from './prices';
 import { ASSUMPTIONS_SPEC, TRAFFIC_SPEC, type CostAssumptions, type TrafficProfile } from './profile';
 import { describeTraffic, topLines } from './render';
 import type { CfnTemplate } from './template';
@@ -40,7 +41,8 @@ export const COST_BUDGET_SPEC: Spec = {
   topic: required(topic),
   pricingRegion: string(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "a region such as 'eu-west-1'"),
   assumptions: shape(ASSUMPTIONS_SPEC, 'cost assumptions such as { requestsPerVcpuSecond: 200 }'),
-  alertAtPercent: arrayOf(integer(1, 1000, '%'), 1, 5),
+  // AWS Budgets takes five notifications a budget: these and the forecast's.
+  alertAtPercent: arrayOf(integer(1, 1000, '%'), 1, 4),
 };
 
 /**
@@ -62,11 +64,23 @@ export class CostBudget extends Construct {
     props = withoutNulls(props);
     checkSpec(this, props as unknown as Record<string, unknown>, COST_BUDGET_SPEC);
     const stack = Stack.of(this);
+    const alerts = props.alertAtPercent ?? [80, 100];
+    if (new Set(alerts).size !== alerts.length) {
+      throw new WebTiersValidationError(this, 'alertAtPercent', `got ${alerts.join(', ')}; accepted: distinct percentages (each is one notification)`);
+    }
+    if (stack.nested) {
+      throw new WebTiersValidationError(this, 'scope', `is in the nested stack ${stack.node.path}, whose template synth does not hand to the check; accepted: a construct in a top-level stack`);
+    }
+    const covered = new Set(defaultPriceTable().prices.map((r) => r.region));
+    const regions = PRICED_REGIONS.filter((r) => covered.has(r));
+    const region = props.pricingRegion ?? (Token.isUnresolved(stack.region) ? 'us-east-1' : stack.region);
+    if (!(regions as readonly string[]).includes(region)) {
+      throw new WebTiersValidationError(this, 'pricingRegion', `the price table has no prices for ${region}, so the budget could not be checked at synth; accepted: ${regions.join(', ')} (the nearest one's prices are an approximation)`);
+    }
     this.monthlyUsd = props.monthlyUsd;
     this.traffic = props.traffic;
     this.assumptions = props.assumptions;
     this.pricingRegion = props.pricingRegion;
-    const alerts = props.alertAtPercent ?? [80, 100];
     const subscribers = [{ subscriptionType: 'SNS', address: props.topic.topicArn }];
 
     this.budget = new budgets.CfnBudget(this, 'Resource', {
@@ -88,7 +102,7 @@ export class CostBudget extends Construct {
       ],
     });
     // The review and `cost` read the traffic the budget assumes from the template.
-    this.budget.addMetadata('cdk-web-tiers:budget', { monthlyUsd: props.monthlyUsd, traffic: props.traffic });
+    this.budget.addMetadata('cdk-web-tiers:budget', { monthlyUsd: props.monthlyUsd, traffic: props.traffic, assumptions: props.assumptions, region });
 
     // AWS Budgets publishes to the topic, and to an encrypted topic only with the key's grant.
     const budgetsPrincipal = new iam.ServicePrincipal('budgets.amazonaws.com', {

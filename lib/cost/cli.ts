@@ -140,12 +140,14 @@ export function costReport(argv: readonly string[], titles: { chartTitle?: strin
     return out.join('\n');
   }
   for (const s of stacks) {
-    const fromBudget = budgetOf(s.template as CfnTemplate)?.traffic;
+    const budget = budgetOf(s.template as CfnTemplate);
+    const fromBudget = budget?.traffic;
     const traffic = { ...(fromBudget ?? {}), ...args.traffic, requestsPerMonth: args.traffic.requestsPerMonth ?? fromBudget?.requestsPerMonth ?? DEFAULT_REQUESTS };
-    const e = estimateCost(s.template as CfnTemplate, { ...options(s), traffic });
+    const settings = { ...options(s), region: args.region ?? budget?.region ?? options(s).region, assumptions: budget?.assumptions };
+    const e = estimateCost(s.template as CfnTemplate, { ...settings, traffic });
     const source = args.traffic.requestsPerMonth !== undefined ? '--requests' : fromBudget ? "the stack's budget" : `the default; --requests sets it`;
     out.push(`## ${s.name}`, '', `Traffic from ${source}.`, '', renderEstimate(e, '###'));
-    out.push('### Ratings', '', renderRatings([[s.name, rateTemplate(s.template as CfnTemplate, { ...options(s), traffic })]]), '');
+    out.push('### Ratings', '', renderRatings([[s.name, rateTemplate(s.template as CfnTemplate, { ...settings, traffic })]]), '');
   }
   return out.join('\n');
 }

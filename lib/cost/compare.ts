@@ -12,6 +12,8 @@ export interface CostPoint {
   readonly monthlyUsd: number;
   /** True when the configured capacity cannot serve this traffic: the cost is what it would run, not what the traffic needs. */
   readonly overCapacity: boolean;
+  /** Lines the estimate could not price, left out of `monthlyUsd`. */
+  readonly notPriced: number;
 }
 
 /** Where two curves cross: above `requestsPerMonth`, `cheaper` costs less than `dearer`. */
@@ -43,7 +45,7 @@ export function costCurves(templates: ReadonlyArray<readonly [string, CfnTemplat
 
 function at(template: CfnTemplate, options: CompareOptions, requestsPerMonth: number): CostPoint {
   const e = estimateCost(template, { ...options, traffic: { ...options.traffic, requestsPerMonth } });
-  return { requestsPerMonth, monthlyUsd: e.totalUsd, overCapacity: e.servers.some((s) => s.saturated) };
+  return { requestsPerMonth, monthlyUsd: e.totalUsd, overCapacity: e.servers.some((s) => s.saturated), notPriced: e.notPriced.length };
 }
 
 /**

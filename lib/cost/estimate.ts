@@ -4,7 +4,7 @@ import {
   GB, HOURS_PER_MONTH, hourlyRates, resolveAssumptions, resolveTraffic,
   type CostAssumptions, type ResolvedAssumptions, type ResolvedTraffic, type TrafficProfile,
 } from './profile';
-import { beanstalkOptions, num, refTarget, refsIn, str, TemplateIndex, type CfnResourceJson, type CfnTemplate } from './template';
+import { arr, beanstalkOptions, isToken, num, refTarget, refsIn, str, TemplateIndex, type CfnResourceJson, type CfnTemplate } from './template';
 
 export interface EstimateOptions {
   /** The traffic the month brings. */
@@ -60,6 +60,8 @@ export interface ServerScaling {
   readonly kind: string;
   readonly metrics: string[];
   readonly warmupSeconds: number;
+  /** How quickly it reacts, in words: an instance warm-up, or how long a metric must breach. */
+  readonly reaction: string;
 }
 
 /** A function that serves requests. */
@@ -119,6 +121,17 @@ noCharge('budgets.budget', 'no charge for a budget without actions', 'AWS::Budge
 noCharge('elasticbeanstalk', 'no charge for Elastic Beanstalk itself; what the environment runs is priced on its lines', 'AWS::ElasticBeanstalk::Environment');
 noCharge('vpc.gateway-endpoint', 'no charge for gateway endpoints (S3, DynamoDB)', 'AWS::EC2::VPCEndpoint');
 
+/**
+ * How a scaling group is sized from the request rate: by its CPU target, by its requests-per-
+ * instance target, or (a metric requests do not drive, such as memory) as if by CPU at 60 %.
+ */
+interface ScalingTarget {
+  readonly cpuPercent?: number;
+  readonly requestsPerMinute?: number;
+  /** Set when the sizing is an assumption, naming the metric it stands in for. */
+  readonly assumedFor?: string;
+}
+
 /** What the template and traffic say about one server group, before it is priced. */
 interface ServerGroup {
   /** Where its lines go: one resource, or each instance of a fixed set. */
@@ -127,9 +140,11 @@ interface ServerGroup {
   readonly instanceType?: string;
   readonly min: number;
   readonly max: number;
-  readonly cpuTarget?: number;
+  /** What each instance takes before another is added: a CPU share, or requests a minute. */
+  readonly target?: ScalingTarget;
   readonly metrics: string[];
   readonly warmupSeconds: number;
+  readonly reaction: string;
   readonly rootGiB: number;
   readonly rootAssumed: boolean;
   readonly rootType: string;
@@ -139,6 +154,10 @@ interface ServerGroup {
   readonly appLogGroups: string[];
   /** Answers the internet itself (no load balancer in front): data transfer out is on it. */
   readonly front: boolean;
+}
+
+function minutes(seconds: number): string {
+  return String(Math.round(seconds / 60 * 10) / 10);
 }
 
 /**
@@ -185,8 +204,16 @@ class Estimator {
     // An Elastic IP no NAT gateway holds belongs to an instance that associates it, in place of the
     // address the instance would be given at launch.
     const natEips = new Set(this.t.ofType('AWS::EC2::NatGateway').map(([, r]) => refTarget(r.Properties?.AllocationId)));
-    this.spareEipHours = this.t.ofType('AWS::EC2::EIP').filter(([id, r]) => !natEips.has(id) && !r.Properties?.InstanceId).length * HOURS_PER_MONTH;
+    this.natEips = natEips;
+    const associated = new Set(this.t.ofType('AWS::EC2::EIPAssociation').map(([, r]) => refTarget(r.Properties?.AllocationId) ?? refTarget(r.Properties?.EIP)));
+    this.spareEipHours = this.t.ofType('AWS::EC2::EIP')
+      .filter(([id, r]) => !natEips.has(id) && !r.Properties?.InstanceId && !associated.has(id)).length * HOURS_PER_MONTH;
+    // Origins of a distribution send their responses to CloudFront, not to the internet.
+    this.behindCdn = new Set(this.t.ofType('AWS::CloudFront::Distribution').flatMap(([, r]) => [...refsIn(r.Properties?.DistributionConfig?.Origins)]));
   }
+
+  private readonly natEips: Set<string | undefined>;
+  private readonly behindCdn: Set<string>;
 
   public run(): CostEstimate {
     for (const group of this.groups) this.priceServerGroup(group);
@@ -216,7 +243,7 @@ class Estimator {
   // ---- lines ----
 
   /** A priced line: `quantity` units of row `rowId`, with `how` explaining the quantity. */
-  private charge(resource: string, item: string, rowId: string, quantity: number, how?: string): void {
+  private charge(resource: string, item: string, rowId: string, quantity: number, how?: string, freeTier = true): void {
     const type = this.t.get(resource)?.Type ?? '';
     const row = this.book.row(rowId);
     if (!row) {
@@ -224,7 +251,7 @@ class Estimator {
       return;
     }
     this.used.set(row.id, row);
-    const c = this.meter.charge(row, quantity);
+    const c = this.meter.charge(row, quantity, freeTier);
     this.lines.push({ resource, type, item, monthlyUsd: c.usd, formula: how ? `${how}: ${c.formula}` : c.formula, prices: [row.id] });
   }
 
@@ -256,10 +283,10 @@ class Estimator {
     for (const [, r] of this.t.ofType('AWS::ApiGateway::Method')) for (const ref of refsIn(r.Properties?.Integration?.Uri)) add(ref);
     for (const [, r] of this.t.ofType('AWS::Lambda::Url')) add(refTarget(r.Properties?.TargetFunctionArn));
     for (const [, r] of this.t.ofType('AWS::ElasticLoadBalancingV2::TargetGroup')) {
-      if (r.Properties?.TargetType === 'lambda') for (const target of r.Properties?.Targets ?? []) add(refTarget(target.Id));
+      if (r.Properties?.TargetType === 'lambda') for (const target of arr(r.Properties?.Targets) ?? []) add(refTarget(target?.Id));
     }
-    for (const [, r] of this.t.ofType('AWS::Lambda::Alias')) {
-      const fn = this.t.functionOf(refTarget(r.Properties?.FunctionName));
+    for (const [id, r] of this.t.ofType('AWS::Lambda::Alias', 'AWS::Lambda::Version')) {
+      const fn = this.t.functionOf(r.Type === 'AWS::Lambda::Alias' ? refTarget(r.Properties?.FunctionName) : id);
       const pc = num(r.Properties?.ProvisionedConcurrencyConfig?.ProvisionedConcurrentExecutions);
       if (fn && found.has(fn) && pc) found.get(fn)!.provisioned += pc;
     }
@@ -272,38 +299,44 @@ class Estimator {
     for (const [id, r] of this.t.ofType('AWS::AutoScaling::AutoScalingGroup')) {
       const p = r.Properties ?? {};
       const lt = this.t.get(refTarget(p.LaunchTemplate?.LaunchTemplateId ?? p.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification?.LaunchTemplateId));
-      const data = lt?.Properties?.LaunchTemplateData ?? {};
       const policies = this.t.referrersOf(id, 'AWS::AutoScaling::ScalingPolicy').map((pid) => this.t.get(pid)!.Properties ?? {});
       const metrics: string[] = [];
-      let cpuTarget: number | undefined;
+      let target: ScalingTarget | undefined;
       let warmup = num(p.DefaultInstanceWarmup);
       for (const policy of policies) {
         const tt = policy.TargetTrackingConfiguration;
-        const metric = tt?.PredefinedMetricSpecification?.PredefinedMetricType ?? tt?.CustomizedMetricSpecification?.MetricName ?? policy.PolicyType ?? 'a scaling policy';
-        metrics.push(String(metric));
-        if (metric === 'ASGAverageCPUUtilization') cpuTarget = num(tt.TargetValue);
+        const metric = String(tt?.PredefinedMetricSpecification?.PredefinedMetricType ?? tt?.CustomizedMetricSpecification?.MetricName ?? policy.PolicyType ?? 'a scaling policy');
+        metrics.push(metric);
+        if (metric === 'ASGAverageCPUUtilization' && num(tt.TargetValue)) target = { cpuPercent: num(tt.TargetValue) };
+        else if (metric === 'ALBRequestCountPerTarget' && num(tt.TargetValue) && !target) target = { requestsPerMinute: num(tt.TargetValue) };
         warmup ??= num(policy.EstimatedInstanceWarmup);
       }
+      if (metrics.length && !target) target = { cpuPercent: 60, assumedFor: metrics.join(', ') };
       const min = num(p.MinSize) ?? 1;
+      const data = (lt?.Properties?.LaunchTemplateData ?? {}) as any;
+      const interfaces = arr(data.NetworkInterfaces) ?? [];
+      // Subnets that give instances a public address at launch do so without a network interface saying it.
+      const publicSubnets = (arr(p.VPCZoneIdentifier) ?? []).some((subnet) => String(this.t.get(refTarget(subnet))?.Properties?.MapPublicIpOnLaunch) === 'true');
+      const warmupSeconds = warmup ?? num(p.DefaultCooldown) ?? 300;
       groups.push({
-        resources: [id], type: r.Type, instanceType: str(data.InstanceType), min, max: num(p.MaxSize) ?? min, cpuTarget, metrics,
-        warmupSeconds: warmup ?? num(p.DefaultCooldown) ?? 300,
+        resources: [id], type: r.Type, instanceType: str(data.InstanceType), min, max: num(p.MaxSize) ?? min, target, metrics,
+        warmupSeconds, reaction: `a new instance counts after ${minutes(warmupSeconds)} min warm-up`,
         ...this.rootVolume(data.BlockDeviceMappings),
-        publicIp: (data.NetworkInterfaces ?? []).some((n: any) => n.AssociatePublicIpAddress === true || n.AssociatePublicIpAddress === 'true'),
-        detailedMonitoring: data.Monitoring?.Enabled === true,
+        publicIp: interfaces.some((n: any) => String(n?.AssociatePublicIpAddress) === 'true') || (interfaces.length === 0 && publicSubnets),
+        detailedMonitoring: String(data.Monitoring?.Enabled) === 'true',
         ...this.agentOf(data.UserData),
-        front: (p.TargetGroupARNs ?? []).length === 0,
+        front: p.TargetGroupARNs === undefined || arr(p.TargetGroupARNs)?.length === 0,
       });
     }
     // Instances registered in a target group: a fixed set each group.
-    for (const [tgId, tg] of this.t.ofType('AWS::ElasticLoadBalancingV2::TargetGroup')) {
-      const members = (tg.Properties?.Targets ?? []).map((x: any) => refTarget(x.Id)).filter((x: string | undefined) => this.t.get(x)?.Type === 'AWS::EC2::Instance');
+    for (const [, tg] of this.t.ofType('AWS::ElasticLoadBalancingV2::TargetGroup')) {
+      const members = (arr(tg.Properties?.Targets) ?? []).map((x: any) => refTarget(x?.Id))
+        .filter((x): x is string => this.t.get(x)?.Type === 'AWS::EC2::Instance');
       if (members.length === 0) continue;
       const first = this.t.get(members[0])!.Properties ?? {};
-      void tgId;
       groups.push({
         resources: members, type: 'AWS::EC2::Instance', instanceType: str(first.InstanceType), min: members.length, max: members.length,
-        metrics: [], warmupSeconds: 0, ...this.rootVolume(first.BlockDeviceMappings), publicIp: false,
+        metrics: [], warmupSeconds: 0, reaction: '', ...this.rootVolume(first.BlockDeviceMappings), publicIp: false,
         detailedMonitoring: first.Monitoring === true, ...this.agentOf(first.UserData), front: false,
       });
     }
@@ -312,16 +345,19 @@ class Estimator {
       const single = o.get('aws:elasticbeanstalk:environment:EnvironmentType') === 'SingleInstance';
       const min = single ? 1 : num(o.get('aws:autoscaling:asg:MinSize')) ?? 1;
       const measure = str(o.get('aws:autoscaling:trigger:MeasureName')) ?? 'NetworkOut';
+      const upper = num(o.get('aws:autoscaling:trigger:UpperThreshold'));
       const rootGiB = num(o.get('aws:autoscaling:launchconfiguration:RootVolumeSize'));
+      const breach = (num(o.get('aws:autoscaling:trigger:BreachDuration')) ?? 5) * 60;
       groups.push({
         resources: [id], type: r.Type, instanceType: str(o.get('aws:ec2:instances:InstanceTypes'))?.split(',')[0]?.trim(),
         min, max: single ? 1 : num(o.get('aws:autoscaling:asg:MaxSize')) ?? 4,
-        cpuTarget: measure === 'CPUUtilization' ? num(o.get('aws:autoscaling:trigger:UpperThreshold')) : undefined,
+        target: single ? undefined : measure === 'CPUUtilization' && upper ? { cpuPercent: upper } : { cpuPercent: 60, assumedFor: measure },
         metrics: single ? [] : [measure],
-        warmupSeconds: (num(o.get('aws:autoscaling:trigger:BreachDuration')) ?? 5) * 60,
+        warmupSeconds: breach, reaction: `it adds instances once the metric has breached for ${minutes(breach)} min`,
         rootGiB: rootGiB ?? 8, rootAssumed: rootGiB === undefined,
         rootType: str(o.get('aws:autoscaling:launchconfiguration:RootVolumeType')) ?? 'gp2',
-        publicIp: single,
+        // A single-instance environment's address is its Elastic IP, priced with the environment's extras.
+        publicIp: false,
         detailedMonitoring: str(o.get('aws:autoscaling:launchconfiguration:MonitoringInterval')) === '1 minute',
         appLogGroups: [],
         front: single,
@@ -331,7 +367,7 @@ class Estimator {
   }
 
   private rootVolume(mappings: any): Pick<ServerGroup, 'rootGiB' | 'rootAssumed' | 'rootType'> {
-    const root = (mappings ?? []).find((m: any) => m.Ebs);
+    const root = (arr(mappings) ?? []).find((m: any) => m?.Ebs);
     const size = num(root?.Ebs?.VolumeSize);
     return { rootGiB: size ?? 8, rootAssumed: size === undefined, rootType: str(root?.Ebs?.VolumeType) ?? 'gp3' };
   }
@@ -367,8 +403,8 @@ class Estimator {
     }
     const perVcpu = this.a.requestsPerVcpuSecond;
     const full = perVcpu * spec.vcpus;
-    const scales = g.max > g.min && g.cpuTarget !== undefined;
-    const atTarget = full * (g.cpuTarget ?? 100) / 100;
+    const scales = g.max > g.min && g.target !== undefined;
+    const atTarget = g.target?.requestsPerMinute !== undefined ? g.target.requestsPerMinute / 60 : full * (g.target?.cpuPercent ?? 100) / 100;
     let instanceHours = 0;
     let busyVcpuHours = 0;
     let peakNeeded = 0;
@@ -389,7 +425,9 @@ class Estimator {
     this.servers.push({
       resource, instanceType: g.instanceType, min: g.min, max: g.max, instanceHours, peakInstancesNeeded: peakNeeded,
       capacityRequestsPerMonth: capacity, saturated: saturatedHours > 0,
-      scaling: g.metrics.length && g.max > g.min ? { kind: 'metric', metrics: g.metrics, warmupSeconds: g.warmupSeconds } : { kind: 'fixed', metrics: [], warmupSeconds: 0 },
+      scaling: g.metrics.length && g.max > g.min
+        ? { kind: 'metric', metrics: g.metrics, warmupSeconds: g.warmupSeconds, reaction: g.reaction }
+        : { kind: 'fixed', metrics: [], warmupSeconds: 0, reaction: '' },
     });
 
     const each = g.resources.length > 1;
@@ -397,8 +435,11 @@ class Estimator {
     const over = saturatedHours > 0
       ? `; over capacity: the busiest hour needs ${peakNeeded} at 100 % CPU, more than the ${g.max} it may run, above ${amount(capacity)} requests/month`
       : '';
+    const by = g.target?.requestsPerMinute !== undefined
+      ? `${amount(g.target.requestsPerMinute)} requests a minute per instance (its target)`
+      : `${g.target?.cpuPercent} % CPU (${amount(perVcpu)} requests/s per vCPU × ${spec.vcpus} vCPU)${g.target?.assumedFor ? `, assumed: it scales on ${g.target.assumedFor}, which requests do not drive` : ''}`;
     const sizing = scales
-      ? `each hour's instances for its rate at ${g.cpuTarget} % CPU (${amount(perVcpu)} requests/s per vCPU × ${spec.vcpus} vCPU), within ${g.min}–${g.max}, summed over ${HOURS_PER_MONTH} h = ${amount(instanceHours)} instance-hours${over}`
+      ? `each hour's instances for its rate at ${by}, within ${g.min}–${g.max}, summed over ${HOURS_PER_MONTH} h = ${amount(instanceHours)} instance-hours${over}`
       : g.min === 1 || each ? (over ? over.slice(2) : undefined) : `${g.min} instances × ${HOURS_PER_MONTH} h${over}`;
     for (const r of g.resources) this.charge(r, `instance hours (${g.instanceType})`, `ec2.instance.${g.instanceType}`, hoursEach, sizing);
 
@@ -456,9 +497,11 @@ class Estimator {
     const o = beanstalkOptions(this.t.get(id)!);
     if (o.get('aws:elasticbeanstalk:environment:EnvironmentType') !== 'SingleInstance') {
       const lbType = str(o.get('aws:elasticbeanstalk:environment:LoadBalancerType')) ?? 'classic';
-      if (lbType === 'application') {
-        const subnets = str(o.get('aws:ec2:vpc:ELBSubnets'))?.split(',').length ?? refsIn(o.get('aws:ec2:vpc:ELBSubnets')).size;
-        this.priceAlb(id, o.get('aws:ec2:vpc:ELBScheme') === 'internal' ? 0 : subnets || 2, ' (created by Beanstalk)');
+      if (String(o.get('aws:elasticbeanstalk:environment:LoadBalancerIsShared')) === 'true') {
+        this.free(id, 'shared load balancer', 'elasticbeanstalk', 'the environment uses a shared load balancer, priced on its own line');
+      } else if (lbType === 'application') {
+        const subnets = str(o.get('aws:ec2:vpc:ELBSubnets'))?.split(',').length ?? (refsIn(o.get('aws:ec2:vpc:ELBSubnets')).size || undefined);
+        this.priceAlb(id, o.get('aws:ec2:vpc:ELBScheme') !== 'internal', subnets, ' (created by Beanstalk)');
       } else {
         this.notPriced(id, `${lbType} load balancer`, 'only application load balancers are in the price table');
       }
@@ -492,21 +535,30 @@ class Estimator {
       case 'AWS::EC2::Volume': return this.priceVolume(id, p);
       case 'AWS::DLM::LifecyclePolicy': return this.priceSnapshots(id, p);
       case 'AWS::EC2::EIP':
-        return this.charge(id, 'public IPv4 address', 'vpc.public-ipv4', HOURS_PER_MONTH);
+        // The free tier covers an address on an instance, not a NAT gateway's.
+        return this.charge(id, 'public IPv4 address', 'vpc.public-ipv4', HOURS_PER_MONTH, undefined, !this.natEips.has(id));
       case 'AWS::EC2::NatGateway': return this.priceNatGateway(id);
       case 'AWS::EC2::VPCEndpoint': return this.priceEndpoint(id, p);
       case 'AWS::ElasticLoadBalancingV2::LoadBalancer': {
         if ((p.Type ?? 'application') !== 'application') return this.notPriced(id, `${p.Type} load balancer`, 'only application load balancers are in the price table');
-        const subnets = (p.Subnets ?? p.SubnetMappings ?? []).length;
-        return this.priceAlb(id, p.Scheme === 'internal' ? 0 : subnets);
+        return this.priceAlb(id, p.Scheme !== 'internal', (arr(p.Subnets) ?? arr(p.SubnetMappings))?.length);
       }
       case 'AWS::RDS::DBInstance': return this.priceDatabase(id, p);
       case 'AWS::Lambda::Function': return this.priceFunction(id, p);
-      case 'AWS::Lambda::Alias': {
-        const pc = num(p.ProvisionedConcurrencyConfig?.ProvisionedConcurrentExecutions);
-        if (!pc) return this.free(id, 'alias', 'cloudformation', NO_CHARGE['AWS::Lambda::Version'][1]);
+      case 'AWS::Lambda::Alias':
+      case 'AWS::Lambda::Version': {
+        const pc = p.ProvisionedConcurrencyConfig?.ProvisionedConcurrentExecutions;
+        if (pc !== undefined && num(pc) === undefined) return this.notPriced(id, 'provisioned concurrency', 'its amount is a deploy-time value');
+        if (!num(pc)) return this.free(id, r.Type === 'AWS::Lambda::Alias' ? 'alias' : 'version', 'cloudformation', NO_CHARGE['AWS::Lambda::Version'][1]);
         return; // provisioned concurrency is priced on the function's lines
       }
+      case 'AWS::Lambda::Url':
+        if (this.behindCdn.has(id) || !this.serving.has(this.t.functionOf(refTarget(p.TargetFunctionArn)) ?? '')) {
+          return this.free(id, 'function URL', 'cloudformation', 'no charge for the URL; responses to CloudFront are free, and the function is priced on its own line');
+        }
+        return this.dataOut(id, 'data-transfer.out.internet');
+      case 'AWS::EC2::EIPAssociation':
+        return this.free(id, 'configuration', 'vpc.base', 'no charge for the association; the address is priced on its own line');
       case 'AWS::ApiGatewayV2::Api': return this.priceApi(id, p.ProtocolType === 'HTTP' ? 'apigw.http.requests' : undefined, p.ProtocolType);
       case 'AWS::ApiGateway::RestApi': return this.priceApi(id, 'apigw.rest.requests', 'REST');
       case 'AWS::CloudFront::Distribution': return this.priceDistribution(id);
@@ -523,7 +575,7 @@ class Estimator {
       case 'AWS::Logs::LogGroup': return this.priceLogGroup(id, p);
       case 'AWS::Route53::RecordSet':
       case 'AWS::Route53::RecordSetGroup':
-        if (p.AliasTarget || (p.RecordSets ?? []).every((s: any) => s.AliasTarget)) {
+        if (p.AliasTarget || (arr(p.RecordSets) ?? [{}]).every((s: any) => s?.AliasTarget)) {
           return this.free(id, 'alias record', 'route53.alias-query', 'no charge for queries to an alias record of an AWS resource (the hosted zone is not in this template)');
         }
         return this.notPriced(id, 'DNS queries', 'queries to a non-alias record are charged per million, and resolver caching leaves their number unknown');
@@ -553,9 +605,11 @@ class Estimator {
     this.charge(id, `instance hours (${type}${nat ? ', NAT' : ''})`, `ec2.instance.${type}`, HOURS_PER_MONTH);
     const root = this.rootVolume(p.BlockDeviceMappings ?? this.t.get(refTarget(p.LaunchTemplate?.LaunchTemplateId))?.Properties?.LaunchTemplateData?.BlockDeviceMappings);
     this.charge(id, 'root volume', `ebs.${root.rootType}.storage`, root.rootGiB, `${root.rootGiB} GiB${root.rootAssumed ? ' (the image default of 8 GiB assumed)' : ''}`);
-    const publicIp = (p.NetworkInterfaces ?? []).some((n: any) => n.AssociatePublicIpAddress === true || n.AssociatePublicIpAddress === 'true')
-      || this.t.get(refTarget(p.SubnetId))?.Properties?.MapPublicIpOnLaunch === true;
-    if (publicIp) this.charge(id, 'public IPv4 address', 'vpc.public-ipv4', HOURS_PER_MONTH);
+    const publicIp = (arr(p.NetworkInterfaces) ?? []).some((n: any) => String(n?.AssociatePublicIpAddress) === 'true')
+      || String(this.t.get(refTarget(p.SubnetId))?.Properties?.MapPublicIpOnLaunch) === 'true';
+    // An Elastic IP associated with the instance replaces the address it was given at launch.
+    const elasticIp = this.t.referrersOf(id, 'AWS::EC2::EIP', 'AWS::EC2::EIPAssociation').length > 0;
+    if (publicIp && !elasticIp) this.charge(id, 'public IPv4 address', 'vpc.public-ipv4', HOURS_PER_MONTH);
   }
 
   private priceVolume(id: string, p: any): void {
@@ -572,17 +626,26 @@ class Estimator {
   /** The snapshots a lifecycle policy keeps of the volumes its target tags select. */
   private priceSnapshots(id: string, p: any): void {
     const d = p.PolicyDetails ?? {};
-    const tags: Array<{ Key: string; Value: unknown }> = d.TargetTags ?? [];
+    const tags: Array<{ Key: string; Value: unknown }> = arr(d.TargetTags) ?? [];
     const volumes = this.t.ofType('AWS::EC2::Volume').filter(([, v]) =>
-      tags.length > 0 && tags.every((t) => (v.Properties?.Tags ?? []).some((vt: any) => vt.Key === t.Key && JSON.stringify(vt.Value) === JSON.stringify(t.Value))));
-    const gib = volumes.reduce((sum, [, v]) => sum + (num(v.Properties?.Size) ?? 0), 0);
-    const kept = Math.max(0, ...(d.Schedules ?? []).map((s: any) => num(s.RetainRule?.Count) ?? 0));
-    if (volumes.length === 0 || kept === 0) {
-      return this.free(id, 'snapshot policy', 'dlm', 'no charge for the policy; it selects no volume in this template');
-    }
-    const stored = gib * (1 + this.a.dailyChange * (kept - 1));
-    this.charge(id, `snapshots (${kept} kept)`, 'ebs.snapshot.standard', stored,
-      `${gib} GiB × (1 full + ${this.a.dailyChange} changed a day × ${kept - 1} incremental)`);
+      tags.length > 0 && tags.every((t) => (arr(v.Properties?.Tags) ?? []).some((vt: any) => vt?.Key === t?.Key && JSON.stringify(vt?.Value) === JSON.stringify(t?.Value))));
+    if (volumes.length === 0) return this.free(id, 'snapshot policy', 'dlm', 'no charge for the policy; it selects no volume in this template');
+    // Days of history each schedule keeps: a count of snapshots at its interval, or an age.
+    const HOURS: Record<string, number> = { HOURS: 1, DAYS: 24, WEEKS: 168, MONTHS: 730, YEARS: 8760 };
+    const days = (arr(d.Schedules) ?? []).map((schedule: any) => {
+      const retain = schedule?.RetainRule ?? {};
+      if (num(retain.Interval) !== undefined) return num(retain.Interval)! * (HOURS[retain.IntervalUnit] ?? NaN) / 24;
+      const every = schedule?.CreateRule?.Interval !== undefined ? num(schedule.CreateRule.Interval)! * (HOURS[schedule.CreateRule.IntervalUnit ?? 'HOURS'] ?? NaN) : 24;
+      return (num(retain.Count) ?? NaN) * every / 24;
+    });
+    const kept = Math.max(...days);
+    if (!Number.isFinite(kept) || kept <= 0) return this.notPriced(id, 'snapshots', 'its schedules do not say how long snapshots are kept');
+    const size = volumes.reduce((sum, [, v]) => sum + (num(v.Properties?.Size) ?? 0), 0);
+    // Snapshots hold the blocks in use (the data, at most the volume) and, incrementally, each day's change.
+    const used = Math.min(size, this.a.dataGB);
+    const stored = used * (1 + this.a.dailyChange * Math.max(0, kept - 1));
+    this.charge(id, `snapshots (${amount(kept)} days kept)`, 'ebs.snapshot.standard', stored,
+      `${amount(used)} GB in use (assumptions.dataGB, at most the ${size} GiB volume) × (1 full + ${this.a.dailyChange} changed a day × ${amount(Math.max(0, kept - 1))} days)`);
   }
 
   private priceNatGateway(id: string): void {
@@ -600,7 +663,7 @@ class Estimator {
     this.charge(id, 'interface endpoint hours', 'vpc.interface-endpoint.hour', azs * HOURS_PER_MONTH, `${azs} AZ × ${HOURS_PER_MONTH} h`);
   }
 
-  private priceAlb(id: string, publicSubnets: number, suffix = ''): void {
+  private priceAlb(id: string, internetFacing: boolean, subnets: number | undefined, suffix = ''): void {
     this.charge(id, `load balancer hours${suffix}`, 'elb.alb.hour', HOURS_PER_MONTH);
     let lcuHours = 0;
     for (const rate of this.rates) {
@@ -610,14 +673,18 @@ class Estimator {
     }
     this.charge(id, `LCUs${suffix}`, 'elb.alb.lcu', lcuHours,
       `Σ each hour's max(new connections/s ÷ 25, GB processed ÷ 1) (active connections and rule evaluations stay below these) = ${amount(lcuHours)} LCU-h`);
-    if (publicSubnets > 0) {
-      this.charge(id, `public IPv4 addresses${suffix}`, 'vpc.public-ipv4', publicSubnets * HOURS_PER_MONTH, `${publicSubnets} (one per subnet) × ${HOURS_PER_MONTH} h`);
-      this.dataOut(id, 'data-transfer.out.internet');
-    }
+    if (!internetFacing) return;
+    const n = subnets ?? 2;
+    this.charge(id, `public IPv4 addresses${suffix}`, 'vpc.public-ipv4', n * HOURS_PER_MONTH,
+      `${n} (one per subnet${subnets === undefined ? '; the subnets are a deploy-time value, 2 assumed' : ''}) × ${HOURS_PER_MONTH} h`, false);
+    this.dataOut(id, 'data-transfer.out.internet');
   }
 
   /** The responses' bytes, out to the internet. */
   private dataOut(id: string, row: string): void {
+    if (row !== 'cloudfront.data-out' && this.behindCdn.has(id)) {
+      return this.free(id, 'data transfer out', 'cloudfront.data-out', 'responses go to CloudFront, which bills the data out (transfer from AWS origins to CloudFront is free)');
+    }
     const gb = this.traffic.requestsPerMonth * this.traffic.averageResponseBytes / GB;
     this.charge(id, 'data transfer out', row, gb, `${amount(this.traffic.requestsPerMonth)} responses × ${amount(this.traffic.averageResponseBytes)} B`);
   }
@@ -627,8 +694,12 @@ class Estimator {
     const cls = str(p.DBInstanceClass);
     if (p.DBClusterIdentifier) return this.notPriced(id, 'cluster instance', 'Aurora clusters are not in the estimator yet');
     if (!/^postgres/.test(engine) || !cls) return this.notPriced(id, 'database instance', `only PostgreSQL instances of a known class are priced (got engine '${engine || 'a token'}')`);
-    const multi = p.MultiAZ === true || p.MultiAZ === 'true';
+    if (isToken(p.MultiAZ)) return this.notPriced(id, 'database instance', 'MultiAZ is a deploy-time value, and the price depends on it');
+    const multi = String(p.MultiAZ) === 'true';
     const az = multi ? 'multi-az' : 'single-az';
+    const exports = arr(p.EnableCloudwatchLogsExports) ?? [];
+    if (exports.length) this.notPriced(id, `exported logs (${exports.join(', ')})`, 'their volume depends on the database\'s logging settings');
+    if ((num(p.MonitoringInterval) ?? 0) > 0) this.notPriced(id, 'enhanced monitoring', 'billed as CloudWatch Logs ingestion of its samples, whose size the price table does not give');
     this.charge(id, `instance hours (${cls}, ${multi ? 'Multi-AZ' : 'Single-AZ'})`, `rds.postgres.${cls}.${az}`, HOURS_PER_MONTH);
     const storage = num(p.AllocatedStorage);
     const type = str(p.StorageType) ?? 'gp2';
@@ -646,7 +717,7 @@ class Estimator {
 
   private priceFunction(id: string, p: any): void {
     const memoryMB = num(p.MemorySize) ?? 128;
-    const arch = (p.Architectures ?? ['x86_64'])[0] === 'arm64' ? 'arm64' : 'x86_64';
+    const arch = (arr(p.Architectures) ?? ['x86_64'])[0] === 'arm64' ? 'arm64' : 'x86_64';
     const serving = this.serving.get(id);
     if (!serving) {
       const deployTime = this.t.referrersOf(id).some((r) => {
@@ -657,6 +728,10 @@ class Estimator {
       return this.notPriced(id, 'function', 'nothing in the template invokes it per request, so its invocations are unknown');
     }
     const requests = this.traffic.requestsPerMonth * this.share;
+    if (p.MemorySize !== undefined && num(p.MemorySize) === undefined) {
+      this.charge(id, 'requests', 'lambda.requests', requests, `${amount(requests)} invocations`);
+      return this.notPriced(id, 'duration', 'its memory size is a deploy-time value');
+    }
     const gbSeconds = requests * this.traffic.averageDurationMs / 1000 * memoryMB / 1024;
     const shareText = this.share < 1 ? ` (${amount(this.share * 100)} % of requests)` : '';
     this.charge(id, 'requests', 'lambda.requests', requests, `${amount(requests)} invocations${shareText}`);
@@ -677,7 +752,9 @@ class Estimator {
       this.charge(id, `duration (${arch})`, `lambda.duration.${arch}`, gbSeconds,
         `${amount(requests)} × ${this.traffic.averageDurationMs} ms × ${memoryMB} MB ÷ 1024 (cold starts' init time left out)`);
     }
-    if (!p.LoggingConfig?.LogGroup) {
+    if (typeof p.LoggingConfig?.LogGroup === 'string') {
+      this.notPriced(id, 'logs', `its log group '${p.LoggingConfig.LogGroup}' is not in this template`);
+    } else if (!p.LoggingConfig?.LogGroup) {
       this.logLines(id, 'logs (default log group)', 'cloudwatch.logs.ingest', requests * this.a.logBytesPerRequest / GB,
         `${amount(requests)} × ${this.a.logBytesPerRequest} B`, undefined);
     }
@@ -701,7 +778,7 @@ class Estimator {
   private priceBucket(id: string, p: any): void {
     const logTarget = this.t.referrersOf(id).some((r) => {
       const x = this.t.get(r)!;
-      if (x.Type === 'AWS::ElasticLoadBalancingV2::LoadBalancer') return (x.Properties?.LoadBalancerAttributes ?? []).some((a: any) => a.Key === 'access_logs.s3.bucket' && refTarget(a.Value) === id);
+      if (x.Type === 'AWS::ElasticLoadBalancingV2::LoadBalancer') return (arr(x.Properties?.LoadBalancerAttributes) ?? []).some((a: any) => a?.Key === 'access_logs.s3.bucket' && refTarget(a.Value) === id);
       if (x.Type === 'AWS::CloudFront::Distribution') return refTarget(x.Properties?.DistributionConfig?.Logging?.Bucket) === id;
       if (x.Type === 'AWS::ElasticBeanstalk::Environment') return refTarget(beanstalkOptions(x).get('aws:elbv2:loadbalancer:AccessLogsS3Bucket')) === id;
       if (x.Type === 'AWS::S3::Bucket') return refTarget(x.Properties?.LoggingConfiguration?.DestinationBucketName) === id;
@@ -710,7 +787,7 @@ class Estimator {
     if (!logTarget) {
       return this.charge(id, 'storage', 's3.standard.storage', this.a.bucketGB, `${amount(this.a.bucketGB)} GB assumed (assumptions.bucketGB)`);
     }
-    const expiry = Math.min(...(p.LifecycleConfiguration?.Rules ?? []).map((rule: any) => num(rule.ExpirationInDays) ?? Infinity), Infinity);
+    const expiry = Math.min(...(arr(p.LifecycleConfiguration?.Rules) ?? []).map((rule: any) => num(rule?.ExpirationInDays) ?? Infinity), Infinity);
     const days = Number.isFinite(expiry) ? expiry : 365;
     const gb = this.traffic.requestsPerMonth * this.a.accessLogBytesPerRequest / GB * days / 30.4;
     this.charge(id, 'access log storage', 's3.standard.storage', gb,
@@ -720,7 +797,7 @@ class Estimator {
   private priceTable(id: string, type: string, p: any): void {
     const billing = str(p.BillingMode) ?? (type === 'AWS::DynamoDB::GlobalTable' ? 'PROVISIONED' : 'PROVISIONED');
     if (billing !== 'PAY_PER_REQUEST') return this.notPriced(id, 'table', 'provisioned capacity is not in the price table');
-    const replicas = (p.Replicas ?? [{}]).length;
+    const replicas = (arr(p.Replicas) ?? [{}]).length;
     if (replicas > 1) this.notPriced(id, 'replicated writes', `${replicas} replicas: replicated write units are not in the price table`);
     const requests = this.traffic.requestsPerMonth;
     this.charge(id, 'writes', 'dynamodb.on-demand.write', requests * this.traffic.writeShare,
@@ -728,20 +805,21 @@ class Estimator {
     this.charge(id, 'reads', 'dynamodb.on-demand.read', requests * (1 - this.traffic.writeShare),
       `${amount(requests)} requests × ${Number((1 - this.traffic.writeShare).toFixed(4))} reading, 1 read unit each (strongly consistent, up to 4 KB)`);
     this.charge(id, 'storage', 'dynamodb.storage', this.a.dataGB, `${amount(this.a.dataGB)} GB (assumptions.dataGB)`);
-    const pitr = (p.Replicas?.[0]?.PointInTimeRecoverySpecification ?? p.PointInTimeRecoverySpecification)?.PointInTimeRecoveryEnabled;
+    const pitr = (arr(p.Replicas)?.[0]?.PointInTimeRecoverySpecification ?? p.PointInTimeRecoverySpecification)?.PointInTimeRecoveryEnabled;
     if (pitr === true || pitr === 'true') this.charge(id, 'point-in-time recovery', 'dynamodb.pitr', this.a.dataGB, `${amount(this.a.dataGB)} GB`);
   }
 
   private priceAlarm(id: string, p: any): void {
-    const metrics = p.Metrics ? p.Metrics.filter((m: any) => m.MetricStat).length : 1;
-    const period = num(p.Period) ?? Math.min(...(p.Metrics ?? []).map((m: any) => num(m.MetricStat?.Period) ?? 60), 60);
+    if (p.Metrics !== undefined && !arr(p.Metrics)) return this.notPriced(id, 'alarm', 'its metrics are a deploy-time value');
+    const metrics = arr(p.Metrics) ? p.Metrics.filter((m: any) => m?.MetricStat).length : 1;
+    const period = num(p.Period) ?? Math.min(...(arr(p.Metrics) ?? []).map((m: any) => num(m?.MetricStat?.Period) ?? 60), 60);
     const high = period < 60;
     this.charge(id, high ? 'high-resolution alarm' : 'alarm', high ? 'cloudwatch.alarms.high-resolution' : 'cloudwatch.alarms.standard', metrics,
       `${metrics} metric${metrics > 1 ? 's' : ''}`);
   }
 
   private priceLogGroup(id: string, p: any): void {
-    const days = num(p.RetentionInDays);
+    const days = p.RetentionInDays !== undefined && num(p.RetentionInDays) === undefined ? -1 : num(p.RetentionInDays);
     const hint = this.hintOf(id);
     const flow = this.t.referrersOf(id, 'AWS::EC2::FlowLog').length > 0;
     // A function's log group: named in its LoggingConfig, or naming it (/aws/lambda/<function>).
@@ -779,8 +857,9 @@ class Estimator {
   /** Ingest and the steady-state storage of a month's logs kept `days`. */
   private logLines(id: string, item: string, ingestRow: string, gb: number, how: string, days: number | undefined): void {
     this.charge(id, `${item}: ingestion`, ingestRow, gb, how);
-    const kept = days ?? 365;
+    const kept = days === undefined || days < 0 ? 365 : days;
+    const why = days === undefined ? ' (never expire: a year shown)' : days < 0 ? ' (the retention is a deploy-time value: a year assumed)' : '';
     this.charge(id, `${item}: storage`, 'cloudwatch.logs.storage', gb * kept / 30.4,
-      `${amount(gb)} GB a month × ${kept} days kept ÷ 30.4${days === undefined ? ' (never expire: a year shown)' : ''}`);
+      `${amount(gb)} GB a month × ${kept} days kept ÷ 30.4${why}, at the ingested size (an upper bound)`);
   }
 }

@@ -107,19 +107,23 @@ export interface Charge {
  * of every resource shares one set of tiers), so each charge is the marginal cost of its quantity.
  */
 export class Meter {
-  private readonly used = new Map<string, number>();
+  /** Billed quantity so far, by row: where the next charge starts in the volume tiers. */
+  private readonly billed = new Map<string, number>();
+  /** Quantity so far that the row's free tier covers, by row. */
+  private readonly eligible = new Map<string, number>();
 
   constructor(private readonly includeFreeTier: boolean) {}
 
-  /** Charges `quantity` units of `row`. */
-  public charge(row: PriceRow, quantity: number): Charge {
-    const before = this.used.get(row.id) ?? 0;
-    this.used.set(row.id, before + quantity);
-    const free = this.includeFreeTier && row.freeTier ? row.freeTier.quantity : 0;
-    // The part of [before, before + quantity) above the free quantity is billed.
-    const billedFrom = Math.max(before, free);
-    const billedTo = Math.max(before + quantity, free);
-    const freeNote = quantity - (billedTo - billedFrom) > quantity * 1e-9 ? ` (${amount(quantity - (billedTo - billedFrom))} ${row.unit} within the free tier)` : '';
+  /** Charges `quantity` units of `row`; `freeTier: false` where the row's free tier does not apply (a NAT gateway's address). */
+  public charge(row: PriceRow, quantity: number, freeTier = true): Charge {
+    const allowance = this.includeFreeTier && freeTier && row.freeTier ? row.freeTier.quantity : 0;
+    const eligibleBefore = this.eligible.get(row.id) ?? 0;
+    if (freeTier) this.eligible.set(row.id, eligibleBefore + quantity);
+    const freeQuantity = Math.min(quantity, Math.max(0, allowance - eligibleBefore));
+    const billedFrom = this.billed.get(row.id) ?? 0;
+    const billedTo = billedFrom + quantity - freeQuantity;
+    this.billed.set(row.id, billedTo);
+    const freeNote = freeQuantity > 0 ? ` (${amount(freeQuantity)} ${row.unit} within the free tier)` : '';
     const per = row.per ?? 1;
     const perText = per === 1 ? `/${shortUnit(row.unit)}` : ` per ${amount(per)} ${row.unit}`;
     const tiers = row.tiers ?? [{ usd: row.usd ?? 0 }];

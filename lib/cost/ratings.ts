@@ -1,7 +1,7 @@
 import { estimateCost, type CostEstimate, type EstimateOptions } from './estimate';
 import { requestsLabel } from './chart';
 import { amount, money } from './prices';
-import { num, TemplateIndex, type CfnTemplate } from './template';
+import { arr, num, TemplateIndex, type CfnTemplate } from './template';
 
 /**
  * A tier rated on the ladder's questions, each answer computed from the synthesized template
@@ -68,8 +68,8 @@ function singlePointsOfFailure(t: TemplateIndex, e: CostEstimate): string[] {
   }
   // One zone: a group or load balancer in one subnet, or a volume pinned to one zone.
   const oneZone = new Set<string>();
-  for (const [id, r] of t.ofType('AWS::AutoScaling::AutoScalingGroup')) if ((r.Properties?.VPCZoneIdentifier ?? []).length === 1) oneZone.add(id);
-  for (const [id, r] of t.ofType('AWS::ElasticLoadBalancingV2::LoadBalancer')) if ((r.Properties?.Subnets ?? r.Properties?.SubnetMappings ?? []).length === 1) oneZone.add(id);
+  for (const [id, r] of t.ofType('AWS::AutoScaling::AutoScalingGroup')) if (arr(r.Properties?.VPCZoneIdentifier)?.length === 1) oneZone.add(id);
+  for (const [id, r] of t.ofType('AWS::ElasticLoadBalancingV2::LoadBalancer')) if ((arr(r.Properties?.Subnets) ?? arr(r.Properties?.SubnetMappings))?.length === 1) oneZone.add(id);
   for (const [id] of t.ofType('AWS::EC2::Volume')) oneZone.add(id);
   if (oneZone.size) found.push(`one availability zone (${[...oneZone].join(', ')})`);
   return found;
@@ -93,8 +93,7 @@ function scaling(t: TemplateIndex, e: CostEstimate): string {
     if (s.scaling.kind === 'fixed') {
       parts.push(`fixed: ${s.min === s.max ? s.min : `${s.min}–${s.max}`} × ${s.instanceType}`);
     } else {
-      const minutes = Math.round(s.scaling.warmupSeconds / 60 * 10) / 10;
-      parts.push(`metric-driven (${s.scaling.metrics.map(metricName).join(', ')}), ${s.min}–${s.max} × ${s.instanceType}, a new instance counts after ${minutes} min warm-up`);
+      parts.push(`metric-driven (${s.scaling.metrics.map(metricName).join(', ')}), ${s.min}–${s.max} × ${s.instanceType}; ${s.scaling.reaction}`);
     }
   }
   for (const f of e.functions) {
@@ -156,8 +155,9 @@ export function renderRatings(columns: ReadonlyArray<[string, Ratings]>): string
 export function costAndAvailability(head: CfnTemplate, base: CfnTemplate | undefined, options: { readonly region?: string } = {}): string {
   const budget = budgetOf(head) ?? (base ? budgetOf(base) : undefined);
   const traffic = budget?.traffic ?? { requestsPerMonth: 10_000_000 };
-  const at = (t: CfnTemplate) => estimateCost(t, { traffic, region: options.region });
-  const rate = (t: CfnTemplate) => rateTemplate(t, { traffic, region: options.region });
+  const settings = { region: budget?.region ?? options.region, assumptions: budget?.assumptions };
+  const at = (t: CfnTemplate) => estimateCost(t, { ...settings, traffic });
+  const rate = (t: CfnTemplate) => rateTemplate(t, { ...settings, traffic });
   const now = at(head);
   const columns: Array<[string, Ratings, CostEstimate]> = [];
   if (base) columns.push(['base', rate(base), at(base)]);
@@ -183,7 +183,7 @@ export function costAndAvailability(head: CfnTemplate, base: CfnTemplate | undef
 }
 
 /** The budget a template carries (CostBudget writes its amount and traffic into the metadata). */
-export function budgetOf(template: CfnTemplate): { monthlyUsd: number; traffic: EstimateOptions['traffic'] } | undefined {
+export function budgetOf(template: CfnTemplate): { monthlyUsd: number; traffic: EstimateOptions['traffic']; assumptions?: EstimateOptions['assumptions']; region?: string } | undefined {
   for (const r of Object.values(template.Resources ?? {})) {
     const budget = r.Metadata?.['cdk-web-tiers:budget'];
     if (r.Type === 'AWS::Budgets::Budget' && budget?.traffic) return budget;

@@ -73,6 +73,10 @@ export function renderComparison(curves: readonly CostCurve[], crossings: readon
     });
     out.push(`| ${requestsLabel(level)} | ${cells.join(' | ')} |`);
   }
+  const unpriced = curves.filter((c) => c.points.some((p) => p.notPriced > 0));
+  if (unpriced.length) {
+    out.push('', `Left out of these sums, as not priced (\`npm run cost\` lists them): ${unpriced.map((c) => `${c.name} ${Math.max(...c.points.map((p) => p.notPriced))} lines`).join(', ')}.`);
+  }
   out.push('');
   if (crossings.length) {
     out.push('Crossovers (numbered as on the chart):', '');

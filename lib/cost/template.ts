@@ -25,6 +25,16 @@ export function str(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
+/** A list as written in the template; undefined for a token (`Ref` to a list parameter, `Fn::If`, …). */
+export function arr(value: unknown): any[] | undefined {
+  return Array.isArray(value) ? value : undefined;
+}
+
+/** True for a value written literally (not a `Ref`, `Fn::*` or other intrinsic). */
+export function isToken(value: unknown): boolean {
+  return !!value && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).some((k) => k === 'Ref' || k.startsWith('Fn::'));
+}
+
 /** The logical id a `Ref` or `Fn::GetAtt` points to. */
 export function refTarget(value: unknown): string | undefined {
   if (!value || typeof value !== 'object') return undefined;
@@ -93,6 +103,6 @@ export class TemplateIndex {
 /** Elastic Beanstalk option settings by `namespace:OptionName`. */
 export function beanstalkOptions(r: CfnResourceJson): Map<string, unknown> {
   const options = new Map<string, unknown>();
-  for (const o of r.Properties?.OptionSettings ?? []) options.set(`${o.Namespace}:${o.OptionName}`, o.Value);
+  for (const o of arr(r.Properties?.OptionSettings) ?? []) if (o && typeof o === 'object') options.set(`${o.Namespace}:${o.OptionName}`, o.Value);
   return options;
 }

@@ -47,7 +47,7 @@ export async function review(options: ReviewOptions): Promise<ReviewResult> {
       diagram = `${stack.name}.svg`;
       fs.writeFileSync(path.join(options.out, diagram), await renderSvg(stackDot(stack.name, stack.template)));
     }
-    const report = renderReport(stack, validation, diagram) + '\n' + costAndAvailability(stack.template as CfnTemplate, baseTemplates?.get(stack.name)?.template as CfnTemplate | undefined);
+    const report = renderReport(stack, validation, diagram) + '\n' + costSection(stack, baseTemplates?.get(stack.name));
     fs.writeFileSync(path.join(options.out, `${stack.name}.md`), report);
     sections.push(report);
   }
@@ -76,6 +76,15 @@ export async function review(options: ReviewOptions): Promise<ReviewResult> {
   const summaryFile = path.join(options.out, 'summary.md');
   fs.writeFileSync(summaryFile, summary);
   return { summaryFile, blocked, allowed };
+}
+
+/** The cost-and-availability section; a template the estimator cannot read gets a line saying so, never a failed review. */
+function costSection(head: AssemblyStack, base: AssemblyStack | undefined): string {
+  try {
+    return costAndAvailability(head.template as CfnTemplate, base?.template as CfnTemplate | undefined);
+  } catch (err) {
+    return `### Cost and availability\n\nNot estimated: ${(err as Error).message.split('\n')[0]}\n`;
+  }
 }
 
 /** Logical ids to allow: comma/space separated, and `review-allow: Id` lines (e.g. a pull request body). */
