@@ -399,6 +399,9 @@ class Estimator {
       for (const r of g.resources) {
         this.notPriced(r, 'instances', g.instanceType ? `no spec for instance type '${g.instanceType}' in the price table` : 'the instance type is not known at synth');
       }
+      // What does not depend on the instances is still priced.
+      if (g.front) this.dataOut(resource, 'data-transfer.out.internet');
+      if (g.type === 'AWS::ElasticBeanstalk::Environment') this.priceBeanstalkExtras(resource, g.min * HOURS_PER_MONTH);
       return;
     }
     const perVcpu = this.a.requestsPerVcpuSecond;
