@@ -19,7 +19,7 @@ import { Meter, PRICED_REGIONS } from '../lib/cost/prices';
 import { hourlyRates, resolveTraffic } from '../lib/cost/profile';
 import { costAndAvailability } from '../lib/cost/ratings';
 import type { CfnTemplate } from '../lib/cost/template';
-import { parseCount, shortNames } from '../lib/cost/cli';
+import { parseCostArgs, parseCount, shortNames } from '../lib/cost/cli';
 import { PROJECT_CONTEXT, webApp } from './helpers';
 import { captureSynthWarnings } from './synth-warnings';
 
@@ -388,6 +388,13 @@ describe('arithmetic', () => {
     expect(at(1e9)).toEqual(expect.objectContaining({ saturated: false, instanceHours: 4 * month, peakInstancesNeeded: 4 }));
   });
 
+  test('an instance over capacity is at most fully busy: its credits stop at 100 % CPU', () => {
+    // 1 × t4g.small (2 vCPU) at 20 requests/s per vCPU serves 40/s; 100 M a month is 38/s, 1 B is 380/s.
+    const e = estimateCost(tier1, { traffic: { requestsPerMonth: 1e9, peakToAverage: 1 }, assumptions: { requestsPerVcpuSecond: 20 } });
+    expect(e.servers[0].saturated).toBe(true);
+    expect(line(e, 'CPU credits above the burst baseline').monthlyUsd).toBeCloseTo((2 - 0.2 * 2) * month * 0.04, 6);
+  });
+
   test('a burstable instance busy above its baseline pays for surplus CPU credits', () => {
     // 1 B requests at 100/s per vCPU keep 3.805 vCPUs busy; 4 × t4g.small have 4 × 2 × 20 % = 1.6 of baseline.
     const e = estimateCost(tier3, { traffic: { requestsPerMonth: 1e9, peakToAverage: 1 } });
@@ -485,6 +492,9 @@ describe('comparison and chart', () => {
     expect(shortNames(['WebTiers-prod'])).toEqual(['WebTiers-prod']);
     expect(['10M', '250k', '1B', '1_500', '2.5M'].map((t) => parseCount(t, 'requests'))).toEqual([1e7, 2.5e5, 1e9, 1500, 2.5e6]);
     expect(() => parseCount('ten', 'requests')).toThrow("--requests: got 'ten'; accepted: a number such as 10000000, 10M, 250k or 1B");
+    expect(parseCostArgs(['--requests', '50M', '--assume', 'requestsPerVcpuSecond=250', '--assume=dataGB=40']))
+      .toEqual(expect.objectContaining({ traffic: { requestsPerMonth: 5e7 }, assumptions: { requestsPerVcpuSecond: 250, dataGB: 40 } }));
+    expect(() => parseCostArgs(['--assume', 'cpu=2'])).toThrow(/--assume: got 'cpu=2'; accepted: NAME=NUMBER with NAME one of requestsPerVcpuSecond, /);
   });
 });
 

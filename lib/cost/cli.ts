@@ -14,7 +14,7 @@ import { costChartSvg, svgToPng } from './chart';
 import { COMPARE_RANGE, costCurves, crossovers } from './compare';
 import { estimateCost } from './estimate';
 import { amount } from './prices';
-import type { TrafficProfile } from './profile';
+import { ASSUMPTION_DEFAULTS, type CostAssumptions, type TrafficProfile } from './profile';
 import { budgetOf, rateTemplate, renderRatings, type Ratings } from './ratings';
 import { renderComparison, renderEstimate } from './render';
 import type { CfnTemplate } from './template';
@@ -29,6 +29,7 @@ export const COST_USAGE = `usage: cdk-web-tiers cost [options]
   --peak N               busiest hour's rate over the average (default 3)
   --region R             prices of this region: us-east-1 or eu-west-1 (default: the stack's, else us-east-1)
   --free-tier            subtract AWS's free tiers (off by default)
+  --assume NAME=N        override an assumption, e.g. requestsPerVcpuSecond=250 (repeatable; README lists them)
   --compare              compare the stacks across 100k-1B requests a month: table and crossovers
   --chart FILE.svg       with --compare, write the chart (and FILE.png when @resvg/resvg-js is installed)`;
 
@@ -40,6 +41,7 @@ interface CostArgs {
   readonly freeTier: boolean;
   readonly compare: boolean;
   readonly chart?: string;
+  readonly assumptions: Partial<Record<keyof CostAssumptions, number>>;
 }
 
 const NUMBER_OPTIONS: Record<string, keyof TrafficProfile> = {
@@ -66,8 +68,10 @@ export function parseCostArgs(argv: readonly string[]): CostArgs {
   let freeTier = false;
   let compare = false;
   let chart: string | undefined;
+  const assumptions: Partial<Record<keyof CostAssumptions, number>> = {};
   for (let i = 0; i < argv.length; i++) {
-    const [name, inline] = argv[i].startsWith('--') ? argv[i].slice(2).split('=', 2) : [argv[i], undefined];
+    const eq = argv[i].indexOf('=');
+    const [name, inline] = !argv[i].startsWith('--') ? [argv[i], undefined] : eq < 0 ? [argv[i].slice(2), undefined] : [argv[i].slice(2, eq), argv[i].slice(eq + 1)];
     const value = () => {
       const v = inline ?? argv[++i];
       if (v === undefined || v.startsWith('--')) throw new Error(`--${name} needs a value\n${COST_USAGE}`);
@@ -79,12 +83,21 @@ export function parseCostArgs(argv: readonly string[]): CostArgs {
     else if (name === 'stack') stacks.push(value());
     else if (name === 'region') region = value();
     else if (name === 'chart') chart = value();
+    else if (name === 'assume') {
+      const pair = value();
+      const key = pair.split('=')[0];
+      const amount = pair.includes('=') ? pair.slice(pair.indexOf('=') + 1) : undefined;
+      if (!(key in ASSUMPTION_DEFAULTS) || amount === undefined) {
+        throw new Error(`--assume: got '${key}${amount === undefined ? '' : `=${amount}`}'; accepted: NAME=NUMBER with NAME one of ${Object.keys(ASSUMPTION_DEFAULTS).join(', ')}`);
+      }
+      assumptions[key as keyof CostAssumptions] = parseCount(amount, `assume ${key}`);
+    }
     else if (name === 'free-tier') freeTier = true;
     else if (name === 'compare') compare = true;
     else throw new Error(`unknown option --${name}\n${COST_USAGE}`);
   }
   if (chart && !compare) throw new Error('--chart draws the comparison: add --compare');
-  return { cdkOut, stacks, traffic, region, freeTier, compare, chart };
+  return { cdkOut, stacks, traffic, region, freeTier, compare, chart, assumptions };
 }
 
 /** The default traffic when neither the command nor a budget says. */
@@ -110,6 +123,7 @@ export function costReport(argv: readonly string[], titles: { chartTitle?: strin
   }
   const options = (s: AssemblyStack) => ({
     region: args.region ?? stackRegion(args.cdkOut, s.name),
+    assumptions: args.assumptions,
     includeFreeTier: args.freeTier,
   });
   const out: string[] = [];
@@ -143,7 +157,7 @@ export function costReport(argv: readonly string[], titles: { chartTitle?: strin
     const budget = budgetOf(s.template as CfnTemplate);
     const fromBudget = budget?.traffic;
     const traffic = { ...(fromBudget ?? {}), ...args.traffic, requestsPerMonth: args.traffic.requestsPerMonth ?? fromBudget?.requestsPerMonth ?? DEFAULT_REQUESTS };
-    const settings = { ...options(s), region: args.region ?? budget?.region ?? options(s).region, assumptions: budget?.assumptions };
+    const settings = { ...options(s), region: args.region ?? budget?.region ?? options(s).region, assumptions: { ...budget?.assumptions, ...args.assumptions } };
     const e = estimateCost(s.template as CfnTemplate, { ...settings, traffic });
     const source = args.traffic.requestsPerMonth !== undefined ? '--requests' : fromBudget ? "the stack's budget" : `the default; --requests sets it`;
     out.push(`## ${s.name}`, '', `Traffic from ${source}.`, '', renderEstimate(e, '###'));

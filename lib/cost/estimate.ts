@@ -418,7 +418,8 @@ class Estimator {
       const n = scales ? Math.min(g.max, Math.max(g.min, needed)) : g.min;
       peakNeeded = Math.max(peakNeeded, scales ? needed : Math.ceil(load / full - 1e-9));
       instanceHours += n;
-      busyVcpuHours += load / perVcpu;
+      // An instance is at most fully busy: beyond, requests queue or fail rather than burn credits.
+      busyVcpuHours += Math.min(load / perVcpu, n * spec.vcpus);
       if (load > n * full) saturatedHours++;
     }
     const peakRate = this.rates[this.rates.length - 1];
