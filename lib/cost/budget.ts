@@ -57,7 +57,8 @@ export class CostBudget extends Construct {
   public readonly monthlyUsd: number;
   public readonly traffic: TrafficProfile;
   public readonly assumptions?: CostAssumptions;
-  private readonly pricingRegion?: string;
+  /** The region whose prices the synth-time estimate uses. */
+  public readonly region: string;
 
   constructor(scope: Construct, id: string, props: CostBudgetProps) {
     super(scope, id);
@@ -80,7 +81,7 @@ export class CostBudget extends Construct {
     this.monthlyUsd = props.monthlyUsd;
     this.traffic = props.traffic;
     this.assumptions = props.assumptions;
-    this.pricingRegion = props.pricingRegion;
+    this.region = region;
     const subscribers = [{ subscriptionType: 'SNS', address: props.topic.topicArn }];
 
     this.budget = new budgets.CfnBudget(this, 'Resource', {
@@ -123,12 +124,6 @@ export class CostBudget extends Construct {
     }));
 
     BudgetCheck.of(this).add(this);
-  }
-
-  /** The region whose prices the synth-time estimate uses. */
-  public get region(): string {
-    const region = Stack.of(this).region;
-    return this.pricingRegion ?? (Token.isUnresolved(region) ? 'us-east-1' : region);
   }
 
   /** The estimate of a synthesized template (its JSON) of this budget's stack, at the budget's traffic. */
