@@ -179,9 +179,9 @@ describe('static checks', () => {
     return file;
   });
 
-  test('the scripts folder holds the four scripts the tiers install', () => {
+  test('the scripts folder holds the five scripts the tiers install, and the operator\'s data move', () => {
     expect(scriptFiles(SCRIPTS_DIR).map((f) => path.relative(SCRIPTS_DIR, f)).sort())
-      .toEqual(['beanstalk/db-env-hook.sh', 'beanstalk/start.sh', 'boot-loader.sh', 'server-boot.sh', 'webapp-db-env.sh']);
+      .toEqual(['beanstalk/db-env-hook.sh', 'beanstalk/start.sh', 'boot-loader.sh', 'data-move.sh', 'server-boot.sh', 'webapp-db-env.sh']);
   });
 
   test('shellcheck finds nothing in the scripts and in every tier\'s user data', async () => {
