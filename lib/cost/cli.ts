@@ -115,6 +115,7 @@ function stackRegion(cdkOut: string, name: string): string | undefined {
 export function costReport(argv: readonly string[], titles: { chartTitle?: string } = {}): string {
   const args = parseCostArgs(argv);
   let stacks: AssemblyStack[] = readAssembly(args.cdkOut);
+  if (stacks.length === 0) throw new Error(`no stack in ${args.cdkOut}: synthesize the app first (npx cdk synth)`);
   if (args.stacks.length) {
     const unknown = args.stacks.filter((s) => !stacks.some((x) => x.name === s));
     if (unknown.length) throw new Error(`no stack ${unknown.join(', ')} in ${args.cdkOut}; stacks: ${stacks.map((s) => s.name).join(', ')}`);
