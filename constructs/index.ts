@@ -14,7 +14,10 @@ export { WebApp, type WebAppBundle, type WebAppOptions } from './shared/web-app'
 
 // Building blocks
 export { Egress, Network, VPC_CIDR, type NetworkProps } from './shared/network';
-export { Database, POSTGRES_MAJOR, POSTGRES_VERSION, type AppDatabaseAttributes, type DatabaseProps, type IAppDatabase } from './shared/database';
+export {
+  AURORA_POSTGRES_VERSION, Database, DatabaseEngine, POSTGRES_MAJOR, POSTGRES_VERSION,
+  type AppDatabaseAttributes, type AuroraServerlessOptions, type DatabaseProps, type IAppDatabase,
+} from './shared/database';
 export { STATEFUL_RESOURCES, StatefulDataGuard, type StatefulResource } from './shared/stateful';
 
 // Tier 1

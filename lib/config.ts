@@ -1,5 +1,6 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ScaleOn } from '../constructs/auto-scaling/scale-on';
+import type { AuroraServerlessOptions } from '../constructs/shared/database';
 import { Egress } from '../constructs/shared/network';
 import { WebTiersValidationError } from '../constructs/shared/validation';
 import { SinglePointOfFailure } from '../constructs/shared/warnings';
@@ -28,8 +29,14 @@ export interface LambdaConfig {
   readonly provisionedConcurrency?: number;
 }
 
-/** The RDS database of the load-balanced tiers. */
+/** The database of the load-balanced tiers. */
 export interface DatabaseConfig {
+  /**
+   * Aurora PostgreSQL Serverless v2 instead of an RDS instance: capacity in ACUs from
+   * `minCapacity` (default 0: it pauses when idle, after `pauseAfter`) to `maxCapacity`
+   * (default 4). Leave `instanceType` out with it.
+   */
+  readonly serverless?: AuroraServerlessOptions;
   readonly instanceType?: string;
   /** A standby in a second AZ (default true); false is cheaper and warns of the single point of failure. */
   readonly multiAz?: boolean;

@@ -9,7 +9,7 @@ import { ManagedServerlessTier } from '../constructs/managed-serverless';
 import { ServerlessTier } from '../constructs/serverless';
 import { ServerlessDeployment } from '../constructs/shared/app-function';
 import { LoadBalancedTier } from '../constructs/load-balanced';
-import { Database } from '../constructs/shared/database';
+import { Database, DatabaseEngine } from '../constructs/shared/database';
 import { Network } from '../constructs/shared/network';
 import { StatefulDataGuard, logicalIdAt } from '../constructs/shared/stateful';
 import type { ServerFleetProps } from '../constructs/shared/server-fleet';
@@ -163,6 +163,7 @@ export class WebTiersStack extends Stack {
       network,
       database: once(() => new Database(this, 'Database', {
         network: network(),
+        engine: config.database?.serverless ? DatabaseEngine.auroraServerless(config.database.serverless) : undefined,
         instanceType: config.database?.instanceType ? new ec2.InstanceType(config.database.instanceType) : undefined,
         multiAz: config.database?.multiAz,
         rotation: config.database?.rotation,

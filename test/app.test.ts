@@ -94,6 +94,20 @@ describe('the repo app', () => {
     expect(warnings.take()).toEqual([[SinglePointOfFailure.SINGLE_INSTANCE], [SinglePointOfFailure.NAT]]);
   });
 
+  test('an environment\'s database can be Aurora Serverless v2: one line of its config', () => {
+    const [stack] = addEnvironmentStacks(testApp(), {
+      // Without its budget, which two always-on readers of 0.5 ACU or more would exceed.
+      staging: { ...ENVIRONMENTS.staging, database: { serverless: { minCapacity: 0.5, maxCapacity: 4 } }, budget: undefined },
+    }, webApp);
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::RDS::DBCluster', { Engine: 'aurora-postgresql', ServerlessV2ScalingConfiguration: { MinCapacity: 0.5, MaxCapacity: 4 } });
+    expect(Object.values<any>(template.findResources('AWS::RDS::DBInstance')).map((r) => r.Properties.DBInstanceClass)).toEqual(['db.serverless', 'db.serverless']);
+    expect(() => addEnvironmentStacks(testApp(), { staging: { ...ENVIRONMENTS.staging, database: { serverless: {}, instanceType: 't4g.micro' } } }, webApp))
+      .toThrow(/WebTiers-staging\/Database: invalid instanceType: applies to RDS instances, not to Aurora Serverless/);
+    // The stateful guard of a non-dev stack passes: the cluster keeps its data; its members hold none of their own.
+    template.hasResource('AWS::RDS::DBCluster', { DeletionPolicy: 'Snapshot', Properties: Match.objectLike({ DeletionProtection: true }) });
+  });
+
   test('-c env=prod builds only prod', () => {
     const stacks = addEnvironmentStacks(testApp({ env: 'prod' }), ENVIRONMENTS, webApp);
     expect(stacks.map((s) => s.stackName)).toEqual(['WebTiers-prod']);
@@ -328,7 +342,7 @@ describe('one tier surface', () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const entry = Object.keys(require('../lib') as object).sort();
     expect(entry).toEqual([
-      'APP_PORT', 'AutoScalingTier', 'BatchSize', 'BeanstalkDeployment', 'BeanstalkLoadBalancer', 'CostBudget', 'Database', 'Deployment',
+      'APP_PORT', 'AURORA_POSTGRES_VERSION', 'AutoScalingTier', 'BatchSize', 'BeanstalkDeployment', 'BeanstalkLoadBalancer', 'CostBudget', 'Database', 'DatabaseEngine', 'Deployment',
       'DeploymentStrategy', 'Egress', 'LAMBDA_RUNTIME', 'LoadBalancedTier', 'ManagedAutoScalingTier', 'ManagedServerlessTier',
       'Network', 'NodePlatform', 'POSTGRES_MAJOR', 'POSTGRES_VERSION', 'SINGLE_INSTANCE_FLEET_WARNING', 'SINGLE_POINT_OF_FAILURE_WARNING',
       'SNAPSHOT_TAG', 'SOLUTION_STACK', 'STATEFUL_RESOURCES', 'ScaleOn', 'ServerFleetTier', 'ServerlessApi', 'ServerlessAuth',

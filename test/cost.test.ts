@@ -7,7 +7,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { AutoScalingTier, ServerlessTier, SingleInstanceTier } from '../constructs';
+import { AutoScalingTier, Database, DatabaseEngine, Egress, Network, ServerlessTier, SingleInstanceTier } from '../constructs';
 import { WebTiersValidationError } from '../constructs/shared/validation';
 import { SinglePointOfFailure } from '../constructs/shared/warnings';
 import { addEnvironmentStacks } from '../lib/app';
@@ -23,8 +23,8 @@ import { parseCostArgs, parseCount, shortNames } from '../lib/cost/cli';
 import { PROJECT_CONTEXT, webApp } from './helpers';
 import { captureSynthWarnings } from './synth-warnings';
 
-// The fixtures synthesize tier 1 and a network with one NAT gateway on purpose.
-captureSynthWarnings(SinglePointOfFailure.SINGLE_INSTANCE, SinglePointOfFailure.NAT);
+// The fixtures synthesize tier 1, a network with one NAT gateway and a single-AZ database on purpose.
+captureSynthWarnings(SinglePointOfFailure.SINGLE_INSTANCE, SinglePointOfFailure.NAT, SinglePointOfFailure.SINGLE_AZ_DATABASE);
 
 /*
  * The sums below are worked out by hand from the template's facts and the price table's us-east-1
@@ -123,6 +123,20 @@ describe('hand-computed fixtures', () => {
     expect(e.servers).toEqual([]);
     expect(e.functions).toEqual([{ resource: expect.stringMatching(/^WebAppFunction/), memoryMB: 128, provisioned: 0 }]);
   });
+});
+
+test('Aurora Serverless v2 at 100 M requests: capacity for the rate, storage, I/O and backups beyond the free allowance', () => {
+  const aurora = synth((s) => new Database(s, 'Db', { network: new Network(s, 'Net', { egress: Egress.NAT_GATEWAY_PER_AZ }), engine: DatabaseEngine.auroraServerless({ maxCapacity: 8 }), multiAz: false }));
+  const e = estimateCost(aurora, { traffic: { requestsPerMonth: 1e8, peakToAverage: 1 } });
+  // 100 M a month is 38.05 requests/s: 0.76 ACU at 50 requests/s an ACU, rounded up to the 0.5 step: 1 ACU all month.
+  expect(line(e, 'capacity (Aurora Serverless v2)').monthlyUsd).toBeCloseTo(month * 1 * 0.12, 9);
+  expect(line(e, 'storage', /^DbCluster/).monthlyUsd).toBeCloseTo(5 * 0.10, 9);
+  expect(line(e, 'I/O requests').monthlyUsd).toBeCloseTo(1e7 * 0.20 / 1e6, 9); // the 10 % that write, one I/O each
+  expect(line(e, 'backup storage', /^DbCluster/).monthlyUsd).toBeCloseTo(5 * 0.02 * 6 * 0.021, 9); // 7 days kept, beyond the first (free) copy
+  // Idle hours pause it: at peak 3× average a third of the month has no traffic.
+  const idle = estimateCost(aurora, { traffic: { requestsPerMonth: 1e6, peakToAverage: 3 } });
+  expect(line(idle, 'capacity (Aurora Serverless v2)').monthlyUsd).toBeCloseTo(Math.round(month * 2 / 3) * 0.5 * 0.12, 1);
+  expect(rateTemplate(aurora).singlePointsOfFailure).toEqual([expect.stringMatching(/^a single-AZ database \(DbCluster\w+: one member\)$/)]);
 });
 
 describe('what the estimator cannot price it says', () => {

@@ -10,7 +10,7 @@ import {
   Database, Egress, LoadBalancedTier, Network, SINGLE_INSTANCE_FLEET_WARNING, SinglePointOfFailure, type LoadBalancedTierProps,
 } from '../constructs';
 import { SCRIPTS_DIR, scriptBody, serverBundleDirectory } from '../constructs/shared/server-bootstrap';
-import { POSTGRES_MAJOR } from '../constructs/shared/database';
+import { AURORA_POSTGRES_VERSION, DatabaseEngine, POSTGRES_MAJOR, type DatabaseProps } from '../constructs/shared/database';
 import { BeanstalkDeployment } from '../constructs/managed-auto-scaling';
 import { Deployment } from '../constructs/shared/deployment';
 import { addNagChecks } from '../lib/nag';
@@ -216,6 +216,74 @@ describe('Database', () => {
     ['backups of 0 days', () => new Database(testStack(), 'Db', { network: new Network(testStack(), 'N'), backupRetentionDays: 0 }), /invalid backupRetentionDays: got 0; accepted: an integer from 1 to 35 days/],
     ['storage below 20 GiB', () => { const s = testStack(); new Database(s, 'Db', { network: new Network(s, 'N'), allocatedStorage: Size.gibibytes(10) }); }, /invalid allocatedStorage: got 10/],
   ])('%s', (_name, build, message) => expect(build).toThrow(message));
+});
+
+describe('Database on Aurora Serverless v2', () => {
+  const aurora = (engine = DatabaseEngine.auroraServerless({ maxCapacity: 8 }), props: Partial<DatabaseProps> = {}) => {
+    const stack = testStack();
+    const network = new Network(stack, 'Net', { egress: Egress.NAT_GATEWAY_PER_AZ });
+    const database = new Database(stack, 'Db', { network, engine, rotation: true, ...props });
+    return { database, ...synth({ network, database }, stack) };
+  };
+  const { database, template } = aurora();
+
+  test('a cluster of the same PostgreSQL major as the instance engine, scaling to 0 and pausing after 5 minutes', () => {
+    expect(AURORA_POSTGRES_VERSION.auroraPostgresMajorVersion).toBe(String(POSTGRES_MAJOR));
+    expect(database.instance).toBeUndefined();
+    template.resourceCountIs('AWS::RDS::DBInstance', 2);
+    template.hasResource('AWS::RDS::DBCluster', {
+      DeletionPolicy: 'Snapshot', UpdateReplacePolicy: 'Snapshot',
+      Properties: Match.objectLike({
+        Engine: 'aurora-postgresql', EngineVersion: Match.stringLikeRegexp(`^${POSTGRES_MAJOR}\\.`), DatabaseName: 'webapp', MasterUsername: 'webapp', Port: 5432,
+        ServerlessV2ScalingConfiguration: { MinCapacity: 0, MaxCapacity: 8, SecondsUntilAutoPause: 300 },
+        StorageEncrypted: true, KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DbKey'), 'Arn'] }, DeletionProtection: true,
+        EnableIAMDatabaseAuthentication: true, EnableCloudwatchLogsExports: ['postgresql'], BackupRetentionPeriod: 7,
+      }),
+    });
+    template.hasResourceProperties('AWS::RDS::DBClusterParameterGroup', { Family: `aurora-postgresql${POSTGRES_MAJOR}`, Parameters: { 'rds.force_ssl': '1' } });
+  });
+
+  test('multiAz: a writer and a reader in another AZ that scales with it and is promoted on failure; TLS and monitoring on both', () => {
+    const members = Object.values<any>(template.findResources('AWS::RDS::DBInstance')).map((r) => r.Properties);
+    expect(members.map((m) => [m.DBInstanceClass, m.PromotionTier])).toEqual([['db.serverless', 0], ['db.serverless', 1]]);
+    for (const m of members) {
+      expect(m).toEqual(expect.objectContaining({ CACertificateIdentifier: 'rds-ca-rsa2048-g1', EnablePerformanceInsights: true, MonitoringInterval: 60, PubliclyAccessible: false }));
+    }
+    warnings.allow(SinglePointOfFailure.SINGLE_AZ_DATABASE);
+    const single = aurora(DatabaseEngine.auroraServerless({ minCapacity: 0.5, maxCapacity: 2 }), { multiAz: false });
+    single.template.resourceCountIs('AWS::RDS::DBInstance', 1);
+    single.template.hasResourceProperties('AWS::RDS::DBCluster', { ServerlessV2ScalingConfiguration: { MinCapacity: 0.5, MaxCapacity: 2 } });
+    expect(warnings.take()).toEqual([[SinglePointOfFailure.SINGLE_AZ_DATABASE]]);
+  });
+
+  test('the tier reads the same secret and reaches the cluster on 5432; rotation runs on the cluster', () => {
+    template.resourceCountIs('AWS::SecretsManager::RotationSchedule', 1);
+    template.hasResourceProperties('AWS::SecretsManager::Secret', { KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('DbKey'), 'Arn'] } });
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', { FromPort: 5432, ToPort: 5432, GroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DbSecurityGroup'), 'GroupId'] } });
+  });
+
+  test('clean under every rule pack, as the instance is', () => {
+    const app = testApp();
+    const stack = new Stack(app, 'AuroraNag');
+    const network = new Network(stack, 'Net', { egress: Egress.NAT_GATEWAY_PER_AZ });
+    new LoadBalancedTier(stack, 'Web', { app: webApp, network, database: new Database(stack, 'Db', { network, engine: DatabaseEngine.auroraServerless(), rotation: true }) });
+    addNagChecks(app, { all: true });
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  test('props of the instance engine, and capacities Aurora does not have, are errors naming them', () => {
+    const stack = testStack();
+    const network = new Network(stack, 'Net');
+    const engine = DatabaseEngine.auroraServerless();
+    expect(() => new Database(stack, 'A', { network, engine, instanceType: new ec2.InstanceType('t4g.small') }))
+      .toThrow(/Test\/A: invalid instanceType: applies to RDS instances, not to Aurora Serverless/);
+    expect(() => new Database(stack, 'B', { network, engine, allocatedStorage: Size.gibibytes(50) })).toThrow(/invalid allocatedStorage: applies to RDS instances/);
+    expect(() => DatabaseEngine.auroraServerless({ maxCapacity: 0.5 })).toThrow(/invalid DatabaseEngine\.auroraServerless\(options\)\.maxCapacity: got 0\.5; accepted: a number of ACUs from 1 to 256 in steps of 0\.5/);
+    expect(() => DatabaseEngine.auroraServerless({ minCapacity: 1.25 })).toThrow(/minCapacity: got 1\.25; accepted: a number of ACUs from 0 to 256 in steps of 0\.5/);
+    expect(() => DatabaseEngine.auroraServerless({ minCapacity: 8, maxCapacity: 4 })).toThrow(/minCapacity: got 8, more than maxCapacity 4/);
+    expect(() => DatabaseEngine.auroraServerless({ minCapacity: 1, pauseAfter: Duration.minutes(10) })).toThrow(/pauseAfter: applies only at minCapacity 0/);
+    expect(() => new Database(stack, 'C', { network, engine: 'aurora' as never })).toThrow(/invalid engine: got 'aurora'; accepted: DatabaseEngine\.instance\(\) or DatabaseEngine\.auroraServerless/);
+  });
 });
 
 describe('security groups: ALB → instances → database, nothing else', () => {

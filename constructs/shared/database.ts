@@ -8,7 +8,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { restrictGrantsToAwsServices } from './alarms';
 import { describeVpc } from './regions';
-import { boolean, checkSpec, instanceType as anInstanceType, integer, removalPolicy, required, retentionDays, satisfies, sizeGiB, type Spec, network as networkCheck, vpc as vpcCheck, withoutNulls } from './checks';
+import { boolean, checkSpec, duration, instanceOf, instanceType as anInstanceType, integer, removalPolicy, required, retentionDays, satisfies, sizeGiB, type Spec, network as networkCheck, vpc as vpcCheck, withoutNulls } from './checks';
 import { acknowledgeAll, acknowledgeInherentFindings, guard, hipaaNist } from './compliance';
 import type { Network } from './network';
 import { WebTiersValidationError, checkIntegerRange, withoutSnapshot } from './validation';
@@ -40,24 +40,95 @@ export interface AppDatabaseAttributes {
   readonly port?: number;
 }
 
+/** Capacity of Aurora Serverless v2, in Aurora capacity units (ACUs: about 2 GiB of memory each, with CPU and network to match). */
+export interface AuroraServerlessOptions {
+  /**
+   * Fewest ACUs, 0–256 in steps of 0.5. At 0 the database pauses after `pauseAfter` without
+   * connections, costs only storage while paused, and resumes on the next connection (about 15 s).
+   * @default 0
+   */
+  readonly minCapacity?: number;
+  /**
+   * Most ACUs, 1–256 in steps of 0.5.
+   * @default 4
+   */
+  readonly maxCapacity?: number;
+  /**
+   * How long without connections before a database at `minCapacity: 0` pauses, 5 minutes to 1 day.
+   * @default Duration.minutes(5)
+   */
+  readonly pauseAfter?: Duration;
+}
+
+/** How the database runs: RDS on an instance class, or Aurora Serverless v2. */
+export class DatabaseEngine {
+  /** RDS PostgreSQL on an instance class (`instanceType`, `allocatedStorage`): the default. */
+  public static instance(): DatabaseEngine {
+    return new DatabaseEngine('instance', undefined);
+  }
+
+  /**
+   * Aurora PostgreSQL Serverless v2: capacity that follows the load between `minCapacity` and
+   * `maxCapacity`, down to a pause at 0, and storage that grows by itself. Same encryption,
+   * TLS, backups, deletion protection and secret as the instance; `multiAz` adds a reader in a
+   * second AZ that takes over on failure.
+   */
+  public static auroraServerless(options: AuroraServerlessOptions = {}): DatabaseEngine {
+    options = withoutNulls(options ?? {});
+    const at = (prop: string) => ({ scope: undefined, prop: `DatabaseEngine.auroraServerless(options).${prop}` });
+    const capacity = (min: number) => ({
+      accepted: `a number of ACUs from ${min} to 256 in steps of 0.5`,
+      validate(value: unknown, where: { scope: undefined; prop: string }) {
+        if (typeof value !== 'number' || value < min || value > 256 || !Number.isInteger(value * 2)) {
+          throw new WebTiersValidationError(undefined, where.prop, `got ${String(value)}; accepted: a number of ACUs from ${min} to 256 in steps of 0.5`);
+        }
+      },
+    });
+    checkSpec(undefined, options as unknown as Record<string, unknown>, {
+      minCapacity: capacity(0), maxCapacity: capacity(1), pauseAfter: duration(5, 1440, 'minutes'),
+    }, 'DatabaseEngine.auroraServerless(options)');
+    const min = options.minCapacity ?? 0;
+    const max = options.maxCapacity ?? 4;
+    if (min > max) throw new WebTiersValidationError(undefined, at('minCapacity').prop, `got ${min}, more than maxCapacity ${max}; accepted: at most maxCapacity`);
+    if (options.pauseAfter && min > 0) {
+      throw new WebTiersValidationError(undefined, at('pauseAfter').prop, `applies only at minCapacity 0 (got minCapacity ${min}); accepted: no pauseAfter, or minCapacity: 0`);
+    }
+    return new DatabaseEngine('aurora-serverless', { minCapacity: min, maxCapacity: max, pauseAfter: options.pauseAfter ?? Duration.minutes(5) });
+  }
+
+  private constructor(
+    /** 'instance' or 'aurora-serverless'. */
+    public readonly kind: string,
+    /** The capacity of Aurora Serverless v2, with its defaults filled in. */
+    public readonly aurora: AuroraServerlessOptions | undefined,
+  ) {}
+}
+
 /** Props of {@link Database}. */
 export interface DatabaseProps {
   /** The network; the database goes in its data subnets. */
   readonly network: Network;
   /**
-   * Instance class.
+   * RDS on an instance class, or Aurora Serverless v2 (`DatabaseEngine.auroraServerless({ maxCapacity: 8 })`).
+   * @default DatabaseEngine.instance()
+   */
+  readonly engine?: DatabaseEngine;
+  /**
+   * Instance class (RDS instances only).
    * @default t4g.micro
    */
   readonly instanceType?: ec2.InstanceType;
   /**
-   * Initial storage, 20–65536 GiB; storage grows automatically up to 4× this.
+   * Initial storage, 20–65536 GiB; storage grows automatically up to 4× this (RDS instances only:
+   * Aurora's storage grows by itself).
    * @default Size.gibibytes(20)
    */
   readonly allocatedStorage?: Size;
   /**
-   * A synchronous standby in a second AZ with automatic failover: an instance or AZ failure, or OS
-   * maintenance, costs a failover of a minute or two instead of an outage. `false` halves the
-   * database's cost and raises the warning `SinglePointOfFailure.SINGLE_AZ_DATABASE`.
+   * A synchronous standby in a second AZ with automatic failover (on Aurora, a reader that is
+   * promoted): an instance or AZ failure, or OS maintenance, costs a failover of a minute or two
+   * instead of an outage. `false` halves the database's cost and raises the warning
+   * `SinglePointOfFailure.SINGLE_AZ_DATABASE`.
    * @default true
    */
   readonly multiAz?: boolean;
@@ -91,11 +162,14 @@ export interface DatabaseProps {
 export const POSTGRES_VERSION = rds.PostgresEngineVersion.VER_18;
 /** {@link POSTGRES_VERSION}'s major as a number. */
 export const POSTGRES_MAJOR = Number(POSTGRES_VERSION.postgresMajorVersion);
+/** The Aurora PostgreSQL version of `DatabaseEngine.auroraServerless()`: the same major as {@link POSTGRES_VERSION}. */
+export const AURORA_POSTGRES_VERSION = rds.AuroraPostgresEngineVersion.VER_18_6;
 const DATABASE_NAME = 'webapp';
 
 /** The runtime checks of Database's props. The storage sizes the autoscaling limit: known at synth. */
 export const DATABASE_SPEC: Spec = {
   network: required(networkCheck),
+  engine: instanceOf([DatabaseEngine], 'DatabaseEngine.instance() or DatabaseEngine.auroraServerless({ … })'),
   instanceType: anInstanceType,
   allocatedStorage: sizeGiB(20, 65536),
   multiAz: boolean,
@@ -125,7 +199,10 @@ export class Database extends Construct implements IAppDatabase {
   }
 
   public readonly vpc: ec2.IVpc;
-  public readonly instance: rds.DatabaseInstance;
+  /** The RDS instance (with `DatabaseEngine.instance()`). */
+  public readonly instance?: rds.DatabaseInstance;
+  /** The Aurora cluster (with `DatabaseEngine.auroraServerless()`). */
+  public readonly cluster?: rds.DatabaseCluster;
   public readonly secret: secretsmanager.ISecret;
   public readonly connections: ec2.Connections;
   public readonly port = 5432;
@@ -137,14 +214,23 @@ export class Database extends Construct implements IAppDatabase {
     props = withoutNulls(props);
     super(scope, id);
     checkSpec(this, props as unknown as Record<string, unknown>, DATABASE_SPEC);
+    const aurora = props.engine?.aurora;
+    if (aurora) {
+      for (const prop of ['instanceType', 'allocatedStorage'] as const) {
+        if (props[prop] !== undefined) {
+          throw new WebTiersValidationError(this, prop, `applies to RDS instances, not to Aurora Serverless, whose capacity is engine: DatabaseEngine.auroraServerless({ minCapacity, maxCapacity }) and whose storage grows by itself; accepted: no ${prop} with this engine`);
+        }
+      }
+    }
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.SNAPSHOT;
     const storage = props.allocatedStorage?.toGibibytes() ?? 20;
     const multiAz = props.multiAz ?? true;
     this.vpc = props.network.vpc;
 
     const engine = rds.DatabaseInstanceEngine.postgres({ version: POSTGRES_VERSION });
+    const clusterEngine = rds.DatabaseClusterEngine.auroraPostgres({ version: AURORA_POSTGRES_VERSION });
     const parameterGroup = new rds.ParameterGroup(this, 'Parameters', {
-      engine,
+      engine: aurora ? clusterEngine : engine,
       description: 'cdk-web-tiers: TLS required for every connection',
       parameters: { 'rds.force_ssl': '1' },
     });
@@ -161,42 +247,65 @@ export class Database extends Construct implements IAppDatabase {
       allowAllOutbound: false,
     });
 
-    this.instance = new rds.DatabaseInstance(this, 'Instance', {
-      engine,
-      instanceType: new ec2.InstanceType(String(props.instanceType ?? 't4g.micro')),
+    const common = {
       vpc: this.vpc,
       vpcSubnets: props.network.dataSubnets,
       securityGroups: [securityGroup],
       credentials: rds.Credentials.fromGeneratedSecret('webapp', { encryptionKey: this.encryptionKey }),
-      databaseName: DATABASE_NAME,
       parameterGroup,
       port: this.port,
-      allocatedStorage: storage,
-      maxAllocatedStorage: Math.min(storage * 4, 65536),
-      storageType: rds.StorageType.GP3,
       storageEncrypted: true,
       storageEncryptionKey: this.encryptionKey,
       iamAuthentication: true,
       monitoringInterval: Duration.seconds(60),
-      multiAz,
-      backupRetention: Duration.days(props.backupRetentionDays ?? 7),
       deletionProtection: removalPolicy !== RemovalPolicy.DESTROY,
       removalPolicy,
-      autoMinorVersionUpgrade: true,
-      cloudwatchLogsExports: ['postgresql', 'upgrade'],
       cloudwatchLogsRetention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
-      enablePerformanceInsights: true,
-      performanceInsightEncryptionKey: this.encryptionKey,
-      caCertificate: rds.CaCertificate.RDS_CA_RSA2048_G1,
-    });
-    this.secret = this.instance.secret!;
-    this.connections = this.instance.connections;
-    // instance.secret is the attachment; the generated secret itself must outlive a kept database.
-    const generated = this.instance.node.findChild('Secret') as secretsmanager.Secret;
+    };
+    let database: rds.DatabaseInstance | rds.DatabaseCluster;
+    if (aurora) {
+      const member = { enablePerformanceInsights: true, performanceInsightEncryptionKey: this.encryptionKey, caCertificate: rds.CaCertificate.RDS_CA_RSA2048_G1, autoMinorVersionUpgrade: true };
+      this.cluster = new rds.DatabaseCluster(this, 'Cluster', {
+        ...common,
+        engine: clusterEngine,
+        defaultDatabaseName: DATABASE_NAME,
+        writer: rds.ClusterInstance.serverlessV2('Writer', member),
+        // The standby of an instance is, on Aurora, a reader in another AZ that is promoted on failure.
+        readers: multiAz ? [rds.ClusterInstance.serverlessV2('Reader', { ...member, scaleWithWriter: true })] : [],
+        serverlessV2MinCapacity: aurora.minCapacity,
+        serverlessV2MaxCapacity: aurora.maxCapacity,
+        serverlessV2AutoPauseDuration: aurora.minCapacity === 0 ? aurora.pauseAfter : undefined,
+        backup: { retention: Duration.days(props.backupRetentionDays ?? 7) },
+        cloudwatchLogsExports: ['postgresql'],
+      });
+      database = this.cluster;
+    } else {
+      this.instance = new rds.DatabaseInstance(this, 'Instance', {
+        ...common,
+        engine,
+        instanceType: new ec2.InstanceType(String(props.instanceType ?? 't4g.micro')),
+        databaseName: DATABASE_NAME,
+        allocatedStorage: storage,
+        maxAllocatedStorage: Math.min(storage * 4, 65536),
+        storageType: rds.StorageType.GP3,
+        multiAz,
+        backupRetention: Duration.days(props.backupRetentionDays ?? 7),
+        autoMinorVersionUpgrade: true,
+        cloudwatchLogsExports: ['postgresql', 'upgrade'],
+        enablePerformanceInsights: true,
+        performanceInsightEncryptionKey: this.encryptionKey,
+        caCertificate: rds.CaCertificate.RDS_CA_RSA2048_G1,
+      });
+      database = this.instance;
+    }
+    this.secret = database.secret!;
+    this.connections = database.connections;
+    // The attachment is database.secret; the generated secret itself must outlive a kept database.
+    const generated = database.node.findChild('Secret') as secretsmanager.Secret;
     generated.applyRemovalPolicy(withoutSnapshot(removalPolicy));
 
     if (props.rotation) {
-      this.instance.addRotationSingleUser({ automaticallyAfter: Duration.days(30), vpcSubnets: props.network.appSubnets });
+      database.addRotationSingleUser({ automaticallyAfter: Duration.days(30), vpcSubnets: props.network.appSubnets });
     } else {
       Validations.of(generated).acknowledge({
         id: 'AwsSolutions::AwsSolutions-SMG4',
@@ -214,8 +323,8 @@ export class Database extends Construct implements IAppDatabase {
     if (removalPolicy === RemovalPolicy.DESTROY) {
       acks.push({ id: 'AwsSolutions::AwsSolutions-RDS10', reason: 'Deletion protection is off only when the removal policy is DESTROY, i.e. in development.' });
     }
-    Validations.of(this.instance).acknowledge(...acks);
-    const monitoringRole = this.instance.node.tryFindChild('MonitoringRole');
+    Validations.of(database).acknowledge(...acks);
+    const monitoringRole = database.node.tryFindChild('MonitoringRole');
     if (monitoringRole) {
       Validations.of(monitoringRole).acknowledge({
         id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]',
@@ -223,12 +332,12 @@ export class Database extends Construct implements IAppDatabase {
       });
     }
     acknowledgeLogRetentionFunction(this);
-    acknowledgeAll(this.instance, hipaaNist('RDSInBackupPlan'),
+    acknowledgeAll(database, hipaaNist('RDSInBackupPlan'),
       'Automated backups with point-in-time restore (backupRetentionDays) and a final snapshot on removal cover recovery; an AWS Backup plan is opt-in.');
-    acknowledgeAll(this.instance, [guard('rds_instance_no_default_ports_check')],
+    acknowledgeAll(database, [guard('rds_instance_no_default_ports_check')],
       'The default port is fine: the security group admits only the app tier, and a different port adds no protection.');
     if (!multiAz) {
-      acknowledgeAll(this.instance, [...hipaaNist('RDSMultiAZSupport'), guard('rds_instance_multi_az_support_check')], singleAz);
+      acknowledgeAll(database, [...hipaaNist('RDSMultiAZSupport'), guard('rds_instance_multi_az_support_check')], singleAz);
       warnSinglePointOfFailure(this, SinglePointOfFailure.SINGLE_AZ_DATABASE,
         'Database with multiAz false has no standby: an instance or AZ failure, and some maintenance, stop the site until the ' +
         'database is back or restored. Use multiAz: true (the default).');

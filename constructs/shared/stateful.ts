@@ -1,4 +1,5 @@
 import { Annotations, App, CfnDeletionPolicy, CfnResource, Stack, type IAspect } from 'aws-cdk-lib';
+import { CfnDBInstance } from 'aws-cdk-lib/aws-rds';
 import { Construct, type IConstruct } from 'constructs';
 
 /** How one stateful resource type must be protected. */
@@ -52,6 +53,8 @@ export class StatefulDataGuard implements IAspect {
     if (!(node instanceof CfnResource)) return;
     const protection = STATEFUL_RESOURCES[node.cfnResourceType];
     if (!protection || isExempt(node)) return;
+    // A member of an Aurora cluster holds no data of its own: the cluster's storage does, and the cluster is guarded.
+    if (node instanceof CfnDBInstance && node.dbClusterIdentifier !== undefined) return;
     const problems: string[] = [];
     const deletion = node.cfnOptions.deletionPolicy ?? CfnDeletionPolicy.DELETE;
     const replace = node.cfnOptions.updateReplacePolicy ?? CfnDeletionPolicy.DELETE;

@@ -547,7 +547,8 @@ class Estimator {
         if ((p.Type ?? 'application') !== 'application') return this.notPriced(id, `${p.Type} load balancer`, 'only application load balancers are in the price table');
         return this.priceAlb(id, p.Scheme !== 'internal', (arr(p.Subnets) ?? arr(p.SubnetMappings))?.length);
       }
-      case 'AWS::RDS::DBInstance': return this.priceDatabase(id, p);
+      case 'AWS::RDS::DBInstance': return p.DBClusterIdentifier ? this.priceClusterMember(id, p) : this.priceDatabase(id, p);
+      case 'AWS::RDS::DBCluster': return this.priceCluster(id, p);
       case 'AWS::Lambda::Function': return this.priceFunction(id, p);
       case 'AWS::Lambda::Alias':
       case 'AWS::Lambda::Version': {
@@ -696,7 +697,6 @@ class Estimator {
   private priceDatabase(id: string, p: any): void {
     const engine = str(p.Engine) ?? '';
     const cls = str(p.DBInstanceClass);
-    if (p.DBClusterIdentifier) return this.notPriced(id, 'cluster instance', 'Aurora clusters are not in the estimator yet');
     if (!/^postgres/.test(engine) || !cls) return this.notPriced(id, 'database instance', `only PostgreSQL instances of a known class are priced (got engine '${engine || 'a token'}')`);
     if (isToken(p.MultiAZ)) return this.notPriced(id, 'database instance', 'MultiAZ is a deploy-time value, and the price depends on it');
     const multi = String(p.MultiAZ) === 'true';
@@ -717,6 +717,49 @@ class Estimator {
       if (billed > 0) this.charge(id, 'backup storage', 'rds.backup', billed, how);
       else this.free(id, 'backup storage', 'rds.backup', `${how}: within the free allowance`);
     }
+  }
+
+  /** An Aurora cluster: storage, I/O and backups (its members are priced on their own lines). */
+  private priceCluster(id: string, p: any): void {
+    if (!/^aurora-postgresql$/.test(str(p.Engine) ?? '')) return this.notPriced(id, 'cluster', `only Aurora PostgreSQL is priced (got engine '${str(p.Engine) ?? 'a token'}')`);
+    this.charge(id, 'storage', 'aurora.storage', this.a.dataGB, `${amount(this.a.dataGB)} GB (assumptions.dataGB)`);
+    const writes = this.traffic.requestsPerMonth * this.traffic.writeShare;
+    this.charge(id, 'I/O requests', 'aurora.io', writes,
+      `${amount(writes)} writing requests, one I/O each (reads are served from memory; assumed)`);
+    const days = num(p.BackupRetentionPeriod) ?? 1;
+    const backup = this.a.dataGB * (1 + this.a.dailyChange * (days - 1));
+    const billed = Math.max(0, backup - this.a.dataGB);
+    const how = `${amount(this.a.dataGB)} GB × (1 + ${this.a.dailyChange} changed a day × ${days - 1} days) = ${amount(backup)} GB, less the free ${amount(this.a.dataGB)} GB (the cluster's storage)`;
+    if (billed > 0) this.charge(id, 'backup storage', 'aurora.backup', billed, how);
+    else this.free(id, 'backup storage', 'aurora.backup', `${how}: within the free allowance`);
+    const exports = arr(p.EnableCloudwatchLogsExports) ?? [];
+    if (exports.length) this.notPriced(id, `exported logs (${exports.join(', ')})`, 'their volume depends on the database\'s logging settings');
+  }
+
+  /**
+   * A member of an Aurora cluster. Serverless v2 capacity follows the load hour by hour within the
+   * cluster's range (a reader that scales with the writer, too); at a minimum of 0 it pauses in
+   * idle hours. A provisioned class is not in the price table.
+   */
+  private priceClusterMember(id: string, p: any): void {
+    const cls = str(p.DBInstanceClass);
+    if (cls !== 'db.serverless') return this.notPriced(id, 'cluster instance', `only Aurora Serverless v2 members are priced (got class '${cls ?? 'a token'}')`);
+    const scaling = this.t.get(refTarget(p.DBClusterIdentifier))?.Properties?.ServerlessV2ScalingConfiguration ?? {};
+    const min = num(scaling.MinCapacity);
+    const max = num(scaling.MaxCapacity);
+    if (min === undefined || max === undefined) return this.notPriced(id, 'capacity', "the cluster's capacity range is not known at synth");
+    const follows = (num(p.PromotionTier) ?? 1) <= 1;
+    let acuHours = 0;
+    for (const rate of this.rates) {
+      const needed = rate / this.a.requestsPerAcuSecond;
+      const acu = follows ? (rate === 0 && min === 0 ? 0 : Math.min(max, Math.max(min, 0.5, Math.ceil(needed * 2) / 2))) : Math.max(min, min === 0 ? 0 : 0.5);
+      acuHours += acu;
+    }
+    const how = follows
+      ? `each hour's ACUs for its rate (${amount(this.a.requestsPerAcuSecond)} requests/s an ACU, in steps of 0.5) within ${min}–${max}${min === 0 ? ', paused in idle hours (when nothing connects: a health check that queries the database keeps it awake)' : ''}, summed = ${amount(acuHours)} ACU-hours`
+      : `a reader that does not follow the writer, at its minimum: ${amount(acuHours)} ACU-hours`;
+    this.charge(id, 'capacity (Aurora Serverless v2)', 'aurora.serverless-v2', acuHours, how);
+    if ((num(p.MonitoringInterval) ?? 0) > 0) this.notPriced(id, 'enhanced monitoring', 'billed as CloudWatch Logs ingestion of its samples, whose size the price table does not give');
   }
 
   private priceFunction(id: string, p: any): void {

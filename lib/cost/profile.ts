@@ -29,6 +29,12 @@ export interface CostAssumptions {
    * @default 100
    */
   readonly requestsPerVcpuSecond?: number;
+  /**
+   * Requests one Aurora capacity unit (about 2 GiB of memory and its share of CPU) serves per
+   * second: how Aurora Serverless v2 is sized from the traffic, hour by hour.
+   * @default 50
+   */
+  readonly requestsPerAcuSecond?: number;
   /** Requests a client connection carries: each new connection counts toward a load balancer's LCUs. @default 1 */
   readonly requestsPerConnection?: number;
   /** Bytes logged per request (an access line; on Lambda, the platform's START/END/REPORT lines). @default 300 */
@@ -61,6 +67,7 @@ export interface ResolvedTraffic {
 /** Cost assumptions with every default filled in. */
 export interface ResolvedAssumptions {
   readonly requestsPerVcpuSecond: number;
+  readonly requestsPerAcuSecond: number;
   readonly requestsPerConnection: number;
   readonly logBytesPerRequest: number;
   readonly flowLogBytesPerRequest: number;
@@ -81,6 +88,7 @@ export const TRAFFIC_DEFAULTS: Omit<ResolvedTraffic, 'requestsPerMonth'> = {
 
 export const ASSUMPTION_DEFAULTS: ResolvedAssumptions = {
   requestsPerVcpuSecond: 100,
+  requestsPerAcuSecond: 50,
   requestsPerConnection: 1,
   logBytesPerRequest: 300,
   flowLogBytesPerRequest: 150,
@@ -102,6 +110,7 @@ export const TRAFFIC_SPEC: Spec = {
 
 export const ASSUMPTIONS_SPEC: Spec = {
   requestsPerVcpuSecond: literal(number(0.001, 1e7, 'requests per vCPU-second')),
+  requestsPerAcuSecond: literal(number(0.001, 1e7, 'requests per ACU-second')),
   requestsPerConnection: literal(number(1, 1e9)),
   logBytesPerRequest: literal(number(0, 1e7, 'bytes')),
   flowLogBytesPerRequest: literal(number(0, 1e7, 'bytes')),

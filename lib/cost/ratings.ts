@@ -66,6 +66,10 @@ function singlePointsOfFailure(t: TemplateIndex, e: CostEstimate): string[] {
   for (const [id, r] of t.ofType('AWS::RDS::DBInstance')) {
     if (!r.Properties?.DBClusterIdentifier && String(r.Properties?.MultiAZ) !== 'true') found.push(`a single-AZ database (${id})`);
   }
+  // An Aurora cluster with one member has nothing to fail over to.
+  for (const [id] of t.ofType('AWS::RDS::DBCluster')) {
+    if (t.referrersOf(id, 'AWS::RDS::DBInstance').length === 1) found.push(`a single-AZ database (${id}: one member)`);
+  }
   // One zone: a group or load balancer in one subnet, or a volume pinned to one zone.
   const oneZone = new Set<string>();
   for (const [id, r] of t.ofType('AWS::AutoScaling::AutoScalingGroup')) if (arr(r.Properties?.VPCZoneIdentifier)?.length === 1) oneZone.add(id);
