@@ -278,8 +278,8 @@ describe('Database on Aurora Serverless v2', () => {
     expect(() => new Database(stack, 'A', { network, engine, instanceType: new ec2.InstanceType('t4g.small') }))
       .toThrow(/Test\/A: invalid instanceType: applies to RDS instances, not to Aurora Serverless/);
     expect(() => new Database(stack, 'B', { network, engine, allocatedStorage: Size.gibibytes(50) })).toThrow(/invalid allocatedStorage: applies to RDS instances/);
-    expect(() => DatabaseEngine.auroraServerless({ maxCapacity: 0.5 })).toThrow(/invalid DatabaseEngine\.auroraServerless\(options\)\.maxCapacity: got 0\.5; accepted: a number of ACUs from 1 to 256 in steps of 0\.5/);
-    expect(() => DatabaseEngine.auroraServerless({ minCapacity: 1.25 })).toThrow(/minCapacity: got 1\.25; accepted: a number of ACUs from 0 to 256 in steps of 0\.5/);
+    expect(() => DatabaseEngine.auroraServerless({ maxCapacity: 0.5 })).toThrow(/invalid DatabaseEngine\.auroraServerless\(options\)\.maxCapacity: got 0\.5; accepted: a number from 1 to 256 ACUs in steps of 0\.5/);
+    expect(() => DatabaseEngine.auroraServerless({ minCapacity: 1.25 })).toThrow(/minCapacity: got 1\.25; accepted: a number from 0 to 256 ACUs in steps of 0\.5/);
     expect(() => DatabaseEngine.auroraServerless({ minCapacity: 8, maxCapacity: 4 })).toThrow(/minCapacity: got 8, more than maxCapacity 4/);
     expect(() => DatabaseEngine.auroraServerless({ minCapacity: 1, pauseAfter: Duration.minutes(10) })).toThrow(/pauseAfter: applies only at minCapacity 0/);
     expect(() => new Database(stack, 'C', { network, engine: 'aurora' as never })).toThrow(/invalid engine: got 'aurora'; accepted: DatabaseEngine\.instance\(\) or DatabaseEngine\.auroraServerless/);

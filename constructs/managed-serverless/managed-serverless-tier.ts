@@ -17,7 +17,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { alarmTopic, notify } from '../shared/alarms';
 import { AppFunction, FUNCTION_OPTIONS, FUNCTION_SPEC, ServerlessDeployment, type FunctionOptions } from '../shared/app-function';
-import { checkSpec, checkedWhereUsed, describe, literal, shape, string, type Check, type Spec, withoutNulls } from '../shared/checks';
+import { checkSpec, checkedWhereUsed, literal, matching, shape, string, type Spec, withoutNulls } from '../shared/checks';
 import { acknowledgeAll, acknowledgeInherentFindings, guard } from '../shared/compliance';
 import { checkDataTable, createDataTable, dataTable } from '../shared/data-table';
 import { regionOfDefined } from '../shared/regions';
@@ -54,17 +54,10 @@ const GLOBAL_WEB_ACL_ARN = /^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global\/webac
 const GLOBAL_WEB_ACL = "a CLOUDFRONT-scope WAFv2 web ACL ARN in us-east-1 'arn:aws:wafv2:us-east-1:<account>:global/webacl/<name>/<id>'";
 
 /** `webAclArn`: a CLOUDFRONT-scope ARN (a token passes); a REGIONAL one is told apart. */
-const globalWebAcl: Check = {
-  accepted: GLOBAL_WEB_ACL,
-  validate(value, at) {
-    string(undefined, GLOBAL_WEB_ACL).validate(value, at);
-    const arn = value as string;
-    if (Token.isUnresolved(arn) || GLOBAL_WEB_ACL_ARN.test(arn)) return;
-    const regional = /:wafv2:([a-z0-9-]+):\d{12}:regional\//.exec(arn);
-    throw new WebTiersValidationError(at.scope, at.prop, `got ${describe(arn)}${regional
-      ? ` (a REGIONAL web ACL in ${regional[1]}: CloudFront takes CLOUDFRONT-scope ones, which live in us-east-1)` : ''}; accepted: ${GLOBAL_WEB_ACL}`);
-  },
-};
+const globalWebAcl = matching(GLOBAL_WEB_ACL_ARN, GLOBAL_WEB_ACL, {
+  pattern: /:wafv2:([a-z0-9-]+):\d{12}:regional\//,
+  why: (m) => `a REGIONAL web ACL in ${m[1]}: CloudFront takes CLOUDFRONT-scope ones, which live in us-east-1`,
+});
 
 /**
  * The runtime checks of the props, before anything is built. `assets` is a folder read at synth

@@ -2,7 +2,7 @@ import { Duration, Token } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import type { FunctionOptions } from '../shared/app-function';
-import { arrayOf, checkSpec, describe, integer, literal, required, satisfies, shape, string, type Check, type Spec } from '../shared/checks';
+import { arrayOf, checkSpec, describe, integer, matching, literal, required, satisfies, shape, string, type Check, type Spec } from '../shared/checks';
 import { WebTiersValidationError } from '../shared/validation';
 
 /** Options only a REST API offers. */
@@ -110,17 +110,10 @@ const cacheTtl: Check = {
 };
 
 /** `webAclArn`: a REGIONAL ARN (a token passes); a CLOUDFRONT-scope one is told apart. */
-const regionalWebAcl: Check = {
-  accepted: REGIONAL_WEB_ACL,
-  validate(value, at) {
-    string(undefined, REGIONAL_WEB_ACL).validate(value, at);
-    const arn = value as string;
-    if (Token.isUnresolved(arn) || REGIONAL_WEB_ACL_ARN.test(arn)) return;
-    const global = /:wafv2:[a-z0-9-]+:\d{12}:global\//.test(arn);
-    throw new WebTiersValidationError(at.scope, at.prop, `got ${describe(arn)}${global
-      ? ' (a CLOUDFRONT-scope web ACL: API Gateway takes REGIONAL ones)' : ''}; accepted: ${REGIONAL_WEB_ACL}`);
-  },
-};
+const regionalWebAcl = matching(REGIONAL_WEB_ACL_ARN, REGIONAL_WEB_ACL, {
+  pattern: /:wafv2:[a-z0-9-]+:\d{12}:global\//,
+  why: () => 'a CLOUDFRONT-scope web ACL: API Gateway takes REGIONAL ones',
+});
 
 /**
  * The runtime checks of `ServerlessApi.rest(options)`, named as the tier's `api.…` props. The

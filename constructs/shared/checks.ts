@@ -59,28 +59,31 @@ function isToken(value: unknown): boolean {
   return (typeof value === 'number' || typeof value === 'string' || Array.isArray(value)) && Token.isUnresolved(value);
 }
 
-/** An integer from `min` to `max`; a token passes unless wrapped in `literal`. */
-export function integer(min: number, max: number, unit = ''): Check {
-  const accepted = `an integer from ${min} to ${max}${unit ? ` ${unit}` : ''}`;
+/**
+ * A number from `min` to `max`, in steps of `step` when given (1: an integer); a token passes
+ * unless wrapped in `literal`.
+ */
+function numeric(accepted: string, min: number, max: number, step?: number): Check {
   return {
     accepted,
     validate(value, at) {
       if (typeof value === 'number' && Token.isUnresolved(value)) return;
-      if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) fail(at, value, accepted);
+      const inSteps = step === undefined || (typeof value === 'number' && Number.isInteger(value / step));
+      if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max || !inSteps) fail(at, value, accepted);
     },
   };
 }
 
-/** A finite number from `min` to `max` (fractions allowed); a token passes unless wrapped in `literal`. */
-export function number(min: number, max: number, unit = ''): Check {
-  const accepted = `a number from ${min} to ${max}${unit ? ` ${unit}` : ''}`;
-  return {
-    accepted,
-    validate(value, at) {
-      if (typeof value === 'number' && Token.isUnresolved(value)) return;
-      if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) fail(at, value, accepted);
-    },
-  };
+const inUnit = (unit: string) => (unit ? ` ${unit}` : '');
+
+/** An integer from `min` to `max`; a token passes unless wrapped in `literal`. */
+export function integer(min: number, max: number, unit = ''): Check {
+  return numeric(`an integer from ${min} to ${max}${inUnit(unit)}`, min, max, 1);
+}
+
+/** A finite number from `min` to `max`, fractions allowed (in steps of `step` when given); a token passes unless wrapped in `literal`. */
+export function number(min: number, max: number, unit = '', step?: number): Check {
+  return numeric(`a number from ${min} to ${max}${inUnit(unit)}${step ? ` in steps of ${step}` : ''}`, min, max, step);
 }
 
 /** A value the construct computes with: a token is rejected, whatever `check` would say of it. */
@@ -248,6 +251,23 @@ export function checkSpec(scope: IConstruct | undefined, props: Record<string, u
     }
     check.validate(value, at(key));
   }
+}
+
+/**
+ * A string `pattern` accepts, such as an ARN of one kind (a token passes); a value `near`
+ * recognises, a look-alike of the wrong kind, is named with what `near.why` says of it.
+ */
+export function matching(pattern: RegExp, accepted: string, near?: { readonly pattern: RegExp; why(match: RegExpExecArray): string }): Check {
+  return {
+    accepted,
+    validate(value, at) {
+      string(undefined, accepted).validate(value, at);
+      const text = value as string;
+      if (Token.isUnresolved(text) || pattern.test(text)) return;
+      const look = near?.pattern.exec(text);
+      fail(at, value, accepted, look ? near!.why(look) : '');
+    },
+  };
 }
 
 /** `RemovalPolicy` members, by how they are written. */

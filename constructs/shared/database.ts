@@ -8,7 +8,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { restrictGrantsToAwsServices } from './alarms';
 import { describeVpc } from './regions';
-import { boolean, checkSpec, duration, instanceOf, instanceType as anInstanceType, integer, removalPolicy, required, retentionDays, satisfies, sizeGiB, type Spec, network as networkCheck, vpc as vpcCheck, withoutNulls } from './checks';
+import { boolean, checkSpec, duration, instanceOf, instanceType as anInstanceType, integer, literal, number, removalPolicy, required, retentionDays, satisfies, sizeGiB, type Spec, network as networkCheck, vpc as vpcCheck, withoutNulls } from './checks';
 import { acknowledgeAll, acknowledgeInherentFindings, guard, hipaaNist } from './compliance';
 import type { Network } from './network';
 import { WebTiersValidationError, checkIntegerRange, withoutSnapshot } from './validation';
@@ -75,23 +75,16 @@ export class DatabaseEngine {
    */
   public static auroraServerless(options: AuroraServerlessOptions = {}): DatabaseEngine {
     options = withoutNulls(options ?? {});
-    const at = (prop: string) => ({ scope: undefined, prop: `DatabaseEngine.auroraServerless(options).${prop}` });
-    const capacity = (min: number) => ({
-      accepted: `a number of ACUs from ${min} to 256 in steps of 0.5`,
-      validate(value: unknown, where: { scope: undefined; prop: string }) {
-        if (typeof value !== 'number' || value < min || value > 256 || !Number.isInteger(value * 2)) {
-          throw new WebTiersValidationError(undefined, where.prop, `got ${String(value)}; accepted: a number of ACUs from ${min} to 256 in steps of 0.5`);
-        }
-      },
-    });
+    const path = 'DatabaseEngine.auroraServerless(options)';
+    // Known at synth: the range is compared here, and the estimate sizes capacity from it.
     checkSpec(undefined, options as unknown as Record<string, unknown>, {
-      minCapacity: capacity(0), maxCapacity: capacity(1), pauseAfter: duration(5, 1440, 'minutes'),
-    }, 'DatabaseEngine.auroraServerless(options)');
+      minCapacity: literal(number(0, 256, 'ACUs', 0.5)), maxCapacity: literal(number(1, 256, 'ACUs', 0.5)), pauseAfter: duration(5, 1440, 'minutes'),
+    }, path);
     const min = options.minCapacity ?? 0;
     const max = options.maxCapacity ?? 4;
-    if (min > max) throw new WebTiersValidationError(undefined, at('minCapacity').prop, `got ${min}, more than maxCapacity ${max}; accepted: at most maxCapacity`);
+    if (min > max) throw new WebTiersValidationError(undefined, `${path}.minCapacity`, `got ${min}, more than maxCapacity ${max}; accepted: at most maxCapacity`);
     if (options.pauseAfter && min > 0) {
-      throw new WebTiersValidationError(undefined, at('pauseAfter').prop, `applies only at minCapacity 0 (got minCapacity ${min}); accepted: no pauseAfter, or minCapacity: 0`);
+      throw new WebTiersValidationError(undefined, `${path}.pauseAfter`, `applies only at minCapacity 0 (got minCapacity ${min}); accepted: no pauseAfter, or minCapacity: 0`);
     }
     return new DatabaseEngine('aurora-serverless', { minCapacity: min, maxCapacity: max, pauseAfter: options.pauseAfter ?? Duration.minutes(5) });
   }

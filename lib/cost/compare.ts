@@ -24,6 +24,7 @@ export interface Crossover {
   readonly dearer: string;
 }
 
+/** An estimate's options without the request count, which comparing (and rating) varies. */
 export type CompareOptions = Omit<EstimateOptions, 'traffic'> & { readonly traffic?: Omit<EstimateOptions['traffic'], 'requestsPerMonth'> };
 
 /** `perDecade` points a decade from `from` to `to`, both included. */

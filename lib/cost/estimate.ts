@@ -4,7 +4,7 @@ import {
   GB, HOURS_PER_MONTH, hourlyRates, resolveAssumptions, resolveTraffic,
   type CostAssumptions, type ResolvedAssumptions, type ResolvedTraffic, type TrafficProfile,
 } from './profile';
-import { arr, beanstalkOptions, isToken, num, refTarget, refsIn, str, TemplateIndex, type CfnResourceJson, type CfnTemplate } from './template';
+import { arr, beanstalkOptions, isToken, num, refTarget, references, str, TemplateIndex, type CfnResourceJson, type CfnTemplate } from './template';
 
 export interface EstimateOptions {
   /** The traffic the month brings. */
@@ -209,7 +209,7 @@ class Estimator {
     this.spareEipHours = this.t.ofType('AWS::EC2::EIP')
       .filter(([id, r]) => !natEips.has(id) && !r.Properties?.InstanceId && !associated.has(id)).length * HOURS_PER_MONTH;
     // Origins of a distribution send their responses to CloudFront, not to the internet.
-    this.behindCdn = new Set(this.t.ofType('AWS::CloudFront::Distribution').flatMap(([, r]) => [...refsIn(r.Properties?.DistributionConfig?.Origins)]));
+    this.behindCdn = new Set(this.t.ofType('AWS::CloudFront::Distribution').flatMap(([, r]) => [...references(r.Properties?.DistributionConfig?.Origins)]));
   }
 
   private readonly natEips: Set<string | undefined>;
@@ -280,7 +280,7 @@ class Estimator {
       if (fn && !found.has(fn)) found.set(fn, { provisioned: 0 });
     };
     for (const [, r] of this.t.ofType('AWS::ApiGatewayV2::Integration')) add(refTarget(r.Properties?.IntegrationUri));
-    for (const [, r] of this.t.ofType('AWS::ApiGateway::Method')) for (const ref of refsIn(r.Properties?.Integration?.Uri)) add(ref);
+    for (const [, r] of this.t.ofType('AWS::ApiGateway::Method')) for (const ref of references(r.Properties?.Integration?.Uri)) add(ref);
     for (const [, r] of this.t.ofType('AWS::Lambda::Url')) add(refTarget(r.Properties?.TargetFunctionArn));
     for (const [, r] of this.t.ofType('AWS::ElasticLoadBalancingV2::TargetGroup')) {
       if (r.Properties?.TargetType === 'lambda') for (const target of arr(r.Properties?.Targets) ?? []) add(refTarget(target?.Id));
@@ -376,7 +376,7 @@ class Estimator {
   private agentOf(userData: unknown): Pick<ServerGroup, 'agent' | 'appLogGroups'> {
     const appLogGroups: string[] = [];
     let agent: CostHint | undefined;
-    for (const ref of refsIn(userData)) {
+    for (const ref of references(userData)) {
       const hint = this.hintOf(ref);
       if (hint?.logs === 'app') {
         appLogGroups.push(ref);
@@ -493,7 +493,7 @@ class Estimator {
     const r = this.t.get(g.resources[0]);
     const lt = this.t.get(refTarget(r?.Properties?.LaunchTemplate?.LaunchTemplateId));
     const userData = lt?.Properties?.LaunchTemplateData?.UserData ?? r?.Properties?.UserData;
-    return [...refsIn(userData)].filter((id) => this.hintOf(id)?.logs === 'system');
+    return [...references(userData)].filter((id) => this.hintOf(id)?.logs === 'system');
   }
 
   /** What a Beanstalk environment creates outside the template: its load balancer and log groups. */
@@ -504,7 +504,7 @@ class Estimator {
       if (String(o.get('aws:elasticbeanstalk:environment:LoadBalancerIsShared')) === 'true') {
         this.free(id, 'shared load balancer', 'elasticbeanstalk', 'the environment uses a shared load balancer, priced on its own line');
       } else if (lbType === 'application') {
-        const subnets = str(o.get('aws:ec2:vpc:ELBSubnets'))?.split(',').length ?? (refsIn(o.get('aws:ec2:vpc:ELBSubnets')).size || undefined);
+        const subnets = str(o.get('aws:ec2:vpc:ELBSubnets'))?.split(',').length ?? (references(o.get('aws:ec2:vpc:ELBSubnets')).size || undefined);
         this.priceAlb(id, o.get('aws:ec2:vpc:ELBScheme') !== 'internal', subnets, ' (created by Beanstalk)');
       } else {
         this.notPriced(id, `${lbType} load balancer`, 'only application load balancers are in the price table');
@@ -701,22 +701,34 @@ class Estimator {
     if (isToken(p.MultiAZ)) return this.notPriced(id, 'database instance', 'MultiAZ is a deploy-time value, and the price depends on it');
     const multi = String(p.MultiAZ) === 'true';
     const az = multi ? 'multi-az' : 'single-az';
-    const exports = arr(p.EnableCloudwatchLogsExports) ?? [];
-    if (exports.length) this.notPriced(id, `exported logs (${exports.join(', ')})`, 'their volume depends on the database\'s logging settings');
-    if ((num(p.MonitoringInterval) ?? 0) > 0) this.notPriced(id, 'enhanced monitoring', 'billed as CloudWatch Logs ingestion of its samples, whose size the price table does not give');
+    this.databaseLogs(id, p);
     this.charge(id, `instance hours (${cls}, ${multi ? 'Multi-AZ' : 'Single-AZ'})`, `rds.postgres.${cls}.${az}`, HOURS_PER_MONTH);
     const storage = num(p.AllocatedStorage);
     const type = str(p.StorageType) ?? 'gp2';
     if (storage === undefined) this.notPriced(id, 'storage', 'the allocated storage is not known at synth');
     else this.charge(id, `${type} storage`, `rds.storage.${type}.${az}`, storage, `${storage} GB allocated`);
+    if (storage !== undefined) this.backups(id, p, 'rds.backup', storage, 'the allocated storage');
+  }
+
+  /**
+   * Automated backups: the data and each kept day's change, beyond the free allowance (storage
+   * as large as the database's own).
+   */
+  private backups(id: string, p: any, row: string, freeGB: number, freeIs: string): void {
     const days = num(p.BackupRetentionPeriod) ?? 1;
-    if (days > 0 && storage !== undefined) {
-      const backup = this.a.dataGB * (1 + this.a.dailyChange * (days - 1));
-      const billed = Math.max(0, backup - storage);
-      const how = `${amount(this.a.dataGB)} GB of data × (1 + ${this.a.dailyChange} changed a day × ${days - 1} days) = ${amount(backup)} GB, less the free ${storage} GB (the allocated storage)`;
-      if (billed > 0) this.charge(id, 'backup storage', 'rds.backup', billed, how);
-      else this.free(id, 'backup storage', 'rds.backup', `${how}: within the free allowance`);
-    }
+    if (days <= 0) return;
+    const backup = this.a.dataGB * (1 + this.a.dailyChange * (days - 1));
+    const billed = Math.max(0, backup - freeGB);
+    const how = `${amount(this.a.dataGB)} GB of data × (1 + ${this.a.dailyChange} changed a day × ${days - 1} days) = ${amount(backup)} GB, less the free ${amount(freeGB)} GB (${freeIs})`;
+    if (billed > 0) this.charge(id, 'backup storage', row, billed, how);
+    else this.free(id, 'backup storage', row, `${how}: within the free allowance`);
+  }
+
+  /** An RDS instance's or cluster's exported logs and enhanced monitoring: said, not priced (the table has no volume for them). */
+  private databaseLogs(id: string, p: any): void {
+    const exports = arr(p.EnableCloudwatchLogsExports) ?? [];
+    if (exports.length) this.notPriced(id, `exported logs (${exports.join(', ')})`, 'their volume depends on the database\'s logging settings');
+    if ((num(p.MonitoringInterval) ?? 0) > 0) this.notPriced(id, 'enhanced monitoring', 'billed as CloudWatch Logs ingestion of its samples, whose size the price table does not give');
   }
 
   /** An Aurora cluster: storage, I/O and backups (its members are priced on their own lines). */
@@ -726,14 +738,8 @@ class Estimator {
     const writes = this.traffic.requestsPerMonth * this.traffic.writeShare;
     this.charge(id, 'I/O requests', 'aurora.io', writes,
       `${amount(writes)} writing requests, one I/O each (reads are served from memory; assumed)`);
-    const days = num(p.BackupRetentionPeriod) ?? 1;
-    const backup = this.a.dataGB * (1 + this.a.dailyChange * (days - 1));
-    const billed = Math.max(0, backup - this.a.dataGB);
-    const how = `${amount(this.a.dataGB)} GB × (1 + ${this.a.dailyChange} changed a day × ${days - 1} days) = ${amount(backup)} GB, less the free ${amount(this.a.dataGB)} GB (the cluster's storage)`;
-    if (billed > 0) this.charge(id, 'backup storage', 'aurora.backup', billed, how);
-    else this.free(id, 'backup storage', 'aurora.backup', `${how}: within the free allowance`);
-    const exports = arr(p.EnableCloudwatchLogsExports) ?? [];
-    if (exports.length) this.notPriced(id, `exported logs (${exports.join(', ')})`, 'their volume depends on the database\'s logging settings');
+    this.backups(id, p, 'aurora.backup', this.a.dataGB, "the cluster's storage");
+    this.databaseLogs(id, p);
   }
 
   /**
@@ -759,7 +765,7 @@ class Estimator {
       ? `each hour's ACUs for its rate (${amount(this.a.requestsPerAcuSecond)} requests/s an ACU, in steps of 0.5) within ${min}–${max}${min === 0 ? ', paused in idle hours (when nothing connects: a health check that queries the database keeps it awake)' : ''}, summed = ${amount(acuHours)} ACU-hours`
       : `a reader that does not follow the writer, at its minimum: ${amount(acuHours)} ACU-hours`;
     this.charge(id, 'capacity (Aurora Serverless v2)', 'aurora.serverless-v2', acuHours, how);
-    if ((num(p.MonitoringInterval) ?? 0) > 0) this.notPriced(id, 'enhanced monitoring', 'billed as CloudWatch Logs ingestion of its samples, whose size the price table does not give');
+    this.databaseLogs(id, p);
   }
 
   private priceFunction(id: string, p: any): void {
@@ -870,7 +876,7 @@ class Estimator {
     const hint = this.hintOf(id);
     const flow = this.t.referrersOf(id, 'AWS::EC2::FlowLog').length > 0;
     // A function's log group: named in its LoggingConfig, or naming it (/aws/lambda/<function>).
-    const functions = [...this.t.referrersOf(id, 'AWS::Lambda::Function'), ...[...refsIn(p)].filter((x) => this.t.get(x)?.Type === 'AWS::Lambda::Function')];
+    const functions = [...this.t.referrersOf(id, 'AWS::Lambda::Function'), ...[...references(p)].filter((x) => this.t.get(x)?.Type === 'AWS::Lambda::Function')];
     const fnReferrers = functions.filter((f) => this.serving.has(f));
     const access = this.t.referrersOf(id, 'AWS::ApiGatewayV2::Stage', 'AWS::ApiGateway::Stage').length > 0;
     const requests = this.traffic.requestsPerMonth;

@@ -1,3 +1,4 @@
+import type { CompareOptions } from './compare';
 import { estimateCost, type CostEstimate, type EstimateOptions } from './estimate';
 import { requestsLabel } from './chart';
 import { amount, money } from './prices';
@@ -32,7 +33,7 @@ export interface RatedCost {
 }
 
 /** The options of `rateTemplate`: an estimate's, without the request count (it prices 10 M and 1 B). */
-export type RatingOptions = Omit<EstimateOptions, 'traffic'> & { readonly traffic?: Omit<EstimateOptions['traffic'], 'requestsPerMonth'> };
+export type RatingOptions = CompareOptions;
 
 /** Rates a synthesized template. */
 export function rateTemplate(template: CfnTemplate, options: RatingOptions = {}): Ratings {

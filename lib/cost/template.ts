@@ -1,3 +1,7 @@
+import { references } from '../review/assembly';
+
+export { references };
+
 /**
  * Reading a synthesized CloudFormation template: what references what, and the values the
  * estimator needs as plain numbers and strings (a deploy-time token reads as undefined).
@@ -46,18 +50,6 @@ export function refTarget(value: unknown): string | undefined {
   return undefined;
 }
 
-/** Every logical id referenced anywhere inside `value`. */
-export function refsIn(value: unknown, into = new Set<string>()): Set<string> {
-  if (Array.isArray(value)) {
-    for (const v of value) refsIn(v, into);
-  } else if (value && typeof value === 'object') {
-    const target = refTarget(value);
-    if (target) into.add(target);
-    for (const v of Object.values(value)) refsIn(v, into);
-  }
-  return into;
-}
-
 /** The template with its cross-references indexed. */
 export class TemplateIndex {
   public readonly resources: ReadonlyArray<[string, CfnResourceJson]>;
@@ -70,7 +62,7 @@ export class TemplateIndex {
     this.mappings = (template.Mappings ?? {}) as Record<string, unknown>;
     for (const [id, r] of this.resources) this.byId.set(id, r);
     for (const [id, r] of this.resources) {
-      for (const target of refsIn(r.Properties)) {
+      for (const target of references(r.Properties)) {
         if (!this.referrers.has(target)) this.referrers.set(target, []);
         this.referrers.get(target)!.push(id);
       }
