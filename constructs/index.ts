@@ -43,3 +43,5 @@ export {
   type AuthOptions, type CorsOptions, type RestApiOptions, type RouteFunction, type ThrottleOptions, type UsagePlanOptions, type ValidatedRequest,
 } from './serverless/options';
 export { ManagedServerlessTier, type ManagedServerlessTierProps } from './managed-serverless/managed-serverless-tier';
+// A server tier and a function behind one entry point
+export { HybridRouter, type HybridRouterProps } from './hybrid/hybrid-router';

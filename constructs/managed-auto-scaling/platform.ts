@@ -1,10 +1,7 @@
-import { createHash } from 'node:crypto';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { CustomResource, CustomResourceProvider, CustomResourceProviderRuntime, Duration } from 'aws-cdk-lib';
+import { handlerBundle } from '../shared/handler-bundle';
 import { Construct } from 'constructs';
-import { buildSync } from 'esbuild';
 import { acknowledgeInherentFindings } from '../shared/compliance';
 import { checkSpec, integer, literal, type Spec, withoutNulls } from '../shared/checks';
 import { INSTANCE_NODE_MAJOR } from '../shared/server-bootstrap';
@@ -82,41 +79,7 @@ export class NodePlatform extends Construct {
 }
 
 const HANDLER_DIR = path.join(__dirname, 'platform-handler');
-let bundled: string | undefined;
-
-/**
- * The custom resource's code: a folder holding `index.js`, the handler bundled by esbuild (from
- * TypeScript in the source tree, from the compiled JavaScript in the published package), with
- * `@aws-sdk/*` left to the Lambda runtime. The folder is named after the bundle's hash and paths in
- * the bundle are relative to the handler's folder, so the asset hash is the same on every synth.
- */
+/** The custom resource's code: the handler bundled (see handlerBundle). */
 export function platformHandlerDirectory(): string {
-  if (bundled && fs.existsSync(path.join(bundled, 'index.js'))) return bundled;
-  const entry = ['index.ts', 'index.js'].map((f) => path.join(HANDLER_DIR, f)).find((f) => fs.existsSync(f));
-  if (!entry) throw new Error(`cdk-web-tiers: the NodePlatform handler is missing from ${HANDLER_DIR}`);
-  const [out] = buildSync({
-    entryPoints: [entry],
-    outfile: 'bundle/index.js', // not written (write: false); a path apart from the entry in dist
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node24',
-    external: ['@aws-sdk/*'],
-    absWorkingDir: HANDLER_DIR,
-    legalComments: 'none',
-    logLevel: 'silent',
-    write: false,
-  }).outputFiles;
-  const hash = createHash('sha256').update(out.contents).digest('hex').slice(0, 16);
-  const directory = path.join(os.tmpdir(), `cdk-web-tiers-node-platform-${hash}`);
-  const file = path.join(directory, 'index.js');
-  if (!fs.existsSync(file)) {
-    // Written under a temporary name, then renamed: parallel synths never see half a file.
-    fs.mkdirSync(directory, { recursive: true });
-    const partial = path.join(os.tmpdir(), `cdk-web-tiers-node-platform-${hash}.${process.pid}.tmp`);
-    fs.writeFileSync(partial, out.contents);
-    fs.renameSync(partial, file);
-  }
-  bundled = directory;
-  return directory;
+  return handlerBundle(HANDLER_DIR, 'node-platform');
 }

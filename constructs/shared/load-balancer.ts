@@ -96,6 +96,8 @@ export const LOAD_BALANCER_SPEC: Spec = {
 export class WebLoadBalancer extends Construct {
   public readonly loadBalancer: elbv2.ApplicationLoadBalancer;
   public readonly targetGroup: elbv2.ApplicationTargetGroup;
+  /** The listener that serves the app: HTTPS on 443 with a domain, else HTTP on 80. */
+  public readonly listener: elbv2.ApplicationListener;
   public readonly accessLogBucket: s3.Bucket;
   public readonly alarms: cloudwatch.Alarm[];
   /** The alias record of `domainName`, when one is given. */
@@ -137,7 +139,7 @@ export class WebLoadBalancer extends Construct {
     });
 
     if (props.domain) {
-      this.loadBalancer.addListener('Https', {
+      this.listener = this.loadBalancer.addListener('Https', {
         port: 443,
         protocol: elbv2.ApplicationProtocol.HTTPS,
         certificates: [props.domain.certificate],
@@ -146,7 +148,7 @@ export class WebLoadBalancer extends Construct {
       });
       this.loadBalancer.addRedirect({ sourcePort: 80, targetPort: 443 });
     } else {
-      this.loadBalancer.addListener('Http', { port: 80, protocol: elbv2.ApplicationProtocol.HTTP, defaultTargetGroups: [this.targetGroup] });
+      this.listener = this.loadBalancer.addListener('Http', { port: 80, protocol: elbv2.ApplicationProtocol.HTTP, defaultTargetGroups: [this.targetGroup] });
     }
     if (props.domain) {
       this.dnsRecord = new route53.ARecord(this, 'DnsRecord', {

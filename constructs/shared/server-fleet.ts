@@ -228,6 +228,8 @@ export abstract class ServerFleetTier extends Construct implements IWebTier, ec2
   public readonly database: IAppDatabase;
   public readonly loadBalancer: elbv2.ApplicationLoadBalancer;
   public readonly targetGroup: elbv2.ApplicationTargetGroup;
+  /** The load balancer's listener that serves the app (HTTPS with a domain, else HTTP); its default action forwards to `targetGroup`. */
+  public readonly listener: elbv2.ApplicationListener;
   /** The instances' security group: the app port from the load balancer only. */
   public readonly securityGroup: ec2.SecurityGroup;
   public readonly connections: ec2.Connections;
@@ -263,6 +265,7 @@ export abstract class ServerFleetTier extends Construct implements IWebTier, ec2
     this.appLogGroup = fleet.appLogGroup;
     this.loadBalancer = fleet.web.loadBalancer;
     this.targetGroup = fleet.web.targetGroup;
+    this.listener = fleet.web.listener;
     this.alarms = [...fleet.web.alarms];
     this.url = fleet.web.url;
     this.grantPrincipal = fleet.role.grantPrincipal;
