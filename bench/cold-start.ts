@@ -14,7 +14,9 @@ import { sampleWebApp } from '../lib/app';
 import { lambdaNode, lambdaNodeMajor } from '../test/lambda-node';
 
 const RUNS = Number(process.env.RUNS ?? 20);
-const TARGET = { bytes: 50 * 1024, ms: 25 };
+// The bundle carries the PostgreSQL driver (pg, about 90 KB minified) since the serverless tiers
+// share the server tiers' database; it is evaluated on the first request that needs the store.
+const TARGET = { bytes: 150 * 1024, ms: 25 };
 const root = path.join(__dirname, '..');
 
 function peerBundle(): string {

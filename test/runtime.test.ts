@@ -13,6 +13,8 @@ import { startServer } from '../constructs/runtime/server';
 import { testStack, webApp } from './helpers';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { albEvent, functionUrlEvent, restV1Event, httpV2Event } from './fixtures/lambda-events';
+import { Signer } from '@aws-sdk/rds-signer';
+import { TOKEN_REFRESH_MS, _resetDatabaseToken, refreshDatabaseToken, signAuthToken } from '../constructs/runtime/database-auth';
 import { LAMBDA_NODE, request, startBundle, startLambdaHost, startProcess, type LambdaHost, type Started, type StartedServer } from './runtime/processes';
 
 const echoApp = WebApp.fromEntry(path.join(__dirname, 'fixtures', 'echo-app.ts'));
@@ -85,6 +87,172 @@ describe('sample app through the server bundle, on embedded PostgreSQL', () => {
     const missing = await request(server.port, 'GET', '/nope');
     expect(missing.status).toBe(404);
     expect(JSON.parse(missing.text).error).toMatch(/no route for GET \/nope/);
+  });
+});
+
+/**
+ * A front for a PostgreSQL server that, as RDS Proxy does, asks every client for a password before
+ * anything else (cleartext, as the proxy's TLS would carry it), records it, then hands the
+ * connection to the server. It shows what the function logs in with.
+ */
+async function passwordFront(upstreamPort: number): Promise<{ port: number; passwords: string[]; close: () => Promise<void> }> {
+  const passwords: string[] = [];
+  const server = net.createServer((client) => {
+    let buffered = Buffer.alloc(0);
+    let startup: Buffer | undefined;
+    const onData = (chunk: Buffer) => {
+      buffered = Buffer.concat([buffered, chunk]);
+      if (!startup) {
+        if (buffered.length < 4 || buffered.length < buffered.readInt32BE(0)) return;
+        startup = buffered.subarray(0, buffered.readInt32BE(0));
+        buffered = buffered.subarray(startup.length);
+        const ask = Buffer.alloc(9);
+        ask.write('R', 0);
+        ask.writeInt32BE(8, 1);
+        ask.writeInt32BE(3, 5); // AuthenticationCleartextPassword
+        client.write(ask);
+      }
+      if (buffered.length < 5 || buffered.length < 1 + buffered.readInt32BE(1)) return;
+      const length = buffered.readInt32BE(1);
+      passwords.push(buffered.subarray(5, 1 + length - 1).toString('utf8'));
+      const rest = buffered.subarray(1 + length);
+      client.off('data', onData);
+      const upstream = net.connect(upstreamPort, '127.0.0.1', () => {
+        upstream.write(startup!);
+        if (rest.length) upstream.write(rest);
+        client.pipe(upstream).pipe(client);
+      });
+      const end = () => { client.destroy(); upstream.destroy(); };
+      upstream.on('error', end);
+      client.on('error', end);
+    };
+    client.on('data', onData);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    passwords,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe('sample app through the lambda bundle on Node 24, on the same PostgreSQL as the server bundle', () => {
+  const credentials = { AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'ASIAEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret/example+key', AWS_SESSION_TOKEN: 'session/token+=' };
+  let db: Started;
+  let server: StartedServer;
+  let front: Awaited<ReturnType<typeof passwordFront>>;
+  let host: LambdaHost;
+  let url: string;
+
+  beforeAll(async () => {
+    db = await startDatabase();
+    const upstream = new URL(db.match[1]);
+    front = await passwordFront(Number(upstream.port));
+    server = await startBundle(webApp.serverBundle(), { DATABASE_URL: db.match[1] });
+    // What the serverless tiers set: the URL without a password, and IAM authentication.
+    url = `postgresql://postgres@127.0.0.1:${front.port}/postgres?sslmode=disable`;
+    host = await startLambdaHost(webApp.lambdaBundle(), { DATABASE_URL: url, WEB_TIERS_DATABASE_AUTH: 'iam', ...credentials });
+  });
+  afterAll(async () => {
+    host?.close();
+    server?.child.kill('SIGTERM');
+    await server?.exited;
+    await front?.close();
+    db?.child.kill('SIGTERM');
+    await db?.exited;
+  });
+
+  test('one table: entries written by either bundle are read by the other, through the same driver', async () => {
+    const health = await host.invoke(httpV2Event({ method: 'GET', path: '/health' }));
+    expect([health.statusCode, JSON.parse(health.body)]).toEqual([200, { status: 'ok', store: 'postgres' }]);
+    const viaServer = await request(server.port, 'POST', '/api/entries', JSON.stringify({ name: 'Server', message: 'from an instance' }), json);
+    expect(viaServer.status).toBe(201);
+    const viaLambda = await host.invoke(httpV2Event({ method: 'POST', path: '/api/entries', body: Buffer.from(JSON.stringify({ name: 'Lambda', message: 'from a function' })), headers: json }));
+    expect(viaLambda.statusCode).toBe(201);
+    const fromLambda = JSON.parse((await host.invoke(httpV2Event({ method: 'GET', path: '/api/entries', query: 'limit=2' }))).body);
+    const fromServer = JSON.parse((await request(server.port, 'GET', '/api/entries?limit=2')).text);
+    expect(fromLambda.entries.map((e: { name: string }) => e.name)).toEqual(['Lambda', 'Server']);
+    expect(fromServer).toEqual(fromLambda);
+  });
+
+  test('the function logged in with an IAM token it signed itself, for the URL\'s host, port and user', () => {
+    expect(front.passwords.length).toBeGreaterThan(0);
+    const token = front.passwords[0];
+    expect(token).toMatch(new RegExp(`^127\\.0\\.0\\.1:${front.port}/\\?Action=connect&DBUser=postgres&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=ASIAEXAMPLE%2F\\d{8}%2Feu-west-1%2Frds-db%2Faws4_request&`));
+    const stamp = /X-Amz-Date=(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z/.exec(token)!;
+    const now = new Date(`${stamp[1]}-${stamp[2]}-${stamp[3]}T${stamp[4]}:${stamp[5]}:${stamp[6]}Z`);
+    expect(token).toBe(signAuthToken({
+      host: '127.0.0.1', port: front.port, user: 'postgres', region: 'eu-west-1', now,
+      accessKeyId: credentials.AWS_ACCESS_KEY_ID, secretAccessKey: credentials.AWS_SECRET_ACCESS_KEY, sessionToken: credentials.AWS_SESSION_TOKEN,
+    }));
+    expect(host.stderr()).not.toMatch(/could not sign/);
+  });
+});
+
+describe('IAM database tokens', () => {
+  const base = { host: 'prx.proxy-abc.eu-west-1.rds.amazonaws.com', port: 5432, region: 'eu-west-1', accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
+
+  test.each<[string, { user: string; sessionToken?: string }]>([
+    ['with a session token (a Lambda role)', { user: 'webapp', sessionToken: 'IQoJb3JpZ2luX2VjE/+=abc' }],
+    ['without one, and a user name to encode', { user: 'web app+1' }],
+  ])('the same token as @aws-sdk/rds-signer, %s', async (_name, extra) => {
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+    const theirs = await new Signer({
+      hostname: base.host, port: base.port, username: extra.user, region: base.region,
+      credentials: { accessKeyId: base.accessKeyId, secretAccessKey: base.secretAccessKey, sessionToken: extra.sessionToken },
+    }).getAuthToken();
+    delete process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED;
+    const stamp = /X-Amz-Date=(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z/.exec(theirs)!;
+    const now = new Date(`${stamp[1]}-${stamp[2]}-${stamp[3]}T${stamp[4]}:${stamp[5]}:${stamp[6]}Z`);
+    expect(signAuthToken({ ...base, ...extra, now })).toBe(theirs);
+  });
+
+  test('signed into PGPASSWORD when the tier asks for it, again once 10 minutes old, never otherwise', () => {
+    const env: NodeJS.ProcessEnv = {
+      DATABASE_URL: 'postgresql://webapp@prx.example:5432/webapp?sslmode=verify-full', WEB_TIERS_DATABASE_AUTH: 'iam',
+      AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'AKID', AWS_SECRET_ACCESS_KEY: 'secret',
+    };
+    const t0 = Date.parse('2026-12-01T06:00:00Z');
+    _resetDatabaseToken();
+    refreshDatabaseToken(env, t0);
+    const first = env.PGPASSWORD;
+    expect(first).toMatch(/^prx\.example:5432\/\?Action=connect&DBUser=webapp&.*X-Amz-Date=20261201T060000Z&X-Amz-Expires=900&/);
+    refreshDatabaseToken(env, t0 + TOKEN_REFRESH_MS - 1);
+    expect(env.PGPASSWORD).toBe(first);
+    refreshDatabaseToken(env, t0 + TOKEN_REFRESH_MS);
+    expect(env.PGPASSWORD).toMatch(/X-Amz-Date=20261201T061000Z/);
+    const other: NodeJS.ProcessEnv = { DATABASE_URL: env.DATABASE_URL, AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'AKID', AWS_SECRET_ACCESS_KEY: 'secret' };
+    _resetDatabaseToken();
+    refreshDatabaseToken(other, t0);
+    expect(other.PGPASSWORD).toBeUndefined();
+  });
+
+  test('pg reads the token for every new connection when the URL has no password', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { Client } = require('pg') as typeof import('pg');
+    const saved = process.env.PGPASSWORD;
+    try {
+      process.env.PGPASSWORD = 'token-1';
+      const connectionString = 'postgresql://webapp@prx.example:5432/webapp?sslmode=verify-full';
+      expect((new Client({ connectionString }) as unknown as { password: string }).password).toBe('token-1');
+      process.env.PGPASSWORD = 'token-2';
+      expect((new Client({ connectionString }) as unknown as { password: string }).password).toBe('token-2');
+    } finally {
+      if (saved === undefined) delete process.env.PGPASSWORD; else process.env.PGPASSWORD = saved;
+    }
+  });
+
+  test('a function that cannot sign says why on stderr and leaves the login to fail', () => {
+    const env: NodeJS.ProcessEnv = { DATABASE_URL: 'not a url', WEB_TIERS_DATABASE_AUTH: 'iam' };
+    const write = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      _resetDatabaseToken();
+      refreshDatabaseToken(env, Date.now());
+      expect(env.PGPASSWORD).toBeUndefined();
+      expect(String(write.mock.calls[0][0])).toMatch(/"msg":"could not sign a database token","error":"Invalid URL"/);
+    } finally {
+      write.mockRestore();
+    }
   });
 });
 

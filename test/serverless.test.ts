@@ -16,6 +16,9 @@ import { Deployment } from '../constructs/shared/deployment';
 import { MANAGED_SERVERLESS_SPEC } from '../constructs/managed-serverless/managed-serverless-tier';
 import { SERVERLESS_SPEC } from '../constructs/serverless/serverless-tier';
 import { WebTiersValidationError } from '../constructs/shared/validation';
+import { Database, DatabaseEngine } from '../constructs/shared/database';
+import { Egress, Network } from '../constructs/shared/network';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { addNagChecks } from '../lib/nag';
 import { PROJECT_CONTEXT, snapshotOf, testApp, testStack, webApp } from './helpers';
 
@@ -504,7 +507,7 @@ describe('runtime checks: Lambda environment', () => {
     ["a name starting with '_'", { _X: '1' }, /variable name '_X' is not one Lambda accepts/],
     ['a name starting with a digit', { '1ABC': '1' }, /variable name '1ABC' is not one Lambda accepts/],
     ['a name Lambda sets', { AWS_REGION: 'eu-west-1' }, /variable 'AWS_REGION' is set by Lambda, which refuses it in a function's configuration/],
-    ['a name the tier sets', { NODE_OPTIONS: '--inspect' }, /variable 'NODE_OPTIONS' is set by the tier; reserved: TABLE_NAME, NODE_OPTIONS, HEALTH_CHECK_PATH$/],
+    ['a name the tier sets', { NODE_OPTIONS: '--inspect' }, /variable 'NODE_OPTIONS' is set by the tier; reserved: TABLE_NAME, DATABASE_URL, WEB_TIERS_DATABASE_AUTH, PGPASSWORD, NODE_OPTIONS, HEALTH_CHECK_PATH$/],
   ])('%s fails naming environment', (_name, environment, message) => {
     invalid(() => serverless({ environment }), 'environment', message);
     invalid(() => managed({ environment }), 'environment', message);
@@ -646,8 +649,98 @@ describe('valid but unusual: the checks do not over-reach', () => {
 
   test('the specs cover the props: each key is one the props interfaces declare', () => {
     // A misspelt key in a spec would check nothing; compare with the props a full example uses.
-    expect(Object.keys(SERVERLESS_SPEC).sort()).toEqual(['alarms', 'api', 'app', 'auth', 'cors', 'deployment', 'domain', 'environment', 'function', 'logRetention', 'removalPolicy', 'routes', 'table', 'throttle']);
-    expect(Object.keys(MANAGED_SERVERLESS_SPEC).sort()).toEqual(['alarms', 'app', 'assets', 'deployment', 'domain', 'environment', 'function', 'logRetention', 'removalPolicy', 'table', 'webAclArn']);
+    expect(Object.keys(SERVERLESS_SPEC).sort()).toEqual(['alarms', 'api', 'app', 'auth', 'cors', 'database', 'deployment', 'domain', 'environment', 'function', 'logRetention', 'removalPolicy', 'routes', 'table', 'throttle']);
+    expect(Object.keys(MANAGED_SERVERLESS_SPEC).sort()).toEqual(['alarms', 'app', 'assets', 'database', 'deployment', 'domain', 'environment', 'function', 'logRetention', 'removalPolicy', 'table', 'webAclArn']);
+  });
+});
+
+describe('on PostgreSQL: the database of tiers 2-4, through RDS Proxy, with IAM authentication', () => {
+  const onDatabase = (() => {
+    const stack = testStack();
+    const database = new Database(stack, 'Db', { network: new Network(stack, 'Net', { egress: Egress.NAT_GATEWAY_PER_AZ }) });
+    return { ...serverless({ database, routes: [{ path: '/api/entries' }] }, stack), database };
+  })();
+  const { template } = onDatabase;
+  const functions = () => fn(template).filter(([id]) => id.startsWith('Api')).map(([, r]) => r.Properties);
+
+  test('no table; every app function in the app subnets with DATABASE_URL to the proxy and no password anywhere', () => {
+    template.resourceCountIs('AWS::DynamoDB::GlobalTable', 0);
+    template.resourceCountIs('AWS::DynamoDB::Table', 0);
+    expect(functions()).toHaveLength(2);
+    for (const f of functions()) {
+      expect(f.VpcConfig.SubnetIds).toEqual([{ Ref: expect.stringMatching(/^NetVpcAppSubnet1/) }, { Ref: expect.stringMatching(/^NetVpcAppSubnet2/) }]);
+      expect(f.Environment.Variables).toEqual({
+        DATABASE_URL: { 'Fn::Join': ['', ['postgresql://webapp@', { 'Fn::GetAtt': [expect.stringMatching(/^DbProxy/), 'Endpoint'] }, ':5432/webapp?sslmode=verify-full']] },
+        WEB_TIERS_DATABASE_AUTH: 'iam', NODE_OPTIONS: '--enable-source-maps', HEALTH_CHECK_PATH: '/health',
+      });
+    }
+    expect(onDatabase.tier.table).toBeUndefined();
+    expect(onDatabase.tier.database).toBe(onDatabase.database);
+    expect(Object.keys(template.findOutputs('*'))).toEqual([]);
+    expect(onDatabase.tier.outputs).toEqual({ DatabaseSecretArn: expect.objectContaining({ description: 'Connection JSON of the database' }) });
+  });
+
+  test('one proxy, IAM auth required over TLS, in the data subnets, reading the secret itself', () => {
+    template.resourceCountIs('AWS::RDS::DBProxy', 1);
+    template.hasResourceProperties('AWS::RDS::DBProxy', {
+      EngineFamily: 'POSTGRESQL', RequireTLS: true, DebugLogging: false,
+      Auth: [{ AuthScheme: 'SECRETS', IAMAuth: 'REQUIRED', SecretArn: { Ref: Match.stringLikeRegexp('^DbInstanceSecretAttachment') } }],
+      VpcSubnetIds: [{ Ref: Match.stringLikeRegexp('^NetVpcDataSubnet1') }, { Ref: Match.stringLikeRegexp('^NetVpcDataSubnet2') }],
+    });
+    template.hasResourceProperties('AWS::RDS::DBProxyTargetGroup', { DBInstanceIdentifiers: [{ Ref: Match.stringLikeRegexp('^DbInstance') }] });
+  });
+
+  test('the functions may connect as webapp through this proxy and read no secret', () => {
+    const statements = Object.entries(template.findResources('AWS::IAM::Policy'))
+      .filter(([id]) => /^ApiApp|^ApiRoute1/.test(id)).flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
+    const actions = statements.flatMap((st: { Action: string | string[] }) => [st.Action].flat());
+    expect(actions.filter((a) => a.startsWith('secretsmanager:') || a.startsWith('dynamodb:'))).toEqual([]);
+    const connect = statements.filter((st: { Action: string }) => st.Action === 'rds-db:connect');
+    expect(connect).toHaveLength(2);
+    expect(JSON.stringify(connect[0].Resource)).toMatch(/:dbuser:.*DbProxy[0-9A-F]+","DBProxyArn".*\/webapp/);
+  });
+
+  test('security groups: a function reaches the proxy on 5432 and HTTPS out, the proxy the database, nothing else', () => {
+    const groups = template.findResources('AWS::EC2::SecurityGroup');
+    const appGroup = Object.entries(groups).find(([id]) => id.startsWith('ApiAppSecurityGroup'))!;
+    expect(appGroup[1].Properties.SecurityGroupEgress).toEqual([expect.objectContaining({ CidrIp: '0.0.0.0/0', FromPort: 443, ToPort: 443 })]);
+    template.hasResourceProperties('AWS::EC2::SecurityGroupEgress', {
+      GroupId: { 'Fn::GetAtt': [appGroup[0], 'GroupId'] }, FromPort: 5432, ToPort: 5432,
+      DestinationSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DbProxySecurityGroup'), 'GroupId'] },
+    });
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      GroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DbProxySecurityGroup'), 'GroupId'] }, FromPort: 5432,
+      SourceSecurityGroupId: { 'Fn::GetAtt': [appGroup[0], 'GroupId'] },
+    });
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      GroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DbSecurityGroup'), 'GroupId'] },
+      SourceSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DbProxySecurityGroup'), 'GroupId'] },
+    });
+  });
+
+  test('managed-serverless on Aurora: the proxy targets the cluster; without database, today\'s table', () => {
+    const stack = testStack();
+    const database = new Database(stack, 'Db', { network: new Network(stack, 'Net', { egress: Egress.NAT_GATEWAY_PER_AZ }), engine: DatabaseEngine.auroraServerless() });
+    const { template: t } = managed({ database }, stack);
+    t.resourceCountIs('AWS::DynamoDB::GlobalTable', 0);
+    t.hasResourceProperties('AWS::RDS::DBProxyTargetGroup', { DBClusterIdentifiers: [{ Ref: Match.stringLikeRegexp('^DbCluster') }] });
+    expect(fn(t).find(([id]) => id.startsWith('Site'))![1].Properties.Environment.Variables.WEB_TIERS_DATABASE_AUTH).toBe('iam');
+    expect(site.tier.table).toBeDefined();
+    site.template.resourceCountIs('AWS::RDS::DBProxy', 0);
+  });
+
+  test('errors: a table with a database, a database the app does not create, something else', () => {
+    const stack = testStack();
+    const network = new Network(stack, 'Net', { egress: Egress.NAT_GATEWAY_PER_AZ });
+    const database = new Database(stack, 'Db', { network });
+    const table = dynamodb.TableV2.fromTableName(stack, 'T', 'given');
+    invalid(() => new ServerlessTier(stack, 'A', { app: webApp, database, table }), 'table', /is given together with database; accepted: one store, either database .* or table/);
+    invalid(() => new ManagedServerlessTier(stack, 'B', { app: webApp, database, table }), 'table', /is given together with database/);
+    const imported = Database.fromAttributes(stack, 'Imported', {
+      vpc: network.vpc, securityGroup: ec2.SecurityGroup.fromSecurityGroupId(stack, 'Sg', 'sg-12345678'), secret: database.secret,
+    });
+    invalid(() => new ServerlessTier(stack, 'C', { app: webApp, database: imported }), 'database', /a database this app does not create .* accepted: a Database made in this app/);
+    invalid(() => new ServerlessTier(stack, 'D', { app: webApp, database: 'postgres' as never }), 'database', /got 'postgres'; accepted: an IAppDatabase/);
   });
 });
 
@@ -666,6 +759,16 @@ describe('cdk-nag AwsSolutions', () => {
     const app = testApp();
     build(new Stack(app, 'Nag'));
     addNagChecks(app);
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  test('on PostgreSQL (Aurora with rotation, through RDS Proxy): clean under every rule pack', () => {
+    // The function in a VPC, the proxy and its grants come from AppFunction and Database, which both tiers share.
+    const app = testApp();
+    const stack = new Stack(app, 'Nag');
+    const network = new Network(stack, 'Net', { egress: Egress.NAT_GATEWAY_PER_AZ });
+    new ServerlessTier(stack, 'Api', { app: webApp, database: new Database(stack, 'Db', { network, engine: DatabaseEngine.auroraServerless(), rotation: true }) });
+    addNagChecks(app, { all: true });
     expect(() => app.synth()).not.toThrow();
   });
 });

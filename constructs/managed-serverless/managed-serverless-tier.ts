@@ -17,9 +17,10 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { alarmTopic, notify } from '../shared/alarms';
 import { AppFunction, FUNCTION_OPTIONS, FUNCTION_SPEC, ServerlessDeployment, type FunctionOptions } from '../shared/app-function';
-import { checkSpec, checkedWhereUsed, literal, matching, shape, string, type Spec, withoutNulls } from '../shared/checks';
+import { appDatabase, checkSpec, checkedWhereUsed, literal, matching, shape, string, type Spec, withoutNulls } from '../shared/checks';
 import { acknowledgeAll, acknowledgeInherentFindings, guard } from '../shared/compliance';
-import { checkDataTable, createDataTable, dataTable } from '../shared/data-table';
+import { checkDataTable, dataTable, serverlessStore } from '../shared/data-table';
+import type { IAppDatabase } from '../shared/database';
 import { regionOfDefined } from '../shared/regions';
 import { WebTiersValidationError, checkMovedProps } from '../shared/validation';
 import { WEB_TIER_SPEC, checkWebTierDomain, type IWebTier, type WebTierOutput, type WebTierProps } from '../shared/web-tier';
@@ -39,9 +40,17 @@ export interface ManagedServerlessTierProps extends WebTierProps {
   readonly function?: FunctionOptions;
   /**
    * The app's table (string keys `pk`, `sk`), given to the app as `TABLE_NAME`.
-   * @default - a new on-demand table with point-in-time recovery
+   * @default - a new on-demand table with point-in-time recovery, unless `database` is given
    */
   readonly table?: dynamodb.ITableV2;
+  /**
+   * The app's PostgreSQL, shared with the server tiers: the function runs in the database's
+   * network (its app subnets) and connects through RDS Proxy, which this puts in front of it,
+   * with IAM authentication. The app gets `DATABASE_URL` as on the server tiers, its password an
+   * IAM token the function signs itself (`PGPASSWORD`). No table is made.
+   * @default - no database: a DynamoDB table (`table`)
+   */
+  readonly database?: IAppDatabase;
   /**
    * A WAFv2 web ACL (CLOUDFRONT scope, in us-east-1) for the distribution.
    * @default - none
@@ -70,6 +79,7 @@ export const MANAGED_SERVERLESS_SPEC: Spec = {
   assets: literal(string(/./, 'the path of a folder of static files')),
   function: shape(FUNCTION_SPEC, FUNCTION_OPTIONS),
   table: dataTable,
+  database: appDatabase,
   webAclArn: globalWebAcl,
   deployment: checkedWhereUsed('a Deployment or a ServerlessDeployment'),
 };
@@ -91,7 +101,10 @@ export class ManagedServerlessTier extends Construct implements IWebTier {
   /** The `live` alias behind the function URL. */
   public readonly alias: lambda.Alias;
   public readonly functionUrl: lambda.FunctionUrl;
-  public readonly table: dynamodb.ITableV2;
+  /** The table the app uses (without `database`). */
+  public readonly table?: dynamodb.ITableV2;
+  /** The database the app uses, through its RDS Proxy. */
+  public readonly database?: IAppDatabase;
   /** The static-asset bucket, when `assets` is given. */
   public readonly assetBucket?: s3.Bucket;
   public readonly logBucket: s3.Bucket;
@@ -118,11 +131,13 @@ export class ManagedServerlessTier extends Construct implements IWebTier {
     const destroy = removalPolicy === RemovalPolicy.DESTROY;
     const logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
     this.alarmTopic = alarmTopic(this, props.alarms ?? undefined);
-    this.table = props.table ?? createDataTable(this, 'Table', removalPolicy);
+    const store = serverlessStore(this, props, removalPolicy);
+    this.table = store.table;
+    this.database = store.database;
 
     const app = new AppFunction(this, 'App', {
       ...props.function,
-      app: props.app, table: this.table, environment: props.environment,
+      app: props.app, table: store.table, database: store.database, environment: props.environment,
       deployment,
       logRetention, removalPolicy, alarmTopic: this.alarmTopic,
       propPath: 'function',
@@ -131,7 +146,9 @@ export class ManagedServerlessTier extends Construct implements IWebTier {
     this.function = app.function;
     this.grantPrincipal = app.function.grantPrincipal;
     this.appLogGroups = [app.logGroup];
-    this.outputs = { TableName: { value: this.table.tableName, description: 'The app data' } };
+    this.outputs = store.database
+      ? { DatabaseSecretArn: { value: store.database.secret.secretArn, description: 'Connection JSON of the database' } }
+      : { TableName: { value: store.table!.tableName, description: 'The app data' } };
     this.alias = app.alias;
     this.functionUrl = app.alias.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM });
 

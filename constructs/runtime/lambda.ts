@@ -1,6 +1,7 @@
 import { assertFetchApp, type FetchApp } from './contract';
 import { LightHeaders, LightResponse, bodySource, createLightRequest, headerPairs, isLightResponse, isValidHeaderName, isValidHeaderValue, normalizeHeaderValue, sourceBytes } from './light-fetch';
 import { BadRequest, requestUrl } from './request-target';
+import { refreshDatabaseToken } from './database-auth';
 
 /** The parts of API Gateway (REST v1, HTTP API v2), Function URL and ALB events the adapter reads. */
 interface LambdaHttpEvent {
@@ -202,6 +203,8 @@ export function createHandler(app: FetchApp) {
   assertFetchApp(app);
   const native = process.env.WEB_TIERS_NATIVE_FETCH === '1';
   return async (event: LambdaHttpEvent, context?: unknown): Promise<LambdaHttpResult> => {
+    // A fresh database token before it is 10 minutes old (a no-op without IAM database auth).
+    refreshDatabaseToken();
     const kind: Kind = event.requestContext?.elb ? 'alb' : event.version === '2.0' || event.requestContext?.http ? 'v2' : 'v1';
     const multiValue = Boolean(event.multiValueHeaders);
     const method = ((kind === 'v2' ? event.requestContext?.http?.method : event.httpMethod) ?? 'GET').toUpperCase();

@@ -16,9 +16,10 @@ import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { alarmTopic, notify } from '../shared/alarms';
 import { AppFunction, FUNCTION_OPTIONS, FUNCTION_SPEC, ServerlessDeployment, type FunctionOptions } from '../shared/app-function';
-import { arrayOf, boolean, checkSpec, checkedWhereUsed, instanceOf, integer, oneOf, required, shape, string, type Check, type Spec, withoutNulls } from '../shared/checks';
+import { appDatabase, arrayOf, boolean, checkSpec, checkedWhereUsed, instanceOf, integer, oneOf, required, shape, string, type Check, type Spec, withoutNulls } from '../shared/checks';
 import { acknowledgeAll, acknowledgeInherentFindings, guard } from '../shared/compliance';
-import { checkDataTable, createDataTable, dataTable } from '../shared/data-table';
+import { checkDataTable, dataTable, serverlessStore } from '../shared/data-table';
+import type { IAppDatabase } from '../shared/database';
 import { regionOfDefined } from '../shared/regions';
 import { WebTiersValidationError, checkMovedProps, checkUrlPath, withoutSnapshot } from '../shared/validation';
 import { WEB_TIER_SPEC, checkWebTierDomain, domainCertificate, type IWebTier, type WebTierOutput, type WebTierProps } from '../shared/web-tier';
@@ -61,9 +62,17 @@ export interface ServerlessTierProps extends WebTierProps {
   readonly cors?: CorsOptions;
   /**
    * The app's table (string keys `pk`, `sk`), given to the app as `TABLE_NAME`.
-   * @default - a new on-demand table with point-in-time recovery
+   * @default - a new on-demand table with point-in-time recovery, unless `database` is given
    */
   readonly table?: dynamodb.ITableV2;
+  /**
+   * The app's PostgreSQL, shared with the server tiers: the function runs in the database's
+   * network (its app subnets) and connects through RDS Proxy, which this puts in front of it,
+   * with IAM authentication. The app gets `DATABASE_URL` as on the server tiers, its password an
+   * IAM token the function signs itself (`PGPASSWORD`). No table is made.
+   * @default - no database: a DynamoDB table (`table`)
+   */
+  readonly database?: IAppDatabase;
 }
 
 const AUTH_OPTIONS = `an object { auth: ${SERVERLESS_AUTH}, publicPaths? }`;
@@ -107,6 +116,7 @@ export const SERVERLESS_SPEC: Spec = {
     allowCredentials: boolean,
   }, 'an object { allowOrigins, allowMethods?, allowHeaders?, allowCredentials? }'),
   table: dataTable,
+  database: appDatabase,
   deployment: checkedWhereUsed('a Deployment or a ServerlessDeployment'),
 };
 
@@ -128,8 +138,10 @@ export class ServerlessTier extends Construct implements IWebTier {
   public readonly httpApi?: apigwv2.HttpApi;
   /** The REST API (undefined with an HTTP API). */
   public readonly restApi?: apigw.RestApi;
-  /** The table the app uses. */
-  public readonly table: dynamodb.ITableV2;
+  /** The table the app uses (without `database`). */
+  public readonly table?: dynamodb.ITableV2;
+  /** The database the app uses, through its RDS Proxy. */
+  public readonly database?: IAppDatabase;
   /** The user pool, when `auth` uses Cognito. */
   public readonly userPool?: cognito.IUserPool;
   /** The app client of a user pool the tier created. */
@@ -158,11 +170,13 @@ export class ServerlessTier extends Construct implements IWebTier {
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
     this.alarmTopic = alarmTopic(this, props.alarms ?? undefined);
-    this.table = props.table ?? createDataTable(this, 'Table', removalPolicy);
+    const store = serverlessStore(this, props, removalPolicy);
+    this.table = store.table;
+    this.database = store.database;
 
     const callerTimeout = { seconds: api.integrationTimeoutSeconds, prop: `the ${api} integration timeout` };
     const common = {
-      app: props.app, table: this.table, environment: props.environment, deployment,
+      app: props.app, table: store.table, database: store.database, environment: props.environment, deployment,
       logRetention, removalPolicy, alarmTopic: this.alarmTopic, callerTimeout,
     };
     const main = new AppFunction(this, 'App', { ...props.function, ...common, propPath: 'function' });
@@ -173,7 +187,9 @@ export class ServerlessTier extends Construct implements IWebTier {
     this.routeFunctions = routes.map((r) => r.fn.function);
     this.grantPrincipal = main.function.grantPrincipal;
     this.appLogGroups = [main.logGroup, ...routes.map((r) => r.fn.logGroup)];
-    this.outputs = { TableName: { value: this.table.tableName, description: 'The app data' } };
+    this.outputs = store.database
+      ? { DatabaseSecretArn: { value: store.database.secret.secretArn, description: 'Connection JSON of the database' } }
+      : { TableName: { value: store.table!.tableName, description: 'The app data' } };
 
     if (props.auth?.auth.isCognito) {
       this.userPool = props.auth.auth.userPool ?? this.createUserPool(removalPolicy);

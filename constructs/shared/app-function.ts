@@ -1,5 +1,6 @@
 import { Duration, RemovalPolicy, Token, Tokenization, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -9,6 +10,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { notify } from './alarms';
 import { boolean, checkSpec, describe, duration, integer, literal, type Spec } from './checks';
+import { DATABASE_NAME, DATABASE_USER, type Database } from './database';
 import { Deployment, DeploymentStrategy, type IDeployment } from './deployment';
 import { WebTiersValidationError, checkTimeoutChain, withoutSnapshot } from './validation';
 import type { WebApp } from './web-app';
@@ -162,7 +164,13 @@ export class ServerlessDeployment implements IDeployment {
 /** Inputs of {@link AppFunction}. */
 export interface AppFunctionProps extends FunctionOptions {
   readonly app: WebApp;
-  readonly table: dynamodb.ITableV2;
+  /** The app's DynamoDB table, given as `TABLE_NAME` (one of `table` and `database`). */
+  readonly table?: dynamodb.ITableV2;
+  /**
+   * The app's PostgreSQL, reached through its RDS Proxy from the network's app subnets, given as
+   * `DATABASE_URL` with an IAM token for a password (see runtime/database-auth.ts).
+   */
+  readonly database?: Database;
   readonly environment?: { [name: string]: string };
   readonly deployment: ServerlessDeployment;
   readonly logRetention: logs.RetentionDays;
@@ -179,7 +187,7 @@ export interface AppFunctionProps extends FunctionOptions {
  * and README documents it as the switch to Node's own fetch classes (both bundles read it), which
  * tiers 1-4 accept in `environment` too.
  */
-const TIER_ENV = ['TABLE_NAME', 'NODE_OPTIONS', 'HEALTH_CHECK_PATH'];
+const TIER_ENV = ['TABLE_NAME', 'DATABASE_URL', 'WEB_TIERS_DATABASE_AUTH', 'PGPASSWORD', 'NODE_OPTIONS', 'HEALTH_CHECK_PATH'];
 
 /** Names Lambda sets itself and refuses in a function's configuration. */
 const LAMBDA_RESERVED_ENV = [
@@ -252,6 +260,8 @@ export class AppFunction extends Construct {
   public readonly logGroup: logs.LogGroup;
   public readonly deploymentGroup?: codedeploy.LambdaDeploymentGroup;
   public readonly alarms: cloudwatch.Alarm[];
+  /** The function's security group, when it runs in the database's network. */
+  public securityGroup?: ec2.SecurityGroup;
 
   constructor(scope: Construct, id: string, props: AppFunctionProps) {
     super(scope, id);
@@ -277,9 +287,17 @@ export class AppFunction extends Construct {
           `${provisioned} is above ${p}.reservedConcurrency ${reserved}; accepted: at most the reserved concurrency`);
       }
     }
-    const tierVariables = {
+    const proxy = props.database?.proxy();
+    const tierVariables: Record<string, string> = {
       NODE_OPTIONS: '--enable-source-maps',
-      TABLE_NAME: props.table.tableName,
+      ...(props.table ? { TABLE_NAME: props.table.tableName } : {}),
+      // The server tiers' contract (a PostgreSQL URL, TLS verified) with the password left out:
+      // the function signs an IAM token into PGPASSWORD (runtime/database-auth.ts). RDS Proxy's
+      // certificate is from ACM, whose roots Node trusts without an extra CA bundle.
+      ...(proxy ? {
+        DATABASE_URL: `postgresql://${DATABASE_USER}@${proxy.endpoint}:${props.database!.port}/${DATABASE_NAME}?sslmode=verify-full`,
+        WEB_TIERS_DATABASE_AUTH: 'iam',
+      } : {}),
       HEALTH_CHECK_PATH: props.app.healthCheckPath,
     };
     checkLambdaEnvironment(scope, props.environment, tierVariables);
@@ -305,8 +323,10 @@ export class AppFunction extends Construct {
       tracing: props.tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
       logGroup,
       environment: { ...props.environment, ...tierVariables },
+      ...(props.database ? this.inNetwork(props.database, role) : {}),
     });
-    props.table.grantReadWriteData(this.function);
+    props.table?.grantReadWriteData(this.function);
+    if (proxy) proxy.grantConnect(this.function, DATABASE_USER);
 
     this.alias = new lambda.Alias(this, 'Live', {
       aliasName: 'live',
@@ -338,6 +358,7 @@ export class AppFunction extends Construct {
     this.alarms = [errors, latency, throttles].map((a) => notify(a, props.alarmTopic));
 
     const config = props.deployment._config(scope);
+    if (this.securityGroup) this.securityGroup.connections.allowTo(proxy!, ec2.Port.tcp(props.database!.port), 'PostgreSQL to RDS Proxy');
     if (config) {
       this.deploymentGroup = new codedeploy.LambdaDeploymentGroup(this, 'Deployment', {
         alias: this.alias,
@@ -351,4 +372,25 @@ export class AppFunction extends Construct {
       });
     }
   }
+
+  /**
+   * The function in the network's app subnets, with a security group of its own: HTTPS out (AWS
+   * APIs, through NAT or the network's endpoints) and PostgreSQL to the proxy, nothing else. Its
+   * role manages the function's network interfaces with the policy AWS publishes for that alone.
+   */
+  private inNetwork(database: Database, role: iam.Role): Pick<lambda.FunctionProps, 'vpc' | 'vpcSubnets' | 'securityGroups'> {
+    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: database.vpc,
+      description: `${this.node.path}: HTTPS out and PostgreSQL to RDS Proxy`,
+      allowAllOutbound: false,
+    });
+    this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to AWS APIs');
+    role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaENIManagementAccess'));
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaENIManagementAccess]',
+      reason: 'A function in a VPC needs its network interfaces managed; AWS publishes this policy for exactly that.',
+    });
+    return { vpc: database.vpc, vpcSubnets: database.network.appSubnets, securityGroups: [this.securityGroup] };
+  }
+
 }

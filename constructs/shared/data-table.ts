@@ -2,6 +2,7 @@ import { RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
 import { satisfies } from './checks';
+import { Database, type IAppDatabase } from './database';
 import { regionOfDefined } from './regions';
 import { WebTiersValidationError } from './validation';
 
@@ -81,4 +82,33 @@ function keysOf(table: dynamodb.ITable): Record<string, string> | undefined {
     keys[attributeName] = `${keyType === 'HASH' ? 'partition' : 'sort'} key, ${type === 'S' ? 'string' : type === 'N' ? 'number' : type === 'B' ? 'binary' : type}`;
   }
   return keys;
+}
+
+/** Where a serverless tier's app keeps its data: the given database, or a table (given or new). */
+export interface ServerlessStore {
+  /** The table, given as `TABLE_NAME` (when there is no database). */
+  readonly table?: dynamodb.ITableV2;
+  /** The database, reached through its RDS Proxy. */
+  readonly database?: Database;
+}
+
+/**
+ * A serverless tier's store from its `table` and `database` props: with `database`, PostgreSQL
+ * and no table; without, the given table or a new one (see {@link createDataTable}).
+ */
+export function serverlessStore(scope: Construct, props: { table?: dynamodb.ITableV2; database?: IAppDatabase }, removalPolicy: RemovalPolicy): ServerlessStore {
+  const { table, database } = props;
+  if (database === undefined) {
+    return { table: table ?? createDataTable(scope, 'Table', removalPolicy) };
+  }
+  if (table !== undefined) {
+    throw new WebTiersValidationError(scope, 'table',
+      'is given together with database; accepted: one store, either database (PostgreSQL through RDS Proxy, DATABASE_URL) or table (DynamoDB, TABLE_NAME)');
+  }
+  if (!(database instanceof Database)) {
+    throw new WebTiersValidationError(scope, 'database',
+      'got a database this app does not create (Database.fromAttributes or an IAppDatabase of your own): the serverless tiers put RDS Proxy in front of it, which needs the RDS instance or cluster itself; ' +
+      'accepted: a Database made in this app, new Database(scope, id, { network })');
+  }
+  return { database };
 }

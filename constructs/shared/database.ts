@@ -157,7 +157,10 @@ export const POSTGRES_VERSION = rds.PostgresEngineVersion.VER_18;
 export const POSTGRES_MAJOR = Number(POSTGRES_VERSION.postgresMajorVersion);
 /** The Aurora PostgreSQL version of `DatabaseEngine.auroraServerless()`: the same major as {@link POSTGRES_VERSION}. */
 export const AURORA_POSTGRES_VERSION = rds.AuroraPostgresEngineVersion.VER_18_6;
-const DATABASE_NAME = 'webapp';
+/** The database the app's tables live in, on every tier. */
+export const DATABASE_NAME = 'webapp';
+/** The database user of the generated secret, which the app connects as on every tier. */
+export const DATABASE_USER = 'webapp';
 
 /** The runtime checks of Database's props. The storage sizes the autoscaling limit: known at synth. */
 export const DATABASE_SPEC: Spec = {
@@ -201,6 +204,10 @@ export class Database extends Construct implements IAppDatabase {
   public readonly port = 5432;
   /** The key that encrypts storage, snapshots, Performance Insights and the secret. */
   public readonly encryptionKey: kms.Key;
+  /** The network the database is in. */
+  public readonly network: Network;
+  private readonly target: rds.DatabaseInstance | rds.DatabaseCluster;
+  private madeProxy?: rds.DatabaseProxy;
 
   constructor(scope: Construct, id: string, props: DatabaseProps) {
     // null, as jsii languages and JavaScript pass it for an omitted prop, counts as not given.
@@ -219,6 +226,7 @@ export class Database extends Construct implements IAppDatabase {
     const storage = props.allocatedStorage?.toGibibytes() ?? 20;
     const multiAz = props.multiAz ?? true;
     this.vpc = props.network.vpc;
+    this.network = props.network;
 
     const engine = rds.DatabaseInstanceEngine.postgres({ version: POSTGRES_VERSION });
     const clusterEngine = rds.DatabaseClusterEngine.auroraPostgres({ version: AURORA_POSTGRES_VERSION });
@@ -244,7 +252,7 @@ export class Database extends Construct implements IAppDatabase {
       vpc: this.vpc,
       vpcSubnets: props.network.dataSubnets,
       securityGroups: [securityGroup],
-      credentials: rds.Credentials.fromGeneratedSecret('webapp', { encryptionKey: this.encryptionKey }),
+      credentials: rds.Credentials.fromGeneratedSecret(DATABASE_USER, { encryptionKey: this.encryptionKey }),
       parameterGroup,
       port: this.port,
       storageEncrypted: true,
@@ -291,6 +299,7 @@ export class Database extends Construct implements IAppDatabase {
       });
       database = this.instance;
     }
+    this.target = database;
     this.secret = database.secret!;
     this.connections = database.connections;
     // The attachment is database.secret; the generated secret itself must outlive a kept database.
@@ -346,6 +355,35 @@ export class Database extends Construct implements IAppDatabase {
     // The literal port, not the endpoint's port token: reviewers (and rule packs) can read it.
     this.connections.allowFrom(client, ec2.Port.tcp(this.port), 'PostgreSQL from the app tier');
     this.secret.grantRead(grantee);
+  }
+
+  /**
+   * RDS Proxy in front of the database, made on first call (the serverless tiers call it): it
+   * pools connections, so a burst of concurrent Lambda invocations opens a bounded number of
+   * database connections instead of one each, and it keeps them open across a failover. Clients
+   * authenticate with IAM tokens only (no password leaves Secrets Manager; the proxy reads the
+   * secret itself) over TLS, from the network's data subnets.
+   */
+  public proxy(): rds.DatabaseProxy {
+    if (this.madeProxy) return this.madeProxy;
+    const securityGroup = new ec2.SecurityGroup(this, 'ProxySecurityGroup', {
+      vpc: this.vpc,
+      description: `${this.node.path}: RDS Proxy, PostgreSQL from the app functions only`,
+      allowAllOutbound: false,
+    });
+    const proxy = new rds.DatabaseProxy(this, 'Proxy', {
+      proxyTarget: this.target instanceof rds.DatabaseCluster ? rds.ProxyTarget.fromCluster(this.target) : rds.ProxyTarget.fromInstance(this.target),
+      secrets: [this.secret],
+      vpc: this.vpc,
+      vpcSubnets: this.network.dataSubnets,
+      securityGroups: [securityGroup],
+      iamAuth: true,
+      requireTLS: true,
+      debugLogging: false,
+    });
+    // aws-cdk-lib admits the proxy on the database's port.
+    this.madeProxy = proxy;
+    return proxy;
   }
 }
 

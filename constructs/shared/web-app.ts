@@ -204,7 +204,8 @@ export function bundleOptions(entry: string, target: 'server' | 'lambda', option
   const runtime = path.join(RUNTIME_DIR, target === Target.SERVER ? 'server' : 'lambda');
   const contents = target === Target.SERVER
     ? `import app from ${JSON.stringify(entry)};\nimport { startServer } from ${JSON.stringify(runtime)};\nstartServer(app);\n`
-    : `import app from ${JSON.stringify(entry)};\nimport { createHandler } from ${JSON.stringify(runtime)};\nexport const handler = createHandler(app);\n`;
+    // The database token is signed before the app's own module code runs (see database-auth.ts).
+    : `import ${JSON.stringify(path.join(RUNTIME_DIR, 'database-auth'))};\nimport app from ${JSON.stringify(entry)};\nimport { createHandler } from ${JSON.stringify(runtime)};\nexport const handler = createHandler(app);\n`;
   return {
     stdin: { contents, resolveDir: path.dirname(entry), sourcefile: `${target}-entry.js`, loader: 'js' },
     bundle: true,

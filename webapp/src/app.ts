@@ -69,13 +69,15 @@ export function createApp(store: () => Promise<GuestbookStore>): Hono {
 }
 
 /**
- * The store the environment configures: `DATABASE_URL` selects PostgreSQL (the server tiers),
- * `TABLE_NAME` selects DynamoDB (the serverless tiers). Drivers load on first use, and
- * `WEB_TIERS_TARGET` (a constant in each bundle) leaves the other target's driver out of the bundle:
- * pg in a Lambda bundle, the AWS SDK in a server bundle.
+ * The store the environment configures. `DATABASE_URL` selects PostgreSQL, which every tier gives
+ * the app: the instance's own server on tier 1, RDS or Aurora on tiers 2-4, the same database
+ * through RDS Proxy on tiers 5-6 (where the password is an IAM token in `PGPASSWORD`, which `pg`
+ * reads for each new connection). `TABLE_NAME` selects DynamoDB, the documented alternative on the
+ * serverless tiers. Drivers load on first use, and `WEB_TIERS_TARGET` (a constant in each bundle)
+ * leaves the AWS SDK's driver out of the server bundle.
  */
 export async function storeFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<GuestbookStore> {
-  if (process.env.WEB_TIERS_TARGET !== 'lambda' && env.DATABASE_URL) {
+  if (env.DATABASE_URL) {
     const { PgStore } = require('./pg-store') as typeof import('./pg-store');
     return new PgStore({ connectionString: env.DATABASE_URL });
   }
