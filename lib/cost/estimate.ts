@@ -109,7 +109,7 @@ noCharge('cloudformation', 'configuration: no charge of its own; what it configu
   'AWS::ApiGatewayV2::Stage', 'AWS::ApiGatewayV2::DomainName', 'AWS::ApiGatewayV2::ApiMapping', 'AWS::S3::BucketPolicy',
   'AWS::SNS::TopicPolicy', 'AWS::SNS::Subscription', 'AWS::SecretsManager::SecretTargetAttachment', 'AWS::SecretsManager::ResourcePolicy',
   'AWS::SecretsManager::RotationSchedule', 'AWS::RDS::DBSubnetGroup', 'AWS::RDS::DBParameterGroup', 'AWS::RDS::DBClusterParameterGroup',
-  'AWS::RDS::OptionGroup', 'AWS::CloudFront::OriginAccessControl', 'AWS::CloudFront::CachePolicy', 'AWS::CloudFront::OriginRequestPolicy',
+  'AWS::RDS::OptionGroup', 'AWS::RDS::DBProxyTargetGroup', 'AWS::CloudFront::OriginAccessControl', 'AWS::CloudFront::CachePolicy', 'AWS::CloudFront::OriginRequestPolicy',
   'AWS::CloudFront::ResponseHeadersPolicy', 'AWS::CDK::Metadata', 'AWS::ElasticBeanstalk::Application',
   'AWS::ElasticBeanstalk::ApplicationVersion', 'AWS::ElasticBeanstalk::ConfigurationTemplate', 'AWS::KMS::Alias',
   'AWS::CloudFormation::WaitCondition', 'AWS::CloudFormation::WaitConditionHandle', 'AWS::SSM::Parameter', 'AWS::Logs::ResourcePolicy');
@@ -119,6 +119,7 @@ noCharge('dlm', 'no charge for Data Lifecycle Manager; the snapshots it keeps ar
 noCharge('acm.public-certificate', 'no charge for public ACM certificates', 'AWS::CertificateManager::Certificate');
 noCharge('budgets.budget', 'no charge for a budget without actions', 'AWS::Budgets::Budget');
 noCharge('elasticbeanstalk', 'no charge for Elastic Beanstalk itself; what the environment runs is priced on its lines', 'AWS::ElasticBeanstalk::Environment');
+noCharge('eventbridge.aws-events', 'no charge for a rule on AWS service events (such as alarm state changes) on the default bus', 'AWS::Events::Rule');
 noCharge('vpc.gateway-endpoint', 'no charge for gateway endpoints (S3, DynamoDB)', 'AWS::EC2::VPCEndpoint');
 
 /**
@@ -154,6 +155,37 @@ interface ServerGroup {
   readonly appLogGroups: string[];
   /** Answers the internet itself (no load balancer in front): data transfer out is on it. */
   readonly front: boolean;
+  /** The load balancer target groups in the template that send it requests. */
+  readonly targetGroups: string[];
+}
+
+/** A backend's share of the month's requests, and how it came about (for the formulas). */
+interface Share {
+  readonly fraction: number;
+  /** Set when a weighted listener rule decided it: the rules, weights and path shares used. */
+  readonly routed?: string;
+}
+
+/** Part of a listener's requests on its way to a target group: how much, and by which rule. */
+interface Route {
+  readonly fraction: number;
+  /** False when the load balancer answers itself (a redirect, a fixed response) or the listener is not in the template. */
+  readonly forwarded: boolean;
+  /** The target group; undefined when the load balancer answers itself, or the group is not in the template. */
+  readonly targetGroup?: string;
+  readonly how: string;
+}
+
+/** RDS Proxy's minimum billed capacity: 2 vCPUs of a DB instance, 8 ACUs of an Aurora Serverless v2 cluster. */
+const PROXY_MIN_VCPUS = 2;
+const PROXY_MIN_ACUS = 8;
+/** Processed bytes in one LCU-hour of an application load balancer: 1 GB to instances or IPs, 0.4 GB to Lambda targets. */
+const LCU_GB_INSTANCE = 1;
+const LCU_GB_LAMBDA = 0.4;
+
+/** 0.25 → '25 %' */
+function percent(fraction: number): string {
+  return `${amount(fraction * 100)} %`;
 }
 
 function minutes(seconds: number): string {
@@ -181,8 +213,10 @@ class Estimator {
   private readonly used = new Map<string, PriceRow>();
   private readonly servers: ServerSizing[] = [];
   private readonly region: string;
-  /** Requests a month each backend (server group or serving function) takes. */
-  private readonly share: number;
+  /** The share of requests each backend (a server group's first resource, or a serving function) takes. */
+  private readonly shares: Map<string, Share>;
+  /** True when weighted listener rules decided the shares (else: an even split between backends). */
+  private readonly routed: boolean;
   private readonly serving: Map<string, { provisioned: number }>;
   private readonly groups: ServerGroup[];
   /** Instance-hours per app log group, for the system logs and agent lines. */
@@ -199,8 +233,9 @@ class Estimator {
     this.rates = hourlyRates(this.traffic);
     this.serving = this.servingFunctions();
     this.groups = this.serverGroups();
-    const backends = this.groups.length + this.serving.size;
-    this.share = backends > 0 ? 1 / backends : 0;
+    const routing = this.routeRequests();
+    this.routed = routing !== undefined;
+    this.shares = routing ?? this.evenShares();
     // An Elastic IP no NAT gateway holds belongs to an instance that associates it, in place of the
     // address the instance would be given at launch.
     const natEips = new Set(this.t.ofType('AWS::EC2::NatGateway').map(([, r]) => refTarget(r.Properties?.AllocationId)));
@@ -242,8 +277,11 @@ class Estimator {
 
   // ---- lines ----
 
-  /** A priced line: `quantity` units of row `rowId`, with `how` explaining the quantity. */
-  private charge(resource: string, item: string, rowId: string, quantity: number, how?: string, freeTier = true): void {
+  /**
+   * A priced line: `quantity` units of row `rowId`, with `how` explaining the quantity. `unit`
+   * names the unit counted where the row prices two alike (RDS Proxy: vCPU-hours and ACU-hours).
+   */
+  private charge(resource: string, item: string, rowId: string, quantity: number, how?: string, freeTier = true, unit?: string): void {
     const type = this.t.get(resource)?.Type ?? '';
     const row = this.book.row(rowId);
     if (!row) {
@@ -251,7 +289,7 @@ class Estimator {
       return;
     }
     this.used.set(row.id, row);
-    const c = this.meter.charge(row, quantity, freeTier);
+    const c = this.meter.charge(unit ? { ...row, unit } : row, quantity, freeTier);
     this.lines.push({ resource, type, item, monthlyUsd: c.usd, formula: how ? `${how}: ${c.formula}` : c.formula, prices: [row.id] });
   }
 
@@ -326,10 +364,11 @@ class Estimator {
         detailedMonitoring: String(data.Monitoring?.Enabled) === 'true',
         ...this.agentOf(data.UserData),
         front: p.TargetGroupARNs === undefined || arr(p.TargetGroupARNs)?.length === 0,
+        targetGroups: [...references(p.TargetGroupARNs)].filter((x) => this.t.get(x)?.Type === 'AWS::ElasticLoadBalancingV2::TargetGroup'),
       });
     }
     // Instances registered in a target group: a fixed set each group.
-    for (const [, tg] of this.t.ofType('AWS::ElasticLoadBalancingV2::TargetGroup')) {
+    for (const [tgId, tg] of this.t.ofType('AWS::ElasticLoadBalancingV2::TargetGroup')) {
       const members = (arr(tg.Properties?.Targets) ?? []).map((x: any) => refTarget(x?.Id))
         .filter((x): x is string => this.t.get(x)?.Type === 'AWS::EC2::Instance');
       if (members.length === 0) continue;
@@ -337,7 +376,7 @@ class Estimator {
       groups.push({
         resources: members, type: 'AWS::EC2::Instance', instanceType: str(first.InstanceType), min: members.length, max: members.length,
         metrics: [], warmupSeconds: 0, reaction: '', ...this.rootVolume(first.BlockDeviceMappings), publicIp: false,
-        detailedMonitoring: first.Monitoring === true, ...this.agentOf(first.UserData), front: false,
+        detailedMonitoring: first.Monitoring === true, ...this.agentOf(first.UserData), front: false, targetGroups: [tgId],
       });
     }
     for (const [id, r] of this.t.ofType('AWS::ElasticBeanstalk::Environment')) {
@@ -361,6 +400,7 @@ class Estimator {
         detailedMonitoring: str(o.get('aws:autoscaling:launchconfiguration:MonitoringInterval')) === '1 minute',
         appLogGroups: [],
         front: single,
+        targetGroups: [],
       });
     }
     return groups;
@@ -390,6 +430,184 @@ class Estimator {
     return this.t.get(id)?.Metadata?.[COST_HINT];
   }
 
+  // ---- how requests are split between backends ----
+
+  /** Without weighted rules: each backend (server group or serving function) takes an even share. */
+  private evenShares(): Map<string, Share> {
+    const keys = [...this.groups.map((g) => g.resources[0]), ...this.serving.keys()];
+    return new Map(keys.map((k) => [k, { fraction: 1 / keys.length }]));
+  }
+
+  private shareOf(key: string): number {
+    return this.shares.get(key)?.fraction ?? 0;
+  }
+
+  /** How a backend's share came about, for its lines: the rules and weights when they decided it. */
+  private shareText(key: string): string {
+    const s = this.shares.get(key);
+    if (!s) return '';
+    if (s.routed !== undefined) return `${percent(s.fraction)} of requests: ${s.routed}`;
+    return s.fraction < 1 ? `${percent(s.fraction)} of requests` : '';
+  }
+
+  /**
+   * The split the load balancer's weights make, when a listener rule (or a listener's default
+   * action) forwards to weighted target groups (`ForwardConfig.TargetGroups`); undefined when none
+   * does, and the even split stands. Each such listener is one way in, and so is each backend no
+   * such listener reaches (a function behind API Gateway, another group): the ways in take even
+   * shares, as backends did before. Within a listener, rules take their requests in priority order
+   * (`matchOf`), the default action the rest, and a forward splits its part by the weights, a
+   * target group's part going evenly to the groups or functions registered in it.
+   */
+  private routeRequests(): Map<string, Share> | undefined {
+    const rules = this.t.ofType('AWS::ElasticLoadBalancingV2::ListenerRule');
+    const listenerOf = (r: CfnResourceJson) => refTarget(r.Properties?.ListenerArn) ?? JSON.stringify(r.Properties?.ListenerArn ?? null);
+    const routers = new Set<string>();
+    for (const [, r] of rules) if (this.forwardOf(r.Properties?.Actions)?.weighted) routers.add(listenerOf(r));
+    for (const [id, l] of this.t.ofType('AWS::ElasticLoadBalancingV2::Listener')) if (this.forwardOf(l.Properties?.DefaultActions)?.weighted) routers.add(id);
+    if (routers.size === 0) return undefined;
+
+    const rulesOf = (l: string) => rules.filter(([, r]) => listenerOf(r) === l);
+    const routes = new Map([...routers].map((l) => [l, this.routesOf(l, rulesOf(l))]));
+    // Behind a weighted listener is whatever any of its actions names, whether or not requests get there.
+    const named = [...routers].flatMap((l) => [this.t.get(l)?.Properties?.DefaultActions, ...rulesOf(l).map(([, r]) => r.Properties?.Actions)]);
+    const reached = new Set(named.flatMap((actions) => this.forwardOf(actions)?.groups ?? []).flatMap((g) => this.backendsOf(g.targetGroup)));
+    const others = [...this.groups.map((g) => g.resources[0]), ...this.serving.keys()].filter((k) => !reached.has(k));
+    const ways = routers.size + others.length;
+    const each = 1 / ways;
+    const parts = new Map<string, Array<{ fraction: number; how: string }>>();
+    for (const [listener, list] of routes) {
+      const way = ways > 1 ? `, of the ${percent(each)} ${this.t.get(listener) ? listener : 'its listener'} takes as one of ${ways} ways in` : '';
+      for (const route of list) {
+        const backends = this.backendsOf(route.targetGroup);
+        for (const b of backends) {
+          parts.set(b, [...(parts.get(b) ?? []), { fraction: each * route.fraction / backends.length, how: `${route.how} to ${route.targetGroup}${backends.length > 1 ? ` (shared by ${backends.length})` : ''}${way}` }]);
+        }
+      }
+    }
+    const shares = new Map<string, Share>();
+    for (const [b, list] of parts) {
+      const fraction = list.reduce((sum, x) => sum + x.fraction, 0);
+      shares.set(b, { fraction, routed: list.length > 1 ? list.map((x) => `${x.how} (${percent(x.fraction)})`).join('; ') : list[0].how });
+    }
+    for (const b of reached) if (!shares.has(b)) shares.set(b, { fraction: 0, routed: 'none reach it: the rules before its target group take them all' });
+    for (const k of others) shares.set(k, { fraction: each, routed: `an even share of ${ways} ways in (no weighted rule reaches it)` });
+    return shares;
+  }
+
+  /**
+   * Where a listener's requests go: its rules in priority order, each taking the share of the
+   * requests left that its conditions match, then its default action the rest.
+   */
+  private routesOf(listener: string, rules: Array<[string, CfnResourceJson]>): Route[] {
+    const priority = (r: CfnResourceJson) => num(r.Properties?.Priority) ?? Number.MAX_SAFE_INTEGER;
+    const ordered = [...rules].sort(([, a], [, b]) => priority(a) - priority(b));
+    const routes: Route[] = [];
+    let left = 1;
+    for (const [id, r] of ordered) {
+      if (left <= 1e-12) break;
+      const match = this.matchOf(r.Properties?.Conditions);
+      const taken = left * match.fraction;
+      if (taken > 0) routes.push(...this.forwarded(r.Properties?.Actions, taken, `rule ${id} (${match.how})`));
+      left -= taken;
+    }
+    if (left > 1e-12) {
+      const l = this.t.get(listener);
+      const rest = ordered.length ? ` (the ${percent(left)} no rule took)` : '';
+      if (l?.Type === 'AWS::ElasticLoadBalancingV2::Listener') routes.push(...this.forwarded(l.Properties?.DefaultActions, left, `${listener}'s default action${rest}`));
+      else routes.push({ fraction: left, forwarded: false, how: `the default action of a listener outside this template${rest}` });
+    }
+    return routes;
+  }
+
+  /**
+   * The share of the requests reaching a rule that its conditions match: all of them for a path
+   * pattern of '/*' (or no condition); `assumptions.routedShare` for a narrower pattern or any
+   * other condition (host, header, method, query, source), whose share a template cannot tell.
+   */
+  private matchOf(conditions: unknown): { fraction: number; how: string } {
+    const assumed = `assumptions.routedShare ${this.a.routedShare}`;
+    const list = arr(conditions);
+    if (conditions !== undefined && !list) return { fraction: this.a.routedShare, how: `conditions decided at deploy: ${assumed}` };
+    if (!list || list.length === 0) return { fraction: 1, how: 'no conditions: every request' };
+    const narrower: string[] = [];
+    const paths: string[] = [];
+    for (const c of list) {
+      const field = str(c?.Field) ?? 'a deploy-time';
+      if (field !== 'path-pattern') {
+        narrower.push(`${field} condition`);
+        continue;
+      }
+      const values = (arr(c.PathPatternConfig?.Values) ?? arr(c.Values) ?? []).map((v) => str(v) ?? 'a deploy-time value');
+      paths.push(...values);
+      if (!values.some((v) => v === '/*' || v === '*')) narrower.push(`path ${values.join(', ') || 'not given'}`);
+    }
+    if (narrower.length === 0) return { fraction: 1, how: `path ${paths.join(', ')}: every request` };
+    return { fraction: this.a.routedShare, how: `${narrower.join(' and ')}: ${assumed}` };
+  }
+
+  /** A share of requests through a rule's or listener's actions: split by the forward's weights, or answered by the load balancer. */
+  private forwarded(actions: unknown, fraction: number, how: string): Route[] {
+    const f = this.forwardOf(actions);
+    if (!f) return [{ fraction, forwarded: false, how: `${how}, answered by the load balancer (no forward action)` }];
+    const total = f.groups.reduce((sum, g) => sum + g.weight, 0);
+    if (total <= 0) return [{ fraction, forwarded: false, how: `${how}, every weight 0` }];
+    return f.groups.map((g) => ({
+      fraction: fraction * g.weight / total, forwarded: true, targetGroup: g.targetGroup,
+      how: f.weighted ? `${how} × weight ${amount(g.weight)} of ${amount(total)}${f.assumed ? ' (the weights are deploy-time values: equal weights assumed)' : ''}` : how,
+    }));
+  }
+
+  /**
+   * The forward action of a rule's or listener's actions (authentication actions come before it):
+   * its target groups and weights, `weighted` when it is a `ForwardConfig`; undefined when the
+   * actions answer without forwarding (redirect, fixed response) or are a deploy-time value.
+   */
+  private forwardOf(actions: unknown): { groups: Array<{ targetGroup?: string; weight: number }>; weighted: boolean; assumed: boolean } | undefined {
+    const forward = (arr(actions) ?? []).find((a: any) => str(a?.Type)?.toLowerCase() === 'forward');
+    if (!forward) return undefined;
+    const tg = (v: unknown) => {
+      const id = refTarget(v);
+      return this.t.get(id)?.Type === 'AWS::ElasticLoadBalancingV2::TargetGroup' ? id : undefined;
+    };
+    const config = arr(forward.ForwardConfig?.TargetGroups);
+    if (config) {
+      // A weight not given counts as 1; one decided at deploy leaves them all unknown: equal weights.
+      const weights = config.map((g: any) => (g?.Weight === undefined ? 1 : num(g.Weight)));
+      const assumed = weights.some((w) => w === undefined);
+      return { weighted: true, assumed, groups: config.map((g: any, i) => ({ targetGroup: tg(g?.TargetGroupArn), weight: assumed ? 1 : weights[i]! })) };
+    }
+    return { weighted: false, assumed: false, groups: [{ targetGroup: tg(forward.TargetGroupArn), weight: 1 }] };
+  }
+
+  /** The backends a target group sends requests to: the functions it invokes, or the server groups registered in it. */
+  private backendsOf(targetGroup: string | undefined): string[] {
+    const tg = this.t.get(targetGroup);
+    if (!targetGroup || !tg) return [];
+    if (tg.Properties?.TargetType === 'lambda') {
+      const fns = (arr(tg.Properties?.Targets) ?? []).map((x: any) => this.t.functionOf(refTarget(x?.Id))).filter((f): f is string => !!f && this.serving.has(f));
+      return [...new Set(fns)];
+    }
+    return this.groups.filter((g) => g.targetGroups.includes(targetGroup)).map((g) => g.resources[0]);
+  }
+
+  /**
+   * The share of a load balancer's requests its listeners forward to Lambda target groups (an LCU
+   * holds 0.4 GB of processed bytes to Lambda, 1 GB to instances): averaged over the listeners that
+   * forward at all (a listener that only redirects HTTP to HTTPS is left out).
+   */
+  private lambdaShareOf(loadBalancer: string): number {
+    const rules = this.t.ofType('AWS::ElasticLoadBalancingV2::ListenerRule');
+    const shares: number[] = [];
+    for (const [id, l] of this.t.ofType('AWS::ElasticLoadBalancingV2::Listener')) {
+      if (refTarget(l.Properties?.LoadBalancerArn) !== loadBalancer) continue;
+      const routes = this.routesOf(id, rules.filter(([, r]) => refTarget(r.Properties?.ListenerArn) === id));
+      if (!routes.some((r) => r.forwarded && r.fraction > 0)) continue;
+      shares.push(routes.filter((r) => this.t.get(r.targetGroup)?.Properties?.TargetType === 'lambda').reduce((sum, r) => sum + r.fraction, 0));
+    }
+    return shares.length ? shares.reduce((a, b) => a + b, 0) / shares.length : 0;
+  }
+
   // ---- server groups ----
 
   private priceServerGroup(g: ServerGroup): void {
@@ -404,6 +622,7 @@ class Estimator {
       if (g.type === 'AWS::ElasticBeanstalk::Environment') this.priceBeanstalkExtras(resource, g.min * HOURS_PER_MONTH);
       return;
     }
+    const share = this.shareOf(resource);
     const perVcpu = this.a.requestsPerVcpuSecond;
     const full = perVcpu * spec.vcpus;
     const scales = g.max > g.min && g.target !== undefined;
@@ -413,7 +632,7 @@ class Estimator {
     let peakNeeded = 0;
     let saturatedHours = 0;
     for (const rate of this.rates) {
-      const load = rate * this.share;
+      const load = rate * share;
       const needed = Math.max(1, Math.ceil(load / atTarget - 1e-9));
       const n = scales ? Math.min(g.max, Math.max(g.min, needed)) : g.min;
       peakNeeded = Math.max(peakNeeded, scales ? needed : Math.ceil(load / full - 1e-9));
@@ -423,8 +642,8 @@ class Estimator {
       if (load > n * full) saturatedHours++;
     }
     const peakRate = this.rates[this.rates.length - 1];
-    const capacity = this.share > 0 && peakRate > 0
-      ? g.max * full * this.traffic.requestsPerMonth / (peakRate * this.share)
+    const capacity = share > 0 && peakRate > 0
+      ? g.max * full * this.traffic.requestsPerMonth / (peakRate * share)
       : Infinity;
     this.servers.push({
       resource, instanceType: g.instanceType, min: g.min, max: g.max, instanceHours, peakInstancesNeeded: peakNeeded,
@@ -442,9 +661,11 @@ class Estimator {
     const by = g.target?.requestsPerMinute !== undefined
       ? `${amount(g.target.requestsPerMinute)} requests a minute per instance (its target)`
       : `${g.target?.cpuPercent} % CPU (${amount(perVcpu)} requests/s per vCPU × ${spec.vcpus} vCPU)${g.target?.assumedFor ? `, assumed: it scales on ${g.target.assumedFor}, which requests do not drive` : ''}`;
-    const sizing = scales
+    const sized = scales
       ? `each hour's instances for its rate at ${by}, within ${g.min}–${g.max}, summed over ${HOURS_PER_MONTH} h = ${amount(instanceHours)} instance-hours${over}`
       : g.min === 1 || each ? (over ? over.slice(2) : undefined) : `${g.min} instances × ${HOURS_PER_MONTH} h${over}`;
+    // Where weighted rules decided its share of the requests, the line says how.
+    const sizing = this.routed ? [this.shareText(resource), sized].filter(Boolean).join('; ') : sized;
     for (const r of g.resources) this.charge(r, `instance hours (${g.instanceType})`, `ec2.instance.${g.instanceType}`, hoursEach, sizing);
 
     if (spec.baselinePercent !== undefined) {
@@ -478,7 +699,7 @@ class Estimator {
     }
     for (const logGroup of g.appLogGroups) {
       const load = this.logGroupLoad.get(logGroup) ?? { requests: 0, instanceHours: 0 };
-      this.logGroupLoad.set(logGroup, { requests: load.requests + this.traffic.requestsPerMonth * this.share, instanceHours: load.instanceHours + instanceHours });
+      this.logGroupLoad.set(logGroup, { requests: load.requests + this.traffic.requestsPerMonth * share, instanceHours: load.instanceHours + instanceHours });
     }
     const system = g.resources.length ? this.systemLogGroupsOf(g) : [];
     for (const logGroup of system) {
@@ -514,8 +735,9 @@ class Estimator {
     }
     if (o.get('aws:elasticbeanstalk:cloudwatch:logs:StreamLogs') === 'true') {
       const days = num(o.get('aws:elasticbeanstalk:cloudwatch:logs:RetentionInDays')) ?? 7;
-      this.logLines(id, 'streamed app logs', 'cloudwatch.logs.ingest', this.traffic.requestsPerMonth * this.share * this.a.logBytesPerRequest / GB,
-        `${amount(this.traffic.requestsPerMonth * this.share)} requests × ${this.a.logBytesPerRequest} B`, days);
+      const requests = this.traffic.requestsPerMonth * this.shareOf(id);
+      this.logLines(id, 'streamed app logs', 'cloudwatch.logs.ingest', requests * this.a.logBytesPerRequest / GB,
+        `${amount(requests)} requests × ${this.a.logBytesPerRequest} B`, days);
     }
     const config = str(o.get('aws:elasticbeanstalk:healthreporting:system:ConfigDocument'));
     if (config) {
@@ -549,6 +771,7 @@ class Estimator {
       }
       case 'AWS::RDS::DBInstance': return p.DBClusterIdentifier ? this.priceClusterMember(id, p) : this.priceDatabase(id, p);
       case 'AWS::RDS::DBCluster': return this.priceCluster(id, p);
+      case 'AWS::RDS::DBProxy': return this.priceProxy(id);
       case 'AWS::Lambda::Function': return this.priceFunction(id, p);
       case 'AWS::Lambda::Alias':
       case 'AWS::Lambda::Version': {
@@ -670,14 +893,20 @@ class Estimator {
 
   private priceAlb(id: string, internetFacing: boolean, subnets: number | undefined, suffix = ''): void {
     this.charge(id, `load balancer hours${suffix}`, 'elb.alb.hour', HOURS_PER_MONTH);
+    // An LCU holds 1 GB an hour of bytes processed to instances and IPs, 0.4 GB to Lambda functions.
+    const lambda = this.t.get(id)?.Type === 'AWS::ElasticLoadBalancingV2::LoadBalancer' ? this.lambdaShareOf(id) : 0;
+    const perGB = (1 - lambda) / LCU_GB_INSTANCE + lambda / LCU_GB_LAMBDA;
     let lcuHours = 0;
     for (const rate of this.rates) {
       const connections = rate / this.a.requestsPerConnection / 25;
-      const processed = rate * 3600 * this.traffic.averageResponseBytes / GB;
+      const processed = rate * 3600 * this.traffic.averageResponseBytes / GB * perGB;
       lcuHours += Math.max(connections, processed);
     }
+    const bytes = lambda === 0 ? `GB processed ÷ ${LCU_GB_INSTANCE}`
+      : lambda === 1 ? `GB processed ÷ ${LCU_GB_LAMBDA} (its targets are Lambda functions)`
+        : `GB processed × (${amount((1 - lambda) * 100)} % to instances ÷ ${LCU_GB_INSTANCE} + ${amount(lambda * 100)} % to Lambda functions ÷ ${LCU_GB_LAMBDA})`;
     this.charge(id, `LCUs${suffix}`, 'elb.alb.lcu', lcuHours,
-      `Σ each hour's max(new connections/s ÷ 25, GB processed ÷ 1) (active connections and rule evaluations stay below these) = ${amount(lcuHours)} LCU-h`);
+      `Σ each hour's max(new connections/s ÷ 25, ${bytes}) (active connections and rule evaluations stay below these) = ${amount(lcuHours)} LCU-h`);
     if (!internetFacing) return;
     const n = subnets ?? 2;
     this.charge(id, `public IPv4 addresses${suffix}`, 'vpc.public-ipv4', n * HOURS_PER_MONTH,
@@ -750,22 +979,104 @@ class Estimator {
   private priceClusterMember(id: string, p: any): void {
     const cls = str(p.DBInstanceClass);
     if (cls !== 'db.serverless') return this.notPriced(id, 'cluster instance', `only Aurora Serverless v2 members are priced (got class '${cls ?? 'a token'}')`);
-    const scaling = this.t.get(refTarget(p.DBClusterIdentifier))?.Properties?.ServerlessV2ScalingConfiguration ?? {};
-    const min = num(scaling.MinCapacity);
-    const max = num(scaling.MaxCapacity);
-    if (min === undefined || max === undefined) return this.notPriced(id, 'capacity', "the cluster's capacity range is not known at synth");
-    const follows = (num(p.PromotionTier) ?? 1) <= 1;
-    let acuHours = 0;
-    for (const rate of this.rates) {
-      const needed = rate / this.a.requestsPerAcuSecond;
-      const acu = follows ? (rate === 0 && min === 0 ? 0 : Math.min(max, Math.max(min, 0.5, Math.ceil(needed * 2) / 2))) : Math.max(min, min === 0 ? 0 : 0.5);
-      acuHours += acu;
-    }
+    const sizing = this.memberAcus(p);
+    if (!sizing) return this.notPriced(id, 'capacity', "the cluster's capacity range is not known at synth");
+    const { min, max, follows } = sizing;
+    const acuHours = sizing.acus.reduce((a, b) => a + b, 0);
     const how = follows
       ? `each hour's ACUs for its rate (${amount(this.a.requestsPerAcuSecond)} requests/s an ACU, in steps of 0.5) within ${min}–${max}${min === 0 ? ', paused in idle hours (when nothing connects: a health check that queries the database keeps it awake)' : ''}, summed = ${amount(acuHours)} ACU-hours`
       : `a reader that does not follow the writer, at its minimum: ${amount(acuHours)} ACU-hours`;
     this.charge(id, 'capacity (Aurora Serverless v2)', 'aurora.serverless-v2', acuHours, how);
     this.databaseLogs(id, p);
+  }
+
+  /**
+   * Each hour's capacity of an Aurora Serverless v2 member, quietest hour first; undefined when the
+   * cluster's capacity range is not known at synth.
+   */
+  private memberAcus(p: any): { acus: number[]; min: number; max: number; follows: boolean } | undefined {
+    const scaling = this.t.get(refTarget(p.DBClusterIdentifier))?.Properties?.ServerlessV2ScalingConfiguration ?? {};
+    const min = num(scaling.MinCapacity);
+    const max = num(scaling.MaxCapacity);
+    if (min === undefined || max === undefined) return undefined;
+    const follows = (num(p.PromotionTier) ?? 1) <= 1;
+    const acus = this.rates.map((rate) => {
+      const needed = rate / this.a.requestsPerAcuSecond;
+      return follows ? (rate === 0 && min === 0 ? 0 : Math.min(max, Math.max(min, 0.5, Math.ceil(needed * 2) / 2))) : Math.max(min, min === 0 ? 0 : 0.5);
+    });
+    return { acus, min, max, follows };
+  }
+
+  /**
+   * RDS Proxy, from the databases its target group names: per vCPU-hour of a DB instance, at
+   * least 2 vCPUs an instance, the vCPUs from the price table's instance specs; per ACU-hour of an
+   * Aurora Serverless v2 cluster's capacity (its members' hour-by-hour ACUs, as their own lines
+   * size them), at least 8 ACUs an hour. A target it cannot resolve is not priced.
+   *
+   * The minimums: AWS's RDS Proxy pricing page (https://aws.amazon.com/rds/proxy/pricing/, the
+   * rds.proxy row's source) is not among the stored copies; the rows' note states both, and so do
+   * third-party pages: 2 vCPUs in boosterKRD/boosterKRD.github.io
+   * _posts/2026-01-18-aws-rds-proxy-postgresql.md ("a minimum charge for 2 vCPUs": a 1-vCPU
+   * t2.small billed as 2); 8 ACUs in blog.serverworks.co.jp/amazon-aurora-serverless-v2-and-amazon-rds-proxy-minimum-cost
+   * (June 2024), github.com/bcgov/nr-forests-access-management/wiki/SPIKE:-Connection-Pooling-and-RDS-Proxy-Costs
+   * (July 2023) and qiita.com/hirooka622/items/c6ce351d4e5cbd6feba3 (April 2024).
+   */
+  private priceProxy(id: string): void {
+    const groups = this.t.referrersOf(id, 'AWS::RDS::DBProxyTargetGroup');
+    if (groups.length === 0) return this.notPriced(id, 'proxy', 'no target group in this template names its database, whose vCPUs or ACUs it is billed on');
+    const instances: string[] = [];
+    for (const g of groups) {
+      const p = this.t.get(g)!.Properties ?? {};
+      for (const [key, type] of [['DBInstanceIdentifiers', 'AWS::RDS::DBInstance'], ['DBClusterIdentifiers', 'AWS::RDS::DBCluster']] as const) {
+        if (p[key] === undefined) continue;
+        const list = arr(p[key]);
+        if (!list) return this.notPriced(id, 'proxy', `its target group ${g} names its ${key} with a deploy-time value`);
+        for (const x of list) {
+          const target = refTarget(x);
+          if (!target || this.t.get(target)?.Type !== type) {
+            return this.notPriced(id, 'proxy', `its target ${typeof x === 'string' ? `'${x}'` : '(a deploy-time value)'} is not a ${type} in this template`);
+          }
+          if (type === 'AWS::RDS::DBInstance') instances.push(target);
+          else {
+            const members = this.t.referrersOf(target, 'AWS::RDS::DBInstance').filter((m) => refTarget(this.t.get(m)!.Properties?.DBClusterIdentifier) === target);
+            if (members.length === 0) return this.notPriced(id, 'proxy', `its cluster ${target} has no instance in this template`);
+            instances.push(...members);
+          }
+        }
+      }
+    }
+    if (instances.length === 0) return this.notPriced(id, 'proxy', 'its target group names no database instance or cluster');
+    const vcpus: string[] = [];
+    let billedVcpus = 0;
+    const serverless: string[] = [];
+    const acus = this.rates.map(() => 0);
+    for (const inst of [...new Set(instances)]) {
+      const p = this.t.get(inst)!.Properties ?? {};
+      const cls = str(p.DBInstanceClass);
+      if (!cls) return this.notPriced(id, 'proxy', `the class of its target ${inst} is not known at synth`);
+      if (cls === 'db.serverless') {
+        const sizing = this.memberAcus(p);
+        if (!sizing) return this.notPriced(id, 'proxy', `the capacity range of its target ${inst}'s cluster is not known at synth`);
+        sizing.acus.forEach((a, h) => acus[h] += a);
+        serverless.push(inst);
+        continue;
+      }
+      const spec = this.book.instance(cls.replace(/^db\./, ''));
+      if (!spec) return this.notPriced(id, 'proxy', `the price table has no vCPU count for its target ${inst}'s class ${cls}`);
+      const billed = Math.max(PROXY_MIN_VCPUS, spec.vcpus);
+      billedVcpus += billed;
+      vcpus.push(`${inst} (${cls}: ${spec.vcpus} vCPU${spec.vcpus === 1 ? '' : 's'}${billed > spec.vcpus ? `, billed as ${billed}` : ''})`);
+    }
+    if (vcpus.length) {
+      this.charge(id, 'proxy (per vCPU of its target)', 'rds.proxy', billedVcpus * HOURS_PER_MONTH,
+        `${vcpus.join(' + ')}: ${billedVcpus} vCPUs × ${HOURS_PER_MONTH} h (RDS Proxy bills at least ${PROXY_MIN_VCPUS} vCPUs an instance)`, true, 'vCPU-hour');
+    }
+    if (serverless.length) {
+      const used = acus.reduce((a, b) => a + b, 0);
+      const billed = acus.reduce((sum, a) => sum + Math.max(PROXY_MIN_ACUS, a), 0);
+      this.charge(id, 'proxy (per ACU of Aurora Serverless v2)', 'rds.proxy', billed,
+        `each hour's ACUs of ${serverless.join(' + ')} (${amount(used)} ACU-hours, as their capacity lines), at least ${PROXY_MIN_ACUS} billed an hour (RDS Proxy's minimum), summed = ${amount(billed)} ACU-hours`, true, 'ACU-hour');
+    }
   }
 
   private priceFunction(id: string, p: any): void {
@@ -778,15 +1089,22 @@ class Estimator {
         return (x.Type.startsWith('Custom::') || x.Type === 'AWS::CloudFormation::CustomResource') && refTarget(x.Properties?.ServiceToken) === id;
       });
       if (deployTime) return this.free(id, 'deploy-time function', 'lambda.requests', 'a custom resource handler: runs during deployments only, under $0.01 a month');
+      const onAlarm = this.t.referrersOf(id).some((r) => {
+        const x = this.t.get(r)!;
+        return x.Type === 'AWS::Events::Rule' && (arr(x.Properties?.Targets) ?? []).some((t: any) => refTarget(t?.Arn) === id) &&
+          JSON.stringify(x.Properties?.EventPattern?.['detail-type'] ?? []).includes('CloudWatch Alarm State Change');
+      });
+      if (onAlarm) return this.free(id, 'alarm-driven function', 'lambda.requests', 'invoked by an EventBridge rule when an alarm changes state: a few invocations a month, under $0.01');
       return this.notPriced(id, 'function', 'nothing in the template invokes it per request, so its invocations are unknown');
     }
-    const requests = this.traffic.requestsPerMonth * this.share;
+    const share = this.shareOf(id);
+    const requests = this.traffic.requestsPerMonth * share;
     if (p.MemorySize !== undefined && num(p.MemorySize) === undefined) {
       this.charge(id, 'requests', 'lambda.requests', requests, `${amount(requests)} invocations`);
       return this.notPriced(id, 'duration', 'its memory size is a deploy-time value');
     }
     const gbSeconds = requests * this.traffic.averageDurationMs / 1000 * memoryMB / 1024;
-    const shareText = this.share < 1 ? ` (${amount(this.share * 100)} % of requests)` : '';
+    const shareText = this.shareText(id) ? ` (${this.shareText(id)})` : '';
     this.charge(id, 'requests', 'lambda.requests', requests, `${amount(requests)} invocations${shareText}`);
     if (serving.provisioned > 0) {
       const pc = serving.provisioned;
@@ -795,7 +1113,7 @@ class Estimator {
       // Invocations up to the provisioned concurrency run at its lower duration price.
       let onPc = 0;
       const seconds = this.traffic.averageDurationMs / 1000;
-      for (const rate of this.rates) onPc += Math.min(rate * this.share * seconds, pc) * 3600;
+      for (const rate of this.rates) onPc += Math.min(rate * share * seconds, pc) * 3600;
       const onPcGbSeconds = onPc * memoryMB / 1024;
       this.charge(id, 'duration on provisioned concurrency', `lambda.provisioned-duration.${arch}`, onPcGbSeconds,
         `Σ each hour's min(concurrency, ${pc}) × 3600 s × ${memoryMB} MB ÷ 1024`);
@@ -885,7 +1203,7 @@ class Estimator {
         `${amount(requests)} requests × ${this.a.flowLogBytesPerRequest} B`, days);
     }
     if (fnReferrers.length) {
-      const n = requests * this.share * fnReferrers.length;
+      const n = requests * fnReferrers.reduce((sum, f) => sum + this.shareOf(f), 0);
       return this.logLines(id, 'function logs', 'cloudwatch.logs.ingest', n * this.a.logBytesPerRequest / GB, `${amount(n)} invocations × ${this.a.logBytesPerRequest} B`, days);
     }
     if (access) {

@@ -53,6 +53,17 @@ export interface CostAssumptions {
   readonly outboundGBPerMonth?: number;
   /** Share of a volume's or database's blocks that change in a day (incremental snapshots, backups). @default 0.02 */
   readonly dailyChange?: number;
+  /**
+   * Share of the requests reaching a load balancer's listener rule that the rule's conditions
+   * match, for a rule narrower than every request: a path pattern other than '/*' (such as
+   * '/api/*'), or a host, header, method, query or source condition. A template does not say how
+   * many requests such a pattern matches. A rule on '/*', or with no conditions, matches them all
+   * whatever this says. Rules are taken in priority order, each matching this share of the
+   * requests no earlier rule took; the listener's default action gets the rest. It is used only
+   * where weighted rules (`ForwardConfig.TargetGroups`) split traffic between backends.
+   * @default 0.5
+   */
+  readonly routedShare?: number;
 }
 
 /** A traffic profile with every default filled in: what an estimate assumed. */
@@ -77,6 +88,7 @@ export interface ResolvedAssumptions {
   readonly bucketGB: number;
   readonly outboundGBPerMonth: number;
   readonly dailyChange: number;
+  readonly routedShare: number;
 }
 
 export const TRAFFIC_DEFAULTS: Omit<ResolvedTraffic, 'requestsPerMonth'> = {
@@ -98,6 +110,7 @@ export const ASSUMPTION_DEFAULTS: ResolvedAssumptions = {
   bucketGB: 1,
   outboundGBPerMonth: 0,
   dailyChange: 0.02,
+  routedShare: 0.5,
 };
 
 export const TRAFFIC_SPEC: Spec = {
@@ -120,6 +133,7 @@ export const ASSUMPTIONS_SPEC: Spec = {
   bucketGB: literal(number(0, 1e9, 'GB')),
   outboundGBPerMonth: literal(number(0, 1e12, 'GB')),
   dailyChange: literal(number(0, 1)),
+  routedShare: literal(number(0, 1)),
 };
 
 /** Checks a profile (naming the prop at fault, as construct props are) and fills in the defaults. */

@@ -119,7 +119,9 @@ function metricName(metric: string): string {
 function performance(e: CostEstimate): string {
   const parts: string[] = [];
   for (const s of e.servers) {
-    parts.push(`${s.saturated ? 'over capacity' : 'within capacity'} at 1 B requests/month; ${s.max} × ${s.instanceType} ${s.max === 1 ? 'serves' : 'serve'} up to ${requestsLabel(s.capacityRequestsPerMonth)} requests/month at the assumed peak`);
+    parts.push(Number.isFinite(s.capacityRequestsPerMonth)
+      ? `${s.saturated ? 'over capacity' : 'within capacity'} at 1 B requests/month; ${s.max} × ${s.instanceType} ${s.max === 1 ? 'serves' : 'serve'} up to ${requestsLabel(s.capacityRequestsPerMonth)} requests/month at the assumed peak`
+      : `${s.min}–${s.max} × ${s.instanceType} serve no requests (the load balancer sends them all elsewhere)`);
   }
   for (const f of e.functions) {
     parts.push(f.provisioned > 0
