@@ -5,7 +5,8 @@
  * (`--requests 50M`, `--free-tier`, ...), plus:
  *
  *   --env NAME      only this environment
- *   --tiers NAME    all six tiers with environment NAME's settings, compared from 100 thousand to
+ *   --climb NAME    the steps from auto-scaling to serverless (README's walkthrough) with NAME's settings
+ *   --tiers NAME    all six tiers with environment NAME's settings (and serverless on DynamoDB), compared from 100 thousand to
  *                   1 billion requests a month (`npm run cost -- --tiers prod --chart docs/cost/prod.svg`)
  */
 import * as fs from 'node:fs';
@@ -58,17 +59,38 @@ function main(argv: string[]): void {
   for (const name of [env, tiers]) {
     if (name !== undefined && !ENVIRONMENTS[name]) throw new Error(`unknown environment '${name}'; known environments: ${Object.keys(ENVIRONMENTS).join(', ')}`);
   }
-  if (tiers) {
-    // Each tier with the environment's settings (its budget left out: the comparison runs every
-    // tier at every traffic, and a budget would fail the synth of the dearer ones).
+  const climb = take(argv, 'climb');
+  for (const name of [climb]) {
+    if (name !== undefined && !ENVIRONMENTS[name]) throw new Error(`unknown environment '${name}'; known environments: ${Object.keys(ENVIRONMENTS).join(', ')}`);
+  }
+  if (tiers || climb) {
+    const base = (tiers ?? climb)!;
+    // Each variant with the environment's settings (its budget left out: the comparison runs every
+    // variant at every traffic, and a budget would fail the synth of the dearer ones).
     // These stacks are compared, never deployed: the warnings of their single points of failure
     // are acknowledged (the ratings list them).
     const acknowledge = Object.fromEntries(SinglePointOfFailure.ALL.map((id) => [id, 'compared by npm run cost, not deployed']));
-    const settings: EnvironmentConfig = { ...ENVIRONMENTS[tiers], budget: undefined, acknowledge };
-    // Named <env>-<tier>, so that they keep the environment's rules (dev may destroy its data).
-    const outdir = synth(Object.fromEntries(TIERS.map((tier) => [`${tiers}-${tier}`, { ...settings, tier }])));
-    const stacks = TIERS.flatMap((tier) => ['--stack', `WebTiers-${tiers}-${tier}`]);
-    console.log(costReport(['--cdk-out', outdir, '--compare', ...stacks, ...argv], { chartTitle: `Monthly cost of each tier with ${tiers}'s settings` }));
+    const settings: EnvironmentConfig = { ...ENVIRONMENTS[base], budget: undefined, acknowledge };
+    const variants: Array<[string, EnvironmentConfig]> = tiers
+      // Every tier, and the serverless tier once more on DynamoDB (store 'dynamodb'), the
+      // alternative to the database all other tiers but single-instance share.
+      ? [
+        ...TIERS.map((tier): [string, EnvironmentConfig] => [tier, { ...settings, tier }]),
+        ['serverless-dynamodb', { ...settings, tier: 'serverless', store: 'dynamodb' }],
+      ]
+      // The climb from auto-scaling to serverless, one config change a step (README's walkthrough).
+      : [
+        ['0 auto-scaling', { ...settings, tier: 'auto-scaling' }],
+        ['1 api 10pct on Lambda', { ...settings, tier: 'auto-scaling', hybrid: { paths: ['/api/*'], weight: 10 } }],
+        ['2 all on Lambda', { ...settings, tier: 'auto-scaling', hybrid: { weight: 100 } }],
+        ['3 serverless', { ...settings, tier: 'serverless' }],
+      ];
+    const id = (name: string) => `${base}-${name.replace(/[^A-Za-z0-9]+/g, '-')}`;
+    // Named <env>-<variant>, so that they keep the environment's rules (dev may destroy its data).
+    const outdir = synth(Object.fromEntries(variants.map(([name, config]) => [id(name), config])));
+    const stacks = variants.flatMap(([name]) => ['--stack', `WebTiers-${id(name)}`]);
+    const title = tiers ? `Monthly cost of each tier with ${base}'s settings` : `Monthly cost of each step from auto-scaling to serverless with ${base}'s settings`;
+    console.log(costReport(['--cdk-out', outdir, '--compare', ...stacks, ...argv], { chartTitle: title }));
     fs.rmSync(outdir, { recursive: true, force: true });
     return;
   }

@@ -5,6 +5,7 @@ import { Egress } from '../constructs/shared/network';
 import { WebTiersValidationError } from '../constructs/shared/validation';
 import { SinglePointOfFailure } from '../constructs/shared/warnings';
 import { shape } from '../constructs/shared/checks';
+import { HYBRID_ROUTER_SPEC } from '../constructs/hybrid/hybrid-router';
 import { COST_BUDGET_SPEC } from './cost/budget';
 import type { CostAssumptions, TrafficProfile } from './cost/profile';
 
@@ -12,6 +13,8 @@ import type { CostAssumptions, TrafficProfile } from './cost/profile';
 export type TierName = 'single-instance' | 'load-balanced' | 'auto-scaling' | 'managed-auto-scaling' | 'serverless' | 'managed-serverless';
 
 export const TIERS: readonly TierName[] = ['single-instance', 'load-balanced', 'auto-scaling', 'managed-auto-scaling', 'serverless', 'managed-serverless'];
+/** The tiers that run the app on Lambda. */
+export const SERVERLESS_TIERS: readonly TierName[] = ['serverless', 'managed-serverless'];
 
 /** What happens to stateful data (volumes, databases, buckets) when the stack lets go of it. */
 export type DataRetention = 'destroy' | 'snapshot' | 'retain';
@@ -29,7 +32,22 @@ export interface LambdaConfig {
   readonly provisionedConcurrency?: number;
 }
 
-/** The database of the load-balanced tiers. */
+/**
+ * Part of a server tier's traffic on Lambda, behind the tier's own load balancer (a
+ * `HybridRouter`): the climb from tier 2 or 3 to the serverless tier in steps, each one config
+ * change, with an alarm that shifts traffic back.
+ */
+export interface HybridConfig {
+  /** ALB path patterns split between the instances and the function (default `['/*']`, every request). */
+  readonly paths?: string[];
+  /** Percent of the matching requests the function answers, 0-100 (10, then 50, then 100). */
+  readonly weight: number;
+}
+
+/** Where the app keeps its data on the serverless tiers. */
+export type DataStore = 'postgresql' | 'dynamodb';
+
+/** The database of every tier but single-instance (which runs PostgreSQL on its instance). */
 export interface DatabaseConfig {
   /**
    * Aurora PostgreSQL Serverless v2 instead of an RDS instance: capacity in ACUs from
@@ -111,8 +129,19 @@ export interface EnvironmentConfig {
   readonly egress?: Egress;
   /** The function of the serverless tiers. */
   readonly lambda?: LambdaConfig;
-  /** The RDS database of the load-balanced tiers. */
+  /** The RDS or Aurora database of tiers 2-6 (tiers 5-6 reach it through RDS Proxy). */
   readonly database?: DatabaseConfig;
+  /**
+   * Where the serverless tiers keep the app's data: 'postgresql' (the default), the same
+   * database as tiers 2-4, so climbing from a server tier keeps the data where it is; or
+   * 'dynamodb', a table of their own (no VPC, no database), for apps written for it.
+   */
+  readonly store?: DataStore;
+  /**
+   * On load-balanced and auto-scaling: the app's lambda bundle, on the same database, takes
+   * `weight` percent of the requests matching `paths` at the tier's load balancer.
+   */
+  readonly hybrid?: HybridConfig;
   /** Size of the single-instance data volume in GiB. */
   readonly dataVolumeGiB?: number;
   /** Retention of stateful data, logs and backups. */
@@ -216,6 +245,21 @@ export function checkEnvironmentConfig(name: string, c: EnvironmentConfig): void
     throw new WebTiersValidationError(undefined, prop('retention.data'), "'destroy' loses data on stack deletion; accepted outside dev: snapshot, retain");
   }
   if (c.domain) checkDomainConfig(prop, c.tier, c.domain, c.region);
+  if (c.store !== undefined && !['postgresql', 'dynamodb'].includes(c.store)) {
+    throw new WebTiersValidationError(undefined, prop('store'), `got ${JSON.stringify(c.store)}; accepted: 'postgresql' or 'dynamodb'`);
+  }
+  if (c.store === 'dynamodb' && !SERVERLESS_TIERS.includes(c.tier)) {
+    throw new WebTiersValidationError(undefined, prop('store'),
+      `'dynamodb' is for the serverless tiers, and ${c.tier} keeps its data in PostgreSQL; accepted: 'postgresql' (or no store) on ${c.tier}`);
+  }
+  if (c.hybrid !== undefined && c.hybrid !== null) {
+    if (c.tier !== 'load-balanced' && c.tier !== 'auto-scaling') {
+      throw new WebTiersValidationError(undefined, prop('hybrid'),
+        `applies to the load-balanced and auto-scaling tiers, whose load balancer routes between instances and a function; accepted on ${c.tier}: no hybrid`);
+    }
+    const { paths, weight } = HYBRID_ROUTER_SPEC;
+    shape({ paths, weight }, "an object { paths?: ['/api/*'], weight: 10 }").validate(c.hybrid, { scope: undefined, prop: prop('hybrid') });
+  }
   if (c.budget !== undefined && c.budget !== null) {
     const { monthlyUsd, traffic, assumptions } = COST_BUDGET_SPEC;
     shape({ monthlyUsd, traffic, assumptions }, 'a budget such as { monthlyUsd: 150, traffic: { requestsPerMonth: 5_000_000 } }')

@@ -7,7 +7,9 @@ import { AutoScalingTier } from '../constructs/auto-scaling';
 import { BeanstalkDeployment, ManagedAutoScalingTier } from '../constructs/managed-auto-scaling';
 import { ManagedServerlessTier } from '../constructs/managed-serverless';
 import { ServerlessTier } from '../constructs/serverless';
-import { ServerlessDeployment } from '../constructs/shared/app-function';
+import { AppFunction, ServerlessDeployment } from '../constructs/shared/app-function';
+import { HybridRouter } from '../constructs/hybrid';
+import type { ServerFleetTier } from '../constructs/shared/server-fleet';
 import { LoadBalancedTier } from '../constructs/load-balanced';
 import { Database, DatabaseEngine } from '../constructs/shared/database';
 import { Network } from '../constructs/shared/network';
@@ -66,10 +68,11 @@ function fleetProps(c: TierContext): ServerFleetProps {
   };
 }
 
-/** Tier 5 and 6 props, from the environment. */
+/** Tier 5 and 6 props, from the environment: on the environment's database unless its store is DynamoDB. */
 function serverlessProps(c: TierContext) {
   return {
     app: c.props.app,
+    database: c.config.store === 'dynamodb' ? undefined : c.database(),
     domain: c.domain,
     function: c.config.lambda,
     deployment: c.removalPolicy === RemovalPolicy.DESTROY ? ServerlessDeployment.allAtOnce() : ServerlessDeployment.canary(10, 5),
@@ -173,6 +176,7 @@ export class WebTiersStack extends Stack {
       })),
     };
     this.tier = TIER_BUILDERS[config.tier](context);
+    if (config.hybrid) this.addHybrid(context, this.tier as ServerFleetTier);
 
     // A load balancer's record was this stack's own before the tier made it: keeping its logical
     // id updates it in place, where a new id would collide with the existing record.
@@ -185,6 +189,27 @@ export class WebTiersStack extends Stack {
 
     new CfnOutput(this, 'Url', { value: this.tier.url, description: 'Where the app answers' });
     for (const [name, output] of Object.entries(this.tier.outputs)) new CfnOutput(this, name, output);
+  }
+
+  /**
+   * The app's lambda bundle on the environment's database, taking `hybrid.weight` percent of the
+   * requests matching `hybrid.paths` at the server tier's load balancer; its own alarms roll the
+   * router back as well as the router's.
+   */
+  private addHybrid(c: TierContext, server: ServerFleetTier): void {
+    const fn = new AppFunction(this, 'Hybrid', {
+      ...serverlessProps(c).function,
+      app: c.props.app,
+      database: c.database(),
+      deployment: serverlessProps(c).deployment,
+      logRetention: c.config.retention.logs,
+      removalPolicy: c.removalPolicy,
+      alarmTopic: server.alarmTopic,
+      propPath: 'hybrid',
+      // Environments keep the load balancer's default idle timeout.
+      callerTimeout: { seconds: 60, prop: "the load balancer's idle timeout (60 s)" },
+    });
+    new HybridRouter(this, 'Router', { server, function: fn.alias, paths: c.config.hybrid!.paths, weight: c.config.hybrid!.weight, rollbackAlarms: fn.alarms, logRetention: c.config.retention.logs });
   }
 
   /** The configured zones when the environment names them, so synthesis never looks them up. */

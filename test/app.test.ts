@@ -156,9 +156,11 @@ describe('the repo app', () => {
       'load-balanced': (t) => { t.resourceCountIs('AWS::EC2::Instance', 2); t.resourceCountIs('AWS::RDS::DBInstance', 1); t.resourceCountIs('AWS::AutoScaling::AutoScalingGroup', 0); },
       'auto-scaling': (t) => { t.resourceCountIs('AWS::AutoScaling::AutoScalingGroup', 1); t.resourceCountIs('AWS::RDS::DBInstance', 1); t.resourceCountIs('AWS::EC2::Instance', 0); },
       'managed-auto-scaling': (t) => { t.resourceCountIs('AWS::ElasticBeanstalk::Environment', 1); t.resourceCountIs('AWS::RDS::DBInstance', 1); t.resourceCountIs('AWS::AutoScaling::AutoScalingGroup', 0); },
-      'serverless': (t) => { t.resourceCountIs('AWS::ApiGatewayV2::Api', 1); t.resourceCountIs('AWS::Lambda::Alias', 1); t.resourceCountIs('AWS::DynamoDB::GlobalTable', 1); t.resourceCountIs('AWS::EC2::VPC', 0); },
-      'managed-serverless': (t) => { t.resourceCountIs('AWS::CloudFront::Distribution', 1); t.resourceCountIs('AWS::Lambda::Url', 1); t.resourceCountIs('AWS::DynamoDB::GlobalTable', 1); t.resourceCountIs('AWS::EC2::VPC', 0); },
+      'serverless': (t) => { t.resourceCountIs('AWS::ApiGatewayV2::Api', 1); t.resourceCountIs('AWS::Lambda::Alias', 1); t.resourceCountIs('AWS::RDS::DBProxy', 1); t.resourceCountIs('AWS::DynamoDB::GlobalTable', 0); },
+      'managed-serverless': (t) => { t.resourceCountIs('AWS::CloudFront::Distribution', 1); t.resourceCountIs('AWS::Lambda::Url', 1); t.resourceCountIs('AWS::RDS::DBProxy', 1); t.resourceCountIs('AWS::DynamoDB::GlobalTable', 0); },
     };
+    // Tiers 2-6 keep the data in one database, at one logical id: a move between them leaves it where it is.
+    const databaseIds = new Set<string>();
     // With the bundled CloudFormation validator on, so every tier's template is checked by it once.
     const previous = process.env.CDK_VALIDATION;
     delete process.env.CDK_VALIDATION;
@@ -170,6 +172,7 @@ describe('the repo app', () => {
         shared.grantRead(stack.tier);
         const template = Template.fromStack(stack);
         expected[tier](template);
+        if (tier !== 'single-instance') Object.keys(template.findResources('AWS::RDS::DBInstance')).forEach((id) => databaseIds.add(id));
         // The outputs come from the tier, written by one loop: the URL and what the tier names.
         expect(Object.keys(template.toJSON().Outputs).sort()).toEqual(['Url', ...Object.keys(stack.tier.outputs)].sort());
         expect(stack.tier.alarms.length).toBeGreaterThan(0);
@@ -184,6 +187,37 @@ describe('the repo app', () => {
     } finally {
       process.env.CDK_VALIDATION = previous;
     }
+    expect([...databaseIds]).toEqual([expect.stringMatching(/^DatabaseInstance[0-9A-F]{8}$/)]);
+  });
+
+  test('hybrid: the lambda bundle on the same database takes its weight of the matching requests at the load balancer', () => {
+    const [stack] = addEnvironmentStacks(testApp(), { prod: { ...ENVIRONMENTS.prod, hybrid: { paths: ['/api/*'], weight: 10 } } }, webApp);
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {
+      Conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/api/*'] } }],
+      Actions: [{ Type: 'forward', ForwardConfig: { TargetGroups: [
+        { TargetGroupArn: { Ref: Match.stringLikeRegexp('^WebLoadBalancerTargets') }, Weight: 90 },
+        { TargetGroupArn: { Ref: Match.stringLikeRegexp('^RouterLambdaTargets') }, Weight: 10 },
+      ] } }],
+    });
+    // The function is the app's, on the tier's database through its proxy, in the app subnets.
+    const [, fn] = Object.entries<any>(template.findResources('AWS::Lambda::Function')).find(([id]) => id.startsWith('HybridFunction'))!;
+    expect(fn.Properties.Environment.Variables).toMatchObject({ WEB_TIERS_DATABASE_AUTH: 'iam', DATABASE_URL: { 'Fn::Join': ['', ['postgresql://webapp@', { 'Fn::GetAtt': [expect.stringMatching(/^DatabaseProxy/), 'Endpoint'] }, expect.any(String)]] } });
+    template.resourceCountIs('AWS::RDS::DBInstance', 1);
+    // The function's own alarms roll the router back as well as the router's.
+    const pattern = Object.values<any>(template.findResources('AWS::Events::Rule'))[0].Properties.EventPattern;
+    expect(JSON.stringify(pattern.resources)).toMatch(/HybridErrorsAlarm.*HybridLatencyAlarm/);
+  });
+
+  test("store 'dynamodb': the serverless tiers' table instead of the database, and no network", () => {
+    for (const tier of ['serverless', 'managed-serverless'] as const) {
+      const [stack] = addEnvironmentStacks(testApp(), { prod: { ...ENVIRONMENTS.prod, tier, store: 'dynamodb' } }, webApp);
+      const template = Template.fromStack(stack);
+      template.resourceCountIs('AWS::DynamoDB::GlobalTable', 1);
+      template.resourceCountIs('AWS::RDS::DBInstance', 0);
+      template.resourceCountIs('AWS::EC2::VPC', 0);
+      expect(Object.keys(template.toJSON().Outputs)).toContain('TableName');
+    }
   });
 
   describe('config validation names the setting', () => {
@@ -197,6 +231,10 @@ describe('the repo app', () => {
       ['unknown tier', { tier: 'mainframe' as never }, /environments\.x\.tier: got 'mainframe'; accepted: single-instance, load-balanced, auto-scaling, managed-auto-scaling, serverless, managed-serverless/],
       ['acknowledge of an unknown id', { acknowledge: { 'cdk-web-tiers:singlePointOfFailure:natGateway': 'one is enough' } },
         /invalid environments\.x\.acknowledge: got 'cdk-web-tiers:singlePointOfFailure:natGateway'; accepted: the ids of SinglePointOfFailure \(cdk-web-tiers:singlePointOfFailure, /],
+      ['an unknown store', { tier: 'serverless', store: 'mysql' as never }, /environments\.x\.store: got "mysql"; accepted: 'postgresql' or 'dynamodb'/],
+      ['dynamodb on a server tier', { tier: 'auto-scaling', store: 'dynamodb' }, /environments\.x\.store: 'dynamodb' is for the serverless tiers, and auto-scaling keeps its data in PostgreSQL/],
+      ['hybrid on a tier without a load balancer of its own', { tier: 'serverless', hybrid: { weight: 10 } }, /environments\.x\.hybrid: applies to the load-balanced and auto-scaling tiers/],
+      ['a hybrid weight above 100', { tier: 'auto-scaling', hybrid: { weight: 150 } }, /environments\.x\.hybrid\.weight: got 150; accepted: an integer from 0 to 100/],
       ['acknowledge without a reason', { acknowledge: { [SinglePointOfFailure.NAT]: ' ' } },
         /invalid environments\.x\.acknowledge: 'cdk-web-tiers:singlePointOfFailure:nat' has no reason/],
     ])('%s', (_name, override, message) => {
@@ -343,7 +381,7 @@ describe('one tier surface', () => {
     const entry = Object.keys(require('../lib') as object).sort();
     expect(entry).toEqual([
       'APP_PORT', 'AURORA_POSTGRES_VERSION', 'AutoScalingTier', 'BatchSize', 'BeanstalkDeployment', 'BeanstalkLoadBalancer', 'CostBudget', 'Database', 'DatabaseEngine', 'Deployment',
-      'DeploymentStrategy', 'Egress', 'LAMBDA_RUNTIME', 'LoadBalancedTier', 'ManagedAutoScalingTier', 'ManagedServerlessTier',
+      'DeploymentStrategy', 'Egress', 'HybridRouter', 'LAMBDA_RUNTIME', 'LoadBalancedTier', 'ManagedAutoScalingTier', 'ManagedServerlessTier',
       'Network', 'NodePlatform', 'POSTGRES_MAJOR', 'POSTGRES_VERSION', 'SINGLE_INSTANCE_FLEET_WARNING', 'SINGLE_POINT_OF_FAILURE_WARNING',
       'SNAPSHOT_TAG', 'SOLUTION_STACK', 'STATEFUL_RESOURCES', 'ScaleOn', 'ServerFleetTier', 'ServerlessApi', 'ServerlessAuth',
       'ServerlessDeployment', 'ServerlessTier', 'SingleInstanceTier', 'SinglePointOfFailure', 'StatefulDataGuard', 'TIERS',

@@ -319,6 +319,201 @@ describe('templates that are unusual but valid', () => {
   });
 });
 
+describe('RDS Proxy', () => {
+  const proxied = (targets: object, extra: CfnTemplate['Resources'] = {}): CfnTemplate => ({
+    Resources: {
+      Proxy: { Type: 'AWS::RDS::DBProxy', Properties: { EngineFamily: 'POSTGRESQL', DBProxyName: 'app' } },
+      ProxyTargets: { Type: 'AWS::RDS::DBProxyTargetGroup', Properties: { DBProxyName: { Ref: 'Proxy' }, TargetGroupName: 'default', ...targets } },
+      ...extra,
+    },
+  });
+  const instance = (cls: unknown) => ({ Db: { Type: 'AWS::RDS::DBInstance', Properties: { Engine: 'postgres', DBInstanceClass: cls, MultiAZ: false, AllocatedStorage: '20' } } });
+  const aurora = (members: number): CfnTemplate['Resources'] => ({
+    Cluster: { Type: 'AWS::RDS::DBCluster', Properties: { Engine: 'aurora-postgresql', ServerlessV2ScalingConfiguration: { MinCapacity: 0.5, MaxCapacity: 16 } } },
+    ...Object.fromEntries(Array.from({ length: members }, (_, i) => [`Member${i}`, {
+      Type: 'AWS::RDS::DBInstance', Properties: { Engine: 'aurora-postgresql', DBInstanceClass: 'db.serverless', DBClusterIdentifier: { Ref: 'Cluster' }, PromotionTier: 1 },
+    }])),
+  });
+  const proxyLine = (e: CostEstimate) => line(e, /^proxy/, /^Proxy$/);
+
+  test('on a DB instance: its vCPUs (from the instance specs) × 730 h × $0.015, at least 2 vCPUs', () => {
+    // db.t4g.micro has 2 vCPUs: 2 × 730 × $0.015 = $21.90.
+    const micro = estimateCost(proxied({ DBInstanceIdentifiers: [{ Ref: 'Db' }] }, instance('db.t4g.micro')), { traffic: { requestsPerMonth: 1e6 } });
+    expect(proxyLine(micro).monthlyUsd).toBeCloseTo(2 * month * 0.015, 9);
+    expect(proxyLine(micro).formula).toMatch(/^Db \(db\.t4g\.micro: 2 vCPUs\): 2 vCPUs × 730 h \(RDS Proxy bills at least 2 vCPUs an instance\): 1,460 vCPU-hour × \$0\.015\/vCPU-hour$/);
+    // The target group is configuration, priced nowhere else; the instance keeps its own lines.
+    expect(line(micro, 'configuration', /^ProxyTargets$/).monthlyUsd).toBe(0);
+    expect(line(micro, /^instance hours/, /^Db$/).monthlyUsd).toBeCloseTo(month * 0.016, 9);
+    expect(micro.notPriced).toEqual([]);
+    // db.m7g.medium has 1 vCPU and is billed as 2; db.m7g.xlarge has 4: 4 × 730 × $0.015 = $43.80.
+    const medium = estimateCost(proxied({ DBInstanceIdentifiers: [{ Ref: 'Db' }] }, instance('db.m7g.medium')), { traffic: { requestsPerMonth: 1e6 } });
+    expect(proxyLine(medium).monthlyUsd).toBeCloseTo(2 * month * 0.015, 9);
+    expect(proxyLine(medium).formula).toMatch(/^Db \(db\.m7g\.medium: 1 vCPU, billed as 2\): 2 vCPUs × 730 h/);
+    const xlarge = estimateCost(proxied({ DBInstanceIdentifiers: [{ Ref: 'Db' }] }, instance('db.m7g.xlarge')), { traffic: { requestsPerMonth: 1e6 } });
+    expect(proxyLine(xlarge).monthlyUsd).toBeCloseTo(4 * month * 0.015, 9);
+  });
+
+  test('on Aurora Serverless v2: the cluster members\' ACUs hour by hour, at least 8 ACUs an hour', () => {
+    const cluster = (members: number) => proxied({ DBClusterIdentifiers: [{ Ref: 'Cluster' }] }, aurora(members));
+    // 100 M a month at a steady 38.05 requests/s: 1 ACU a member (as the capacity lines size it), below the minimum: 8 × 730 × $0.015 = $87.60.
+    const low = estimateCost(cluster(2), { traffic: { requestsPerMonth: 1e8, peakToAverage: 1 } });
+    expect(proxyLine(low).monthlyUsd).toBeCloseTo(8 * month * 0.015, 9);
+    expect(proxyLine(low).item).toBe('proxy (per ACU of Aurora Serverless v2)');
+    expect(proxyLine(low).formula).toMatch(/^each hour's ACUs of Member0 \+ Member1 \(1,460 ACU-hours, as their capacity lines\), at least 8 billed an hour \(RDS Proxy's minimum\), summed = 5,840 ACU-hours: 5,840 ACU-hour × \$0\.015\/ACU-hour$/);
+    expect(line(low, 'capacity (Aurora Serverless v2)', /^Member0$/).monthlyUsd).toBeCloseTo(month * 1 * 0.12, 9);
+    // 2 B a month at a steady 761 requests/s: 15.22 ACUs, 15.5 in steps of 0.5, for each of 2 members: 31 × 730 × $0.015.
+    const high = estimateCost(cluster(2), { traffic: { requestsPerMonth: 2e9, peakToAverage: 1 } });
+    expect(proxyLine(high).monthlyUsd).toBeCloseTo(31 * month * 0.015, 9);
+    // One member at the same rate: 15.5 × 730 × $0.015 = $169.73.
+    expect(proxyLine(estimateCost(cluster(1), { traffic: { requestsPerMonth: 2e9, peakToAverage: 1 } })).monthlyUsd).toBeCloseTo(15.5 * month * 0.015, 9);
+  });
+
+  test('a target it cannot resolve is a line not priced, with the reason, never a silent zero', () => {
+    const reasons = (t: CfnTemplate) => {
+      const e = estimateCost(t, { traffic: { requestsPerMonth: 1e6 } });
+      expect(e.lines.filter((l) => l.resource === 'Proxy' && l.monthlyUsd !== undefined)).toEqual([]);
+      return e.notPriced.filter((l) => l.resource === 'Proxy').map((l) => l.formula);
+    };
+    const alone: CfnTemplate = { Resources: { Proxy: proxied({}).Resources!.Proxy } };
+    expect(reasons(alone)).toEqual(['not priced: no target group in this template names its database, whose vCPUs or ACUs it is billed on']);
+    expect(reasons(proxied({ DBInstanceIdentifiers: ['legacy-db'] }))).toEqual(["not priced: its target 'legacy-db' is not a AWS::RDS::DBInstance in this template"]);
+    expect(reasons(proxied({ DBInstanceIdentifiers: { Ref: 'Targets' } }))).toEqual(['not priced: its target group ProxyTargets names its DBInstanceIdentifiers with a deploy-time value']);
+    expect(reasons(proxied({ DBInstanceIdentifiers: [{ Ref: 'Db' }] }, instance({ Ref: 'Class' })))).toEqual(['not priced: the class of its target Db is not known at synth']);
+    // db.m6g.large is priced as an RDS instance, but the instance specs have no m6g.large: its vCPUs are unknown.
+    expect(reasons(proxied({ DBInstanceIdentifiers: [{ Ref: 'Db' }] }, instance('db.m6g.large')))).toEqual(["not priced: the price table has no vCPU count for its target Db's class db.m6g.large"]);
+    expect(reasons(proxied({}))).toEqual(['not priced: its target group names no database instance or cluster']);
+    const noRange = aurora(1)!;
+    (noRange.Cluster as any).Properties.ServerlessV2ScalingConfiguration = { MinCapacity: { Ref: 'Min' }, MaxCapacity: 16 };
+    expect(reasons(proxied({ DBClusterIdentifiers: [{ Ref: 'Cluster' }] }, noRange))).toEqual(["not priced: the capacity range of its target Member0's cluster is not known at synth"]);
+    expect(reasons(proxied({ DBClusterIdentifiers: [{ Ref: 'Cluster' }] }, { Cluster: aurora(0)!.Cluster })))
+      .toEqual(['not priced: its cluster Cluster has no instance in this template']);
+  });
+});
+
+describe('a function behind an application load balancer, and the traffic split its weights make', () => {
+  const alb = {
+    Lb: { Type: 'AWS::ElasticLoadBalancingV2::LoadBalancer', Properties: { Subnets: ['a', 'b'] } },
+    Fn: { Type: 'AWS::Lambda::Function', Properties: { MemorySize: 1024, Architectures: ['arm64'], LoggingConfig: { LogGroup: { Ref: 'FnLogs' } } } },
+    FnLogs: { Type: 'AWS::Logs::LogGroup', Properties: { RetentionInDays: 30 } },
+    LambdaTg: { Type: 'AWS::ElasticLoadBalancingV2::TargetGroup', Properties: { TargetType: 'lambda', Targets: [{ Id: { 'Fn::GetAtt': ['Fn', 'Arn'] } }] } },
+    Invoke: { Type: 'AWS::Lambda::Permission', Properties: { Action: 'lambda:InvokeFunction', FunctionName: { 'Fn::GetAtt': ['Fn', 'Arn'] }, Principal: 'elasticloadbalancing.amazonaws.com' } },
+  };
+  const servers = {
+    Template: { Type: 'AWS::EC2::LaunchTemplate', Properties: { LaunchTemplateData: { InstanceType: 't4g.small' } } },
+    Group: { Type: 'AWS::AutoScaling::AutoScalingGroup', Properties: { MinSize: '2', MaxSize: '2', LaunchTemplate: { LaunchTemplateId: { Ref: 'Template' } }, TargetGroupARNs: [{ Ref: 'InstanceTg' }] } },
+    InstanceTg: { Type: 'AWS::ElasticLoadBalancingV2::TargetGroup', Properties: { TargetType: 'instance', Port: 80, Protocol: 'HTTP' } },
+  };
+  const listener = (defaultTg: string) => ({
+    Listener: { Type: 'AWS::ElasticLoadBalancingV2::Listener', Properties: { LoadBalancerArn: { Ref: 'Lb' }, Port: 80, Protocol: 'HTTP', DefaultActions: [{ Type: 'forward', TargetGroupArn: { Ref: defaultTg } }] } },
+  });
+  const weighted = (weights: Array<[string, number]>) => [{ Type: 'forward', ForwardConfig: { TargetGroups: weights.map(([tg, Weight]) => ({ TargetGroupArn: { Ref: tg }, Weight })) } }];
+  const rule = (priority: number, paths: string[] | undefined, actions: object[]) => ({
+    Type: 'AWS::ElasticLoadBalancingV2::ListenerRule',
+    Properties: { ListenerArn: { Ref: 'Listener' }, Priority: priority, Actions: actions, ...(paths ? { Conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: paths } }] } : {}) },
+  });
+  // 10 M requests at a steady 3.805 a second, 20 kB responses: bytes, not new connections, make the LCUs.
+  const traffic = { requestsPerMonth: 1e7, peakToAverage: 1, averageResponseBytes: 20_000 };
+  const invocations = (e: CostEstimate) => line(e, 'requests', /^Fn$/);
+
+  test('is priced as Lambda requests × duration × memory plus the load balancer, whose LCU holds 0.4 GB to Lambda; no API Gateway line', () => {
+    const e = estimateCost({ Resources: { ...alb, ...listener('LambdaTg') } }, { traffic });
+    const requests = 10 * 0.20; // lambda.requests, per million
+    const duration = 1e7 * 0.050 * 1 * 0.0000133334; // 500,000 GB-seconds, arm64
+    const logs = gb(1e7 * 300) * 0.50 + kept(gb(1e7 * 300), 30) * 0.03;
+    const hours = month * 0.0225;
+    const lcus = gb(1e7 * 20_000) / 0.4 * 0.008; // 186.3 GB processed, 0.4 GB an LCU to Lambda targets (new connections: 111 LCU-h)
+    const addresses = 2 * month * 0.005;
+    const dataOut = gb(1e7 * 20_000) * 0.09;
+    expect(invocations(e).monthlyUsd).toBeCloseTo(requests, 9);
+    expect(invocations(e).formula).toMatch(/^10,000,000 invocations: /);
+    expect(line(e, 'duration (arm64)').monthlyUsd).toBeCloseTo(duration, 9);
+    expect(line(e, 'LCUs').monthlyUsd).toBeCloseTo(lcus, 9);
+    expect(line(e, 'LCUs').formula).toMatch(/GB processed ÷ 0\.4 \(its targets are Lambda functions\)/);
+    expect(e.totalUsd).toBeCloseTo(requests + duration + logs + hours + lcus + addresses + dataOut, 6);
+    expect(e.lines.filter((l) => l.prices.some((id) => id.startsWith('apigw.')))).toEqual([]);
+    expect(e.notPriced).toEqual([]);
+    expect(e.functions).toEqual([{ resource: 'Fn', memoryMB: 1024, provisioned: 0 }]);
+  });
+
+  test('a weighted rule on /api/* sends weight ÷ sum of weights × the assumed path share to the function; the default action the rest to the instances', () => {
+    const t: CfnTemplate = { Resources: { ...alb, ...servers, ...listener('InstanceTg'), ApiRule: rule(1, ['/api/*'], weighted([['InstanceTg', 3], ['LambdaTg', 1]])) } };
+    const e = estimateCost(t, { traffic });
+    // Half the requests match /api/* (assumptions.routedShare, 0.5); a quarter of those go to the function: 12.5 %.
+    expect(invocations(e).monthlyUsd).toBeCloseTo(1.25 * 0.20, 9);
+    expect(invocations(e).formula).toMatch(/^1,250,000 invocations \(12\.5 % of requests: rule ApiRule \(path \/api\/\*: assumptions\.routedShare 0\.5\) × weight 1 of 4 to LambdaTg\): /);
+    expect(line(e, 'duration (arm64)').monthlyUsd).toBeCloseTo(1.25e6 * 0.050 * 1 * 0.0000133334, 9);
+    expect(line(e, 'function logs: ingestion').monthlyUsd).toBeCloseTo(gb(1.25e6 * 300) * 0.50, 9);
+    // The instances take the other 87.5 %: 37.5 % by the rule's weight 3 of 4, 50 % by the default action.
+    const hours = line(e, 'instance hours (t4g.small)');
+    expect(hours.monthlyUsd).toBeCloseTo(2 * month * 0.0168, 9);
+    expect(hours.formula).toMatch(/^87\.5 % of requests: rule ApiRule \(path \/api\/\*: assumptions\.routedShare 0\.5\) × weight 3 of 4 to InstanceTg \(37\.5 %\); Listener's default action \(the 50 % no rule took\) to InstanceTg \(50 %\); /);
+    // 2 × t4g.small at 100 % CPU serve 400 requests/s; the group takes 87.5 % of the (steady) rate.
+    expect(e.servers[0].capacityRequestsPerMonth).toBeCloseTo(400 * 3600 * month / 0.875, 0);
+    // The load balancer: 12.5 % of its bytes at 0.4 GB an LCU, 87.5 % at 1 GB.
+    expect(line(e, 'LCUs').monthlyUsd).toBeCloseTo(gb(1e7 * 20_000) * (0.875 / 1 + 0.125 / 0.4) * 0.008, 9);
+    expect(line(e, 'LCUs').formula).toMatch(/GB processed × \(87\.5 % to instances ÷ 1 \+ 12\.5 % to Lambda functions ÷ 0\.4\)/);
+
+    // The path share is an assumption: assumptions.routedShare (the command's --assume routedShare=N) overrides it.
+    const all = estimateCost(t, { traffic, assumptions: { routedShare: 1 } });
+    expect(invocations(all).monthlyUsd).toBeCloseTo(2.5 * 0.20, 9);
+    expect(invocations(all).formula).toMatch(/\(25 % of requests: rule ApiRule \(path \/api\/\*: assumptions\.routedShare 1\) × weight 1 of 4 to LambdaTg\)/);
+    expect(parseCostArgs(['--assume', 'routedShare=0.2']).assumptions).toEqual({ routedShare: 0.2 });
+    expect(() => estimateCost(t, { traffic, assumptions: { routedShare: 2 } })).toThrow(/invalid assumptions\.routedShare: got 2; accepted: a number from 0 to 1/);
+  });
+
+  test('a rule on /*, or with no conditions, matches every request whatever the path share assumed', () => {
+    for (const paths of [['/*'], undefined]) {
+      const t: CfnTemplate = { Resources: { ...alb, ...servers, ...listener('InstanceTg'), All: rule(10, paths, weighted([['InstanceTg', 9], ['LambdaTg', 1]])) } };
+      const e = estimateCost(t, { traffic, assumptions: { routedShare: 0.2 } });
+      expect(invocations(e).monthlyUsd).toBeCloseTo(1 * 0.20, 9); // 10 % of 10 M
+      expect(invocations(e).formula).toMatch(paths ? /\(10 % of requests: rule All \(path \/\*: every request\) × weight 1 of 10 to LambdaTg\)/ : /\(10 % of requests: rule All \(no conditions: every request\) × weight 1 of 10 to LambdaTg\)/);
+      // Nothing is left for the default action, which forwards to the instances too.
+      expect(line(e, 'instance hours (t4g.small)').formula).toMatch(/^90 % of requests: rule All .* × weight 9 of 10 to InstanceTg; /);
+    }
+  });
+
+  test('several rules are taken in priority order, each matching its share of what the rules before it left', () => {
+    const rules = (api: number, assets: number) => ({
+      // Written out of order on purpose: priority decides, not the template's order.
+      Assets: rule(assets, ['/assets/*'], [{ Type: 'forward', TargetGroupArn: { Ref: 'LambdaTg' } }]),
+      Api: rule(api, ['/api/*'], weighted([['InstanceTg', 1], ['LambdaTg', 1]])),
+    });
+    // /api/* first: 50 % match, half of them to the function (25 %); /assets/* matches 50 % of the 50 % left (25 %), all to the function; the default action: the last 25 %.
+    const apiFirst = estimateCost({ Resources: { ...alb, ...servers, ...listener('InstanceTg'), ...rules(1, 2) } }, { traffic });
+    expect(invocations(apiFirst).monthlyUsd).toBeCloseTo(5 * 0.20, 9);
+    expect(invocations(apiFirst).formula).toMatch(/\(50 % of requests: rule Api \(path \/api\/\*: assumptions\.routedShare 0\.5\) × weight 1 of 2 to LambdaTg \(25 %\); rule Assets \(path \/assets\/\*: assumptions\.routedShare 0\.5\) to LambdaTg \(25 %\)\)/);
+    // /assets/* first: 50 % to the function; /api/* matches 25 %, half to the function (12.5 %): 62.5 %.
+    const assetsFirst = estimateCost({ Resources: { ...alb, ...servers, ...listener('InstanceTg'), ...rules(2, 1) } }, { traffic });
+    expect(invocations(assetsFirst).monthlyUsd).toBeCloseTo(6.25 * 0.20, 9);
+    expect(line(assetsFirst, 'instance hours (t4g.small)').formula).toMatch(/^37\.5 % of requests: /);
+  });
+
+  test('a backend that no weighted rule reaches takes an even share as before; one behind the router that no request reaches, none', () => {
+    const url = {
+      Other: { Type: 'AWS::Lambda::Function', Properties: { MemorySize: 128, Architectures: ['arm64'], LoggingConfig: { LogGroup: { Ref: 'FnLogs' } } } },
+      OtherUrl: { Type: 'AWS::Lambda::Url', Properties: { TargetFunctionArn: { 'Fn::GetAtt': ['Other', 'Arn'] }, AuthType: 'NONE' } },
+    };
+    // Two ways in, evenly: the listener (of which the function behind /* weight 1 of 2 takes half) and the function URL.
+    const e = estimateCost({ Resources: { ...alb, ...servers, ...listener('InstanceTg'), ...url, All: rule(1, ['/*'], weighted([['InstanceTg', 1], ['LambdaTg', 1]])) } }, { traffic });
+    expect(invocations(e).monthlyUsd).toBeCloseTo(2.5 * 0.20, 9);
+    expect(invocations(e).formula).toMatch(/\(25 % of requests: rule All \(path \/\*: every request\) × weight 1 of 2 to LambdaTg, of the 50 % Listener takes as one of 2 ways in\)/);
+    expect(line(e, 'requests', /^Other$/).monthlyUsd).toBeCloseTo(5 * 0.20, 9);
+    expect(line(e, 'requests', /^Other$/).formula).toMatch(/\(50 % of requests: an even share of 2 ways in \(no weighted rule reaches it\)\)/);
+    // The default action's instances get nothing when a rule on /* forwards everything elsewhere.
+    const only = estimateCost({ Resources: { ...alb, ...servers, ...listener('InstanceTg'), All: rule(1, ['/*'], weighted([['LambdaTg', 1]])) } }, { traffic });
+    expect(invocations(only).monthlyUsd).toBeCloseTo(10 * 0.20, 9);
+    expect(line(only, 'instance hours (t4g.small)').formula).toMatch(/^0 % of requests: none reach it: the rules before its target group take them all/);
+    expect(only.servers[0].capacityRequestsPerMonth).toBe(Infinity);
+  });
+
+  test('without weighted rules the current even split stands, whatever the rules\' paths', () => {
+    const e = estimateCost({ Resources: { ...alb, ...servers, ...listener('InstanceTg'), Api: rule(1, ['/api/*'], [{ Type: 'forward', TargetGroupArn: { Ref: 'LambdaTg' } }]) } }, { traffic });
+    expect(invocations(e).monthlyUsd).toBeCloseTo(5 * 0.20, 9);
+    expect(invocations(e).formula).toMatch(/^5,000,000 invocations \(50 % of requests\): /);
+    expect(line(e, 'instance hours (t4g.small)').formula).toBe('2 instances × 730 h: 1,460 h × $0.0168/h');
+  });
+});
+
 describe('the price table', () => {
   const table = defaultPriceTable();
 
@@ -627,8 +822,8 @@ test('npm run cost prices every environment, and with --tiers every tier, offlin
 
   const chart = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cost-chart-')), 'prod.svg');
   const tiers = execFileSync(tsx, ['bin/cost.ts', '--tiers', 'prod', '--chart', chart], { cwd: root, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  expect(tiers).toMatch(/\| requests\/month \| single-instance \| load-balanced \| auto-scaling \| managed-auto-scaling \| serverless \| managed-serverless \|/);
-  expect(tiers).toMatch(/\| 1B \|( \$[\d,.]+( \(over capacity\))? \|){6}/);
+  expect(tiers).toMatch(/\| requests\/month \| single-instance \| load-balanced \| auto-scaling \| managed-auto-scaling \| serverless \| managed-serverless \| serverless-dynamodb \|\n/);
+  expect(tiers).toMatch(/\| 1B \|( \$[\d,.]+( \(over capacity\))? \|){7}\n/);
   // What README shows is what the command prints today, and the committed chart is what it draws.
   const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
   const table = tiers.slice(tiers.indexOf('| requests/month'), tiers.indexOf('## Ratings')).trim();
@@ -637,5 +832,9 @@ test('npm run cost prices every environment, and with --tiers every tier, offlin
   expect(readme).toContain(ratings);
   expect(fs.readFileSync(chart, 'utf8')).toBe(fs.readFileSync(path.join(root, 'docs', 'cost', 'prod.svg'), 'utf8'));
   expect(fs.existsSync(chart.replace(/svg$/, 'png'))).toBe(true);
+  // The climb README walks through: each step's cost, as the command prints it today.
+  const climb = execFileSync(tsx, ['bin/cost.ts', '--climb', 'prod'], { cwd: root, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  expect(climb).toMatch(/\| requests\/month \| 0-auto-scaling \| 1-api-10pct-on-Lambda \| 2-all-on-Lambda \| 3-serverless \|\n/);
+  expect(readme).toContain(climb.slice(climb.indexOf('| requests/month'), climb.indexOf('Crossovers')).trim());
   fs.rmSync(path.dirname(chart), { recursive: true, force: true });
 }, 120_000);

@@ -35,6 +35,7 @@ import { AUTO_SCALING_SPEC } from '../constructs/auto-scaling/auto-scaling-tier'
 import { MANAGED_AUTO_SCALING_SPEC } from '../constructs/managed-auto-scaling/managed-auto-scaling-tier';
 import { SERVERLESS_SPEC } from '../constructs/serverless/serverless-tier';
 import { MANAGED_SERVERLESS_SPEC } from '../constructs/managed-serverless/managed-serverless-tier';
+import { HYBRID_ROUTER_SPEC } from '../constructs/hybrid/hybrid-router';
 import { addNagChecks } from '../lib/nag';
 import { PROJECT_CONTEXT, templateDefects, webApp } from './helpers';
 import { captureSynthWarnings } from './synth-warnings';
@@ -456,6 +457,7 @@ test('every declared prop has a runtime check', () => {
     NetworkProps: NETWORK_SPEC,
     DatabaseProps: DATABASE_SPEC,
     CostBudgetProps: COST_BUDGET_SPEC,
+    HybridRouterProps: HYBRID_ROUTER_SPEC,
   };
   const declared = declaredProps(Object.keys(specs));
   for (const [name, spec] of Object.entries(specs)) expect({ name, checked: Object.keys(spec).sort() }).toEqual({ name, checked: declared[name] });
