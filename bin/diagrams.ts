@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template as Assertions } from 'aws-cdk-lib/assertions';
 import { addEnvironmentStacks } from '../lib/app';
-import { ENVIRONMENTS, TIERS, type TierName } from '../lib/config';
+import { ENVIRONMENTS, TIERS, type EnvironmentConfig, type TierName } from '../lib/config';
 import { renderSvg, stackDot, type Template } from '../lib/review';
 
 /** Where the pictures go. */
@@ -23,14 +23,14 @@ export function diagramFile(tier: TierName): string {
 /**
  * The template a tier's picture is drawn from: the prod stack (cdk.json's context, prod's
  * settings) on that tier, synthesized with aws-cdk-lib's CloudFormation validator off, which
- * checks the template but does not change it.
+ * checks the template but does not change it. `settings` change prod's (e.g. `store: 'dynamodb'`).
  */
-export function tierTemplate(tier: TierName): Template {
+export function tierTemplate(tier: TierName, settings: Partial<EnvironmentConfig> = {}): Template {
   const context = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'cdk.json'), 'utf8')).context;
   const previous = process.env.CDK_VALIDATION;
   process.env.CDK_VALIDATION = 'false';
   try {
-    const [stack] = addEnvironmentStacks(new App({ context }), { prod: { ...ENVIRONMENTS.prod, tier } });
+    const [stack] = addEnvironmentStacks(new App({ context }), { prod: { ...ENVIRONMENTS.prod, ...settings, tier } });
     return Assertions.fromStack(stack).toJSON() as Template;
   } finally {
     if (previous === undefined) delete process.env.CDK_VALIDATION;

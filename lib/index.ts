@@ -5,6 +5,6 @@ export * from '../constructs';
 export * from './cost';
 export {
   TIERS, checkEnvironmentConfig, selectEnvironments,
-  type BudgetConfig, type CapacityConfig, type DataRetention, type DatabaseConfig, type DomainConfig, type EnvironmentConfig, type LambdaConfig, type RetentionConfig, type TierName,
+  type BudgetConfig, type CapacityConfig, type DataRetention, type DataStore, type DatabaseConfig, type DomainConfig, type EnvironmentConfig, type HybridConfig, type LambdaConfig, type RetentionConfig, type TierName,
 } from './config';
 export { WebTiersStack, type WebTiersStackProps } from './web-tiers-stack';

@@ -19,6 +19,8 @@ const idOf = (t: Json, type: string) => Object.keys(t.Resources).find((id) => t.
 // The prod stack on a tier, synthesized as `npm run diagrams` does: these two are drawn below too.
 const servers: Json = tierTemplate('load-balanced');
 const serverless: Json = tierTemplate('serverless');
+// The serverless tier on DynamoDB (store 'dynamodb'), the alternative to the shared database.
+const serverlessOnTable: Json = tierTemplate('serverless', { store: 'dynamodb' });
 
 describe('diff mode catches each dangerous change', () => {
   const db = idOf(servers, 'AWS::RDS::DBInstance');
@@ -37,10 +39,10 @@ describe('diff mode catches each dangerous change', () => {
   });
 
   test('a DynamoDB table deleted', () => {
-    const table = idOf(serverless, 'AWS::DynamoDB::GlobalTable');
-    const head = clone(serverless);
+    const table = idOf(serverlessOnTable, 'AWS::DynamoDB::GlobalTable');
+    const head = clone(serverlessOnTable);
     delete head.Resources[table];
-    expect(diffStack('WebTiers-prod', serverless, head).dangerous).toEqual([
+    expect(diffStack('WebTiers-prod', serverlessOnTable, head).dangerous).toEqual([
       { logicalId: table, kind: 'delete', detail: expect.stringMatching(/AWS::DynamoDB::GlobalTable removed from the stack \(retained by its DeletionPolicy, but no longer managed\)/) },
     ]);
   });
@@ -131,11 +133,19 @@ describe('diagram', () => {
     expect(await renderSvg(dot)).toMatch(/^<\?xml[\s\S]*<svg[\s\S]*Load balancer/);
   });
 
-  test('the serverless picture: API → function → table', () => {
+  test('the serverless picture: API → function → RDS Proxy → database (and the secret it reads); on DynamoDB, → table', () => {
     const fn = Object.keys(serverless.Resources).find((id) => serverless.Resources[id].Type === 'AWS::Lambda::Function' && id.startsWith('WebApp'))!;
-    expect(arrows(stackDiagram('WebTiers-prod', serverless))).toEqual([
-      `${fn} -> ${idOf(serverless, 'AWS::DynamoDB::GlobalTable')}`,
+    const proxy = idOf(serverless, 'AWS::RDS::DBProxy');
+    expect(arrows(stackDiagram('WebTiers-prod', serverless)).sort()).toEqual([
+      `${proxy} -> ${idOf(serverless, 'AWS::RDS::DBInstance')}`,
+      `${proxy} -> ${idOf(serverless, 'AWS::SecretsManager::Secret')}`,
+      `${fn} -> ${proxy}`,
       `${idOf(serverless, 'AWS::ApiGatewayV2::Api')} -> ${fn}`,
+    ].sort());
+    const onTable = Object.keys(serverlessOnTable.Resources).find((id) => serverlessOnTable.Resources[id].Type === 'AWS::Lambda::Function' && id.startsWith('WebApp'))!;
+    expect(arrows(stackDiagram('WebTiers-prod', serverlessOnTable))).toEqual([
+      `${onTable} -> ${idOf(serverlessOnTable, 'AWS::DynamoDB::GlobalTable')}`,
+      `${idOf(serverlessOnTable, 'AWS::ApiGatewayV2::Api')} -> ${onTable}`,
     ]);
   });
 
@@ -179,11 +189,12 @@ describe('docs/diagrams', () => {
     expect(d.edges.filter((e) => role.get(e.from) === 'compute' && role.get(e.to) === 'compute')).toEqual([]);
   });
 
-  test.each([...TIERS])('%s: every arrow is a traffic step (edge → edge or compute, compute → data, edge → an origin)', (tier) => {
+  test.each([...TIERS])('%s: every arrow is a traffic step (edge → edge or compute, compute → data or its proxy, proxy → data, edge → an origin)', (tier) => {
     const d = stackDiagram(tier, templateOf(tier));
-    const role = new Map(d.nodes.map((n) => [n.id, n.role]));
+    // RDS Proxy, drawn with the data, is the step between compute and the database.
+    const role = new Map(d.nodes.map((n) => [n.id, n.label.startsWith('RDS Proxy') ? 'proxy' : n.role]));
     const steps = d.edges.map((e) => `${role.get(e.from)} -> ${role.get(e.to)}`);
-    expect(steps.filter((s) => !['edge -> edge', 'edge -> compute', 'compute -> data', 'edge -> data'].includes(s))).toEqual([]);
+    expect(steps.filter((s) => !['edge -> edge', 'edge -> compute', 'compute -> data', 'compute -> proxy', 'proxy -> data', 'edge -> data'].includes(s))).toEqual([]);
     expect(d.edges.length).toBeGreaterThan(0);
   });
 });
@@ -231,7 +242,7 @@ describe('the CLI', () => {
     // prod's budget: $400 at 20 M requests a month, carried in the template by the budget.
     expect(section).toMatch(/^### Cost and availability\n\nAt 20,000,000 requests a month \(the budget's traffic\), us-east-1 prices of \d{4}-\d\d-\d\d/);
     // Tier 2's database exports logs and has enhanced monitoring: not priced, and said so.
-    expect(section).toMatch(/\| Monthly cost \| \$[\d,.]+, 2 not priced \| \$[\d,.]+ \(−\$[\d,.]+\) \|/);
+    expect(section).toMatch(/\| Monthly cost \| \$[\d,.]+, 2 not priced \| \$[\d,.]+ \(−\$[\d,.]+\), 2 not priced \|/);
     expect(section).toContain('| Budget | $400.00: within | $400.00: within |');
     expect(section).toMatch(/\| How it scales \| fixed: 2 × t4g\.medium \| per request/);
   });

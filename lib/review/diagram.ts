@@ -16,6 +16,8 @@ const ROLES: Record<string, { role: DiagramRole; label: string }> = {
   'AWS::Lambda::Function': { role: 'compute', label: 'Lambda' },
   'AWS::ElasticBeanstalk::Environment': { role: 'compute', label: 'Beanstalk environment' },
   'AWS::RDS::DBInstance': { role: 'data', label: 'RDS PostgreSQL' },
+  'AWS::RDS::DBCluster': { role: 'data', label: 'Aurora PostgreSQL' },
+  'AWS::RDS::DBProxy': { role: 'data', label: 'RDS Proxy' },
   'AWS::DynamoDB::GlobalTable': { role: 'data', label: 'DynamoDB table' },
   'AWS::DynamoDB::Table': { role: 'data', label: 'DynamoDB table' },
   'AWS::S3::Bucket': { role: 'data', label: 'S3 bucket' },
@@ -96,7 +98,7 @@ export function stackDot(name: string, template: Template): string {
  *
  * - from an edge box to a later one (DNS → CloudFront → load balancer or API → function URL or address);
  * - from an edge box to compute;
- * - from compute to data;
+ * - from compute to data (through RDS Proxy, when there is one: compute → proxy → database);
  * - from an edge box to data, unless compute sits between them and the edge box does not name
  *   the data itself (a CloudFront origin bucket does).
  *
@@ -170,6 +172,8 @@ export function stackDiagram(name: string, template: Template): Diagram {
   const step = (node: string): number | undefined => {
     const role = nodes.get(node)?.role;
     if (role === 'edge') return EDGE_ORDER[resources[node]?.Type ?? ''] ?? 3;
+    // A proxy is the way from compute to the database: a step between them.
+    if (resources[node]?.Type === 'AWS::RDS::DBProxy') return 4.5;
     return role === 'compute' && node !== 'providers' ? 4 : role === 'data' ? 5 : undefined;
   };
   const pair = (from: string, to: string) => JSON.stringify([from, to]);
