@@ -44,7 +44,7 @@ import { captureSynthWarnings } from './synth-warnings';
 // they warn. Any other warning, or anything else on console.error, fails the run.
 captureSynthWarnings(...SinglePointOfFailure.ALL);
 
-const RUNS = Number(process.env.FUZZ_RUNS ?? 20);
+const RUNS = Number(process.env.FUZZ_RUNS ?? 10);
 /** The hosted zone of a domain: its last two labels. */
 function zoneFor(stack: Stack, domainName: string): route53.IHostedZone {
   return route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', { hostedZoneId: 'Z1', zoneName: domainName.split('.').slice(-2).join('.') });

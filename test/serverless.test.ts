@@ -761,16 +761,6 @@ describe('cdk-nag AwsSolutions', () => {
     addNagChecks(app);
     expect(() => app.synth()).not.toThrow();
   });
-
-  test('on PostgreSQL (Aurora with rotation, through RDS Proxy): clean under every rule pack', () => {
-    // The function in a VPC, the proxy and its grants come from AppFunction and Database, which both tiers share.
-    const app = testApp();
-    const stack = new Stack(app, 'Nag');
-    const network = new Network(stack, 'Net', { egress: Egress.NAT_GATEWAY_PER_AZ });
-    new ServerlessTier(stack, 'Api', { app: webApp, database: new Database(stack, 'Db', { network, engine: DatabaseEngine.auroraServerless(), rotation: true }) });
-    addNagChecks(app, { all: true });
-    expect(() => app.synth()).not.toThrow();
-  });
 });
 
 describe('Deployment', () => {
