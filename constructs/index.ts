@@ -45,3 +45,5 @@ export {
 export { ManagedServerlessTier, type ManagedServerlessTierProps } from './managed-serverless/managed-serverless-tier';
 // A server tier and a function behind one entry point
 export { HybridRouter, type HybridRouterProps } from './hybrid/hybrid-router';
+// A disposable stack that deletes itself
+export { StackExpiry, type StackExpiryProps } from './shared/stack-expiry';

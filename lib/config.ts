@@ -1,3 +1,4 @@
+import { Duration } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ScaleOn } from '../constructs/auto-scaling/scale-on';
 import type { AuroraServerlessOptions } from '../constructs/shared/database';
@@ -207,13 +208,85 @@ export const ENVIRONMENTS: Readonly<Record<string, EnvironmentConfig>> = {
 /**
  * The environments to synthesize: all of them, or the one named by `-c env=NAME`.
  */
-export function selectEnvironments(only: string | undefined, envs: Readonly<Record<string, EnvironmentConfig>> = ENVIRONMENTS): string[] {
+export function selectEnvironments(only: string | undefined, envs: Readonly<Record<string, EnvironmentConfig>> = ENVIRONMENTS,
+  previews: PreviewsConfig | undefined = undefined): string[] {
   const known = Object.keys(envs);
   if (only === undefined || only === '') return known;
-  if (!known.includes(only)) {
-    throw new WebTiersValidationError(undefined, 'env', `unknown environment '${only}'; known environments: ${known.join(', ')}`);
+  if (!known.includes(only) && !(previews && isPreviewName(only, previews))) {
+    const patterns = previews ? `; previews: ${previewPatterns(previews)}` : '';
+    throw new WebTiersValidationError(undefined, 'env', `unknown environment '${only}'; known environments: ${known.join(', ')}${patterns}`);
   }
   return [only];
+}
+
+/**
+ * Stages made on demand from an environment: `-c env=pr-42` (a pull request) or `-c env=dev-alice`
+ * (a person's own copy of `from`) builds a stack of its own, `WebTiers-<name>`, from `from`'s
+ * settings, on the cheapest tier, with its data destroyed with it, a cost ceiling, and a
+ * schedule that deletes it `maxAge` after its last deploy.
+ */
+export interface PreviewsConfig {
+  /** The environment a preview copies, e.g. 'dev'. */
+  readonly from: string;
+  /** How long a preview lives after its last deploy, 1 hour to 30 days. */
+  readonly maxAge: Duration;
+  /** The most a preview may cost a month, in USD, at `traffic`: synth fails above it, and an AWS budget alerts. */
+  readonly budget: number;
+  /** The traffic the budget is checked at. @default 100,000 requests a month */
+  readonly traffic?: TrafficProfile;
+  /**
+   * The tier. @default the cheapest that keeps `from`'s store: single-instance (PostgreSQL on
+   * one instance, no managed database or NAT), or serverless with store 'dynamodb'
+   */
+  readonly tier?: TierName;
+  /** Instance type of the server tiers. @default `from`'s */
+  readonly instanceType?: string;
+}
+
+/** This repo's previews: copies of dev, for three days, at most $20 a month. */
+export const PREVIEWS: PreviewsConfig = {
+  from: 'dev',
+  maxAge: Duration.days(3),
+  // Synth prices dev's settings on one t4g.micro at about $18 a month at 100k requests.
+  budget: 20,
+  instanceType: 't4g.micro',
+};
+
+/** The names a preview may have: `pr-<number>`, or `<from>-<name>`. */
+export function previewPatterns(p: PreviewsConfig): string {
+  return `pr-<number> (a pull request) or ${p.from}-<name> (lowercase letters and digits, up to 20)`;
+}
+
+export function isPreviewName(name: string, p: PreviewsConfig): boolean {
+  return /^pr-[1-9]\d{0,8}$/.test(name) || new RegExp(`^${p.from}-[a-z][a-z0-9]{0,19}$`).test(name);
+}
+
+/**
+ * A preview's settings: `from`'s, on the cheapest tier, without its domain (the preview answers on
+ * its own URL), its hybrid routing or its alarm email, its data destroyed with the stack, a
+ * budget of `budget` at `traffic`, and its single points of failure accepted (it is disposable).
+ */
+export function previewConfig(name: string, p: PreviewsConfig, envs: Readonly<Record<string, EnvironmentConfig>>): EnvironmentConfig {
+  const base = envs[p.from];
+  if (!base) {
+    throw new WebTiersValidationError(undefined, 'previews.from', `got '${p.from}'; accepted: a known environment (${Object.keys(envs).join(', ')})`);
+  }
+  const hours = p.maxAge.toHours({ integral: false });
+  if (!(hours >= 1 && hours <= 30 * 24)) throw new WebTiersValidationError(undefined, 'previews.maxAge', `got ${p.maxAge.toHumanString()}; accepted: 1 hour to 30 days`);
+  if (!(typeof p.budget === 'number' && p.budget > 0)) throw new WebTiersValidationError(undefined, 'previews.budget', `got ${JSON.stringify(p.budget)}; accepted: a positive number of USD a month`);
+  const dynamo = base.store === 'dynamodb';
+  const tier = p.tier ?? (dynamo ? 'serverless' : 'single-instance');
+  return {
+    ...base,
+    tier,
+    instanceType: p.instanceType ?? base.instanceType,
+    domain: undefined,
+    hybrid: undefined,
+    alarmEmail: undefined,
+    retention: { ...base.retention, data: 'destroy' },
+    budget: { monthlyUsd: p.budget, traffic: p.traffic ?? { requestsPerMonth: 100_000 } },
+    acknowledge: Object.fromEntries(SinglePointOfFailure.ALL.map((id) => [id, `${name} is a preview of ${p.from}: disposable, deleted after ${p.maxAge.toHumanString()}`])),
+  };
 }
 
 /** Checks a config before any construct sees it. */
@@ -241,7 +314,7 @@ export function checkEnvironmentConfig(name: string, c: EnvironmentConfig): void
   if (!['destroy', 'snapshot', 'retain'].includes(c.retention.data)) {
     throw new WebTiersValidationError(undefined, prop('retention.data'), `got '${c.retention.data}'; accepted: destroy, snapshot, retain`);
   }
-  if (c.retention.data === 'destroy' && name !== 'dev' && !name.startsWith('dev-')) {
+  if (c.retention.data === 'destroy' && name !== 'dev' && !name.startsWith('dev-') && !/^pr-\d+$/.test(name)) {
     throw new WebTiersValidationError(undefined, prop('retention.data'), "'destroy' loses data on stack deletion; accepted outside dev: snapshot, retain");
   }
   if (c.domain) checkDomainConfig(prop, c.tier, c.domain, c.region);

@@ -4,7 +4,7 @@
 export * from '../constructs';
 export * from './cost';
 export {
-  TIERS, checkEnvironmentConfig, selectEnvironments,
-  type BudgetConfig, type CapacityConfig, type DataRetention, type DataStore, type DatabaseConfig, type DomainConfig, type EnvironmentConfig, type HybridConfig, type LambdaConfig, type RetentionConfig, type TierName,
+  TIERS, checkEnvironmentConfig, previewConfig, selectEnvironments,
+  type BudgetConfig, type CapacityConfig, type DataRetention, type DataStore, type DatabaseConfig, type DomainConfig, type EnvironmentConfig, type HybridConfig, type LambdaConfig, type PreviewsConfig, type RetentionConfig, type TierName,
 } from './config';
-export { WebTiersStack, type WebTiersStackProps } from './web-tiers-stack';
+export { WebTiersStack, type PreviewStage, type WebTiersStackProps } from './web-tiers-stack';

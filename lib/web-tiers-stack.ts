@@ -1,4 +1,5 @@
-import { Annotations, Aspects, CfnOutput, type CfnResource, RemovalPolicy, Size, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, Aspects, CfnOutput, type CfnResource, type Duration, RemovalPolicy, Size, Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import { StackExpiry } from '../constructs/shared/stack-expiry';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
@@ -28,6 +29,17 @@ export interface WebTiersStackProps extends StackProps {
   readonly app: WebApp;
   /** Static files served by the managed-serverless tier under /assets/. */
   readonly assets?: string;
+  /** A preview of another environment: tagged as such, and deleted `maxAge` after its last deploy. */
+  readonly preview?: PreviewStage;
+}
+
+/** What makes a stack a preview. */
+export interface PreviewStage {
+  /** The environment it copies. */
+  readonly of: string;
+  readonly maxAge: Duration;
+  /** The time its age counts from. @default now, at synth */
+  readonly now?: Date;
 }
 
 const REMOVAL: Record<DataRetention, RemovalPolicy> = {
@@ -182,6 +194,14 @@ export class WebTiersStack extends Stack {
     // id updates it in place, where a new id would collide with the existing record.
     const record = this.tier.node.tryFindChild('LoadBalancer')?.node.tryFindChild('DnsRecord')?.node.defaultChild as CfnResource | undefined;
     record?.overrideLogicalId(logicalIdAt(this.stackName, ['DnsRecord', 'Resource']));
+
+    if (props.preview) {
+      // Every resource says which preview it belongs to (and so what to clean up, or bill to).
+      Tags.of(this).add('web-tiers:stage', props.environmentName);
+      Tags.of(this).add('web-tiers:preview-of', props.preview.of);
+      const expiry = new StackExpiry(this, 'Expiry', { after: props.preview.maxAge, now: props.preview.now });
+      new CfnOutput(this, 'ExpiresAt', { value: expiry.expiresAt.toISOString(), description: 'When this preview deletes itself (UTC)' });
+    }
 
     if (config.budget) {
       new CostBudget(this, 'Budget', { ...config.budget, topic: this.tier.alarmTopic, pricingRegion: config.region });

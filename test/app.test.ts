@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import type * as iam from 'aws-cdk-lib/aws-iam';
@@ -15,7 +15,8 @@ import {
   SinglePointOfFailure, type IWebTier, type WebTierDomain, type WebTierProps,
 } from '../constructs';
 import { addEnvironmentStacks } from '../lib/app';
-import { ENVIRONMENTS, TIERS, selectEnvironments, type EnvironmentConfig, type TierName } from '../lib/config';
+import { ENVIRONMENTS, PREVIEWS, TIERS, selectEnvironments, type EnvironmentConfig, type TierName } from '../lib/config';
+import { StackExpiry } from '../constructs/shared/stack-expiry';
 import { addNagChecks } from '../lib/nag';
 import type { WebTiersStack } from '../lib/web-tiers-stack';
 import { PROJECT_CONTEXT, testApp, webApp, snapshotOf } from './helpers';
@@ -117,6 +118,58 @@ describe('the repo app', () => {
     expect(() => addEnvironmentStacks(testApp({ env: 'qa' }), ENVIRONMENTS, webApp))
       .toThrow(/invalid env: unknown environment 'qa'; known environments: dev, staging, prod/);
     expect(() => selectEnvironments('qa')).toThrow(/dev, staging, prod/);
+  });
+
+  describe('previews: -c env=pr-42 or dev-alice, made from dev', () => {
+    const [pr] = addEnvironmentStacks(testApp({ env: 'pr-42', previewNow: '2026-12-01T06:00:00Z' }), ENVIRONMENTS, webApp);
+    const template = Template.fromStack(pr);
+
+    test('a stack of its own, on the cheapest tier that keeps dev\'s PostgreSQL, its data destroyed with it, tagged', () => {
+      expect([pr.stackName, pr.terminationProtection]).toEqual(['WebTiers-pr-42', false]);
+      template.resourceCountIs('AWS::AutoScaling::AutoScalingGroup', 1);
+      template.resourceCountIs('AWS::RDS::DBInstance', 0);
+      template.hasResourceProperties('AWS::EC2::LaunchTemplate', { LaunchTemplateData: Match.objectLike({ InstanceType: 't4g.micro' }) });
+      template.hasResource('AWS::EC2::Volume', { DeletionPolicy: 'Delete' });
+      template.hasResourceProperties('AWS::EC2::Volume', { Tags: Match.arrayWith([{ Key: 'web-tiers:preview-of', Value: 'dev' }, { Key: 'web-tiers:stage', Value: 'pr-42' }]) });
+    });
+
+    test('it deletes itself 3 days after its last deploy: a one-time schedule calling DeleteStack on this stack only', () => {
+      template.hasResourceProperties('AWS::Scheduler::Schedule', {
+        ScheduleExpression: 'at(2026-12-04T06:00:00)', ScheduleExpressionTimezone: 'UTC', FlexibleTimeWindow: { Mode: 'OFF' },
+        Target: Match.objectLike({ Arn: 'arn:aws:scheduler:::aws-sdk:cloudformation:deleteStack', Input: '{"StackName":"WebTiers-pr-42"}' }),
+      });
+      const [role] = Object.values<any>(template.findResources('AWS::IAM::Role')).filter((r) => /Deletes WebTiers-pr-42/.test(r.Properties.Description));
+      expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([expect.objectContaining({
+        Principal: { Service: 'scheduler.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+      })]);
+      expect(role.Properties.Policies).toEqual([{ PolicyName: 'DeleteThisStack', PolicyDocument: expect.objectContaining({ Statement: [{
+        Action: 'cloudformation:DeleteStack', Effect: 'Allow',
+        Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudformation:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':stack/WebTiers-pr-42/*']] },
+      }] }) }]);
+      expect(template.toJSON().Outputs.ExpiresAt.Value).toBe('2026-12-04T06:00:00.000Z');
+    });
+
+    test('its cost is capped: an AWS budget of $20, and synth fails when the estimate is above the ceiling', () => {
+      template.hasResourceProperties('AWS::Budgets::Budget', { Budget: Match.objectLike({ BudgetLimit: { Amount: 20, Unit: 'USD' } }) });
+      const app = testApp({ env: 'pr-7' });
+      addEnvironmentStacks(app, ENVIRONMENTS, webApp, { ...PREVIEWS, budget: 2 });
+      expect(() => app.synth()).toThrow(/WebTiers-pr-7: the estimate is \$[\d.]+ a month, above the budget of \$2\.00/);
+    });
+
+    test('a person\'s copy (dev-alice) is a preview name too; names that match no pattern fail with the patterns', () => {
+      expect(selectEnvironments('dev-alice', ENVIRONMENTS, PREVIEWS)).toEqual(['dev-alice']);
+      expect(selectEnvironments('pr-123456', ENVIRONMENTS, PREVIEWS)).toEqual(['pr-123456']);
+      for (const name of ['qa', 'pr-', 'pr-0', 'dev-Alice', 'prod-x']) {
+        expect(() => selectEnvironments(name, ENVIRONMENTS, PREVIEWS))
+          .toThrow(`unknown environment '${name}'; known environments: dev, staging, prod; previews: pr-<number> (a pull request) or dev-<name> (lowercase letters and digits, up to 20)`);
+      }
+    });
+
+    test('StackExpiry refuses an age under an hour and a termination-protected stack', () => {
+      expect(() => new StackExpiry(new Stack(testApp(), 'Short'), 'Expiry', { after: Duration.minutes(10) })).toThrow(/invalid after: .*accepted: .*3600/);
+      expect(() => new StackExpiry(new Stack(testApp(), 'Kept', { terminationProtection: true }), 'Expiry', { after: Duration.days(1) }))
+        .toThrow(/Kept\/Expiry: invalid after: applies to a stack without termination protection/);
+    });
   });
 
   test('per-environment templates (for review in pull requests)', () => {
@@ -384,9 +437,9 @@ describe('one tier surface', () => {
       'DeploymentStrategy', 'Egress', 'HybridRouter', 'LAMBDA_RUNTIME', 'LoadBalancedTier', 'ManagedAutoScalingTier', 'ManagedServerlessTier',
       'Network', 'NodePlatform', 'POSTGRES_MAJOR', 'POSTGRES_VERSION', 'SINGLE_INSTANCE_FLEET_WARNING', 'SINGLE_POINT_OF_FAILURE_WARNING',
       'SNAPSHOT_TAG', 'SOLUTION_STACK', 'STATEFUL_RESOURCES', 'ScaleOn', 'ServerFleetTier', 'ServerlessApi', 'ServerlessAuth',
-      'ServerlessDeployment', 'ServerlessTier', 'SingleInstanceTier', 'SinglePointOfFailure', 'StatefulDataGuard', 'TIERS',
+      'ServerlessDeployment', 'ServerlessTier', 'SingleInstanceTier', 'SinglePointOfFailure', 'StackExpiry', 'StatefulDataGuard', 'TIERS',
       'UpdateLevel', 'VPC_CIDR', 'WebApp', 'WebTiersErrors', 'WebTiersStack', 'checkEnvironmentConfig', 'costChartSvg', 'costCurves', 'crossovers',
-      'defaultPriceTable', 'estimateCost', 'rateTemplate', 'renderComparison', 'renderEstimate', 'renderRatings', 'selectEnvironments', 'svgToPng',
+      'defaultPriceTable', 'estimateCost', 'previewConfig', 'rateTemplate', 'renderComparison', 'renderEstimate', 'renderRatings', 'selectEnvironments', 'svgToPng',
     ]);
   });
 

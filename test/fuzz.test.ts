@@ -36,6 +36,7 @@ import { MANAGED_AUTO_SCALING_SPEC } from '../constructs/managed-auto-scaling/ma
 import { SERVERLESS_SPEC } from '../constructs/serverless/serverless-tier';
 import { MANAGED_SERVERLESS_SPEC } from '../constructs/managed-serverless/managed-serverless-tier';
 import { HYBRID_ROUTER_SPEC } from '../constructs/hybrid/hybrid-router';
+import { STACK_EXPIRY_SPEC } from '../constructs/shared/stack-expiry';
 import { addNagChecks } from '../lib/nag';
 import { PROJECT_CONTEXT, templateDefects, webApp } from './helpers';
 import { captureSynthWarnings } from './synth-warnings';
@@ -458,6 +459,7 @@ test('every declared prop has a runtime check', () => {
     DatabaseProps: DATABASE_SPEC,
     CostBudgetProps: COST_BUDGET_SPEC,
     HybridRouterProps: HYBRID_ROUTER_SPEC,
+    StackExpiryProps: STACK_EXPIRY_SPEC,
   };
   const declared = declaredProps(Object.keys(specs));
   for (const [name, spec] of Object.entries(specs)) expect({ name, checked: Object.keys(spec).sort() }).toEqual({ name, checked: declared[name] });
