@@ -20,6 +20,7 @@ import type { WebApp } from '../constructs/shared/web-app';
 import type { IWebTier, WebTierDomain } from '../constructs/shared/web-tier';
 import { SingleInstanceTier } from '../constructs/single-instance';
 import { CostBudget } from './cost/budget';
+import { addOperatorOutputs } from './ops/outputs';
 import { checkEnvironmentConfig, type DataRetention, type EnvironmentConfig, type TierName } from './config';
 
 export interface WebTiersStackProps extends StackProps {
@@ -209,6 +210,7 @@ export class WebTiersStack extends Stack {
 
     new CfnOutput(this, 'Url', { value: this.tier.url, description: 'Where the app answers' });
     for (const [name, output] of Object.entries(this.tier.outputs)) new CfnOutput(this, name, output);
+    addOperatorOutputs(this, this.tier, props.app);
   }
 
   /**

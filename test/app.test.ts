@@ -15,6 +15,7 @@ import {
   SinglePointOfFailure, type IWebTier, type WebTierDomain, type WebTierProps,
 } from '../constructs';
 import { addEnvironmentStacks } from '../lib/app';
+import { operatorOutputs } from '../lib/ops/outputs';
 import { ENVIRONMENTS, PREVIEWS, TIERS, selectEnvironments, type EnvironmentConfig, type TierName } from '../lib/config';
 import { StackExpiry } from '../constructs/shared/stack-expiry';
 import { addNagChecks } from '../lib/nag';
@@ -227,7 +228,7 @@ describe('the repo app', () => {
         expected[tier](template);
         if (tier !== 'single-instance') Object.keys(template.findResources('AWS::RDS::DBInstance')).forEach((id) => databaseIds.add(id));
         // The outputs come from the tier, written by one loop: the URL and what the tier names.
-        expect(Object.keys(template.toJSON().Outputs).sort()).toEqual(['Url', ...Object.keys(stack.tier.outputs)].sort());
+        expect(Object.keys(template.toJSON().Outputs).sort()).toEqual(['Url', ...Object.keys(stack.tier.outputs), ...Object.keys(operatorOutputs(stack, stack.tier, webApp))].sort());
         expect(stack.tier.alarms.length).toBeGreaterThan(0);
         expect(stack.tier.appLogGroups.length).toBeGreaterThan(0);
         // Tiers in a VPC are IConnectable too.
