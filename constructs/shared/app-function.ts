@@ -5,6 +5,7 @@ import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as rds from 'aws-cdk-lib/aws-rds';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
@@ -261,7 +262,7 @@ export class AppFunction extends Construct {
   public readonly deploymentGroup?: codedeploy.LambdaDeploymentGroup;
   public readonly alarms: cloudwatch.Alarm[];
   /** The function's security group, when it runs in the database's network. */
-  public securityGroup?: ec2.SecurityGroup;
+  public readonly securityGroup?: ec2.SecurityGroup;
 
   constructor(scope: Construct, id: string, props: AppFunctionProps) {
     super(scope, id);
@@ -311,6 +312,7 @@ export class AppFunction extends Construct {
       description: `Execution role of ${this.node.path}`,
     });
     logGroup.grant(role, 'logs:CreateLogStream', 'logs:PutLogEvents');
+    if (props.database && proxy) this.securityGroup = this.networkAccess(props.database, proxy, role);
     this.function = new lambda.Function(this, 'Function', {
       role,
       runtime: LAMBDA_RUNTIME,
@@ -323,7 +325,7 @@ export class AppFunction extends Construct {
       tracing: props.tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
       logGroup,
       environment: { ...props.environment, ...tierVariables },
-      ...(props.database ? this.inNetwork(props.database, role) : {}),
+      ...(props.database && this.securityGroup ? { vpc: props.database.vpc, vpcSubnets: props.database.network.appSubnets, securityGroups: [this.securityGroup] } : {}),
     });
     props.table?.grantReadWriteData(this.function);
     if (proxy) proxy.grantConnect(this.function, DATABASE_USER);
@@ -358,7 +360,6 @@ export class AppFunction extends Construct {
     this.alarms = [errors, latency, throttles].map((a) => notify(a, props.alarmTopic));
 
     const config = props.deployment._config(scope);
-    if (this.securityGroup) this.securityGroup.connections.allowTo(proxy!, ec2.Port.tcp(props.database!.port), 'PostgreSQL to RDS Proxy');
     if (config) {
       this.deploymentGroup = new codedeploy.LambdaDeploymentGroup(this, 'Deployment', {
         alias: this.alias,
@@ -374,23 +375,24 @@ export class AppFunction extends Construct {
   }
 
   /**
-   * The function in the network's app subnets, with a security group of its own: HTTPS out (AWS
-   * APIs, through NAT or the network's endpoints) and PostgreSQL to the proxy, nothing else. Its
-   * role manages the function's network interfaces with the policy AWS publishes for that alone.
+   * The function's security group in the database's network: HTTPS out (AWS APIs, through NAT or
+   * the network's endpoints) and PostgreSQL to the proxy, nothing else. Its role manages the
+   * function's network interfaces with the policy AWS publishes for that alone.
    */
-  private inNetwork(database: Database, role: iam.Role): Pick<lambda.FunctionProps, 'vpc' | 'vpcSubnets' | 'securityGroups'> {
-    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+  private networkAccess(database: Database, proxy: rds.DatabaseProxy, role: iam.Role): ec2.SecurityGroup {
+    const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: database.vpc,
       description: `${this.node.path}: HTTPS out and PostgreSQL to RDS Proxy`,
       allowAllOutbound: false,
     });
-    this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to AWS APIs');
+    securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to AWS APIs');
+    securityGroup.connections.allowTo(proxy, ec2.Port.tcp(database.port), 'PostgreSQL to RDS Proxy');
     role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaENIManagementAccess'));
     Validations.of(role).acknowledge({
       id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaENIManagementAccess]',
       reason: 'A function in a VPC needs its network interfaces managed; AWS publishes this policy for exactly that.',
     });
-    return { vpc: database.vpc, vpcSubnets: database.network.appSubnets, securityGroups: [this.securityGroup] };
+    return securityGroup;
   }
 
 }
